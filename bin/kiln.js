@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI lives in dist/ (built by `npm ci` through the `prepare` script).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const main = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(fileURLToPath(main))) {
+  process.stderr.write("kiln: dist/ is missing; run `npm ci` (or `npm run build`) in the kiln checkout first.\n");
+  process.exit(1);
+}
+const { run } = await import(main.href);
+process.exitCode = await run(process.argv.slice(2));

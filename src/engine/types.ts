@@ -1,0 +1,215 @@
+// The Engine seam: the only surface through which kiln touches Docker. The real implementation
+// (`DockerEngine`) speaks the Engine API over HTTP; unit tests may use a fake implementing this
+// same interface. Nothing here does I/O at import time.
+import type { Readable } from "node:stream";
+
+/** Credentials for one registry, sent per request in X-Registry-Auth; never written to disk. */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  /** An OAuth identity token (Docker's `identitytoken`). */
+  identitytoken?: string;
+  serveraddress?: string;
+}
+
+/** One decoded JSON line of a pull/push/import/load progress stream. */
+export interface ProgressEvent {
+  id?: string;
+  status?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  aux?: { Digest?: string; Tag?: string; Size?: number; ID?: string };
+  error?: string;
+  errorDetail?: { message?: string; code?: number };
+  stream?: string;
+}
+
+export interface ImageInspect {
+  Id: string;
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
+  Os?: string;
+  Architecture?: string;
+  Config: ImageConfig | null;
+}
+
+export interface ImageConfig {
+  User?: string;
+  Env?: string[] | null;
+  Cmd?: string[] | null;
+  Entrypoint?: string[] | null;
+  WorkingDir?: string;
+  Labels?: Record<string, string> | null;
+  ExposedPorts?: Record<string, object> | null;
+  Volumes?: Record<string, object> | null;
+  OnBuild?: string[] | null;
+}
+
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  State: { Status: string; Running: boolean; ExitCode: number; Pid: number };
+  Config: ImageConfig & { Image: string; Labels?: Record<string, string> | null };
+  NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
+}
+
+export interface Mount {
+  Type: "bind" | "volume" | "tmpfs";
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+}
+
+/** The body of POST /containers/create (the subset kiln uses), already mapped from run_command. */
+export interface ContainerSpec {
+  name?: string;
+  platform?: string;
+  Image: string;
+  Cmd?: string[];
+  Entrypoint?: string[] | null;
+  Env?: string[];
+  User?: string;
+  WorkingDir?: string;
+  Hostname?: string;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  AttachStdin?: boolean;
+  Labels: Record<string, string>;
+  ExposedPorts?: Record<string, object>;
+  HostConfig: {
+    Binds?: string[];
+    Mounts?: Mount[];
+    Privileged?: boolean;
+    CapAdd?: string[];
+    CapDrop?: string[];
+    Tmpfs?: Record<string, string>;
+    Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
+    NetworkMode?: string;
+    Runtime?: string;
+    SecurityOpt?: string[];
+    ShmSize?: number;
+    Memory?: number;
+    CpuShares?: number;
+    Dns?: string[];
+    ExtraHosts?: string[];
+    PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[]>;
+    AutoRemove?: boolean;
+    Init?: boolean;
+    Ulimits?: { Name: string; Soft: number; Hard: number }[];
+    Sysctls?: Record<string, string>;
+    CgroupnsMode?: string;
+    IpcMode?: string;
+    PidMode?: string;
+  };
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  /** Passed in the API request body, never on a command line. */
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  tty?: boolean;
+  /** Raw output chunks, in arrival order, per stream. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Optional data piped to the process's stdin, then closed. */
+  stdin?: Readable;
+  signal?: AbortSignal;
+}
+
+export interface ArchiveStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+export interface CommitOptions {
+  changes?: string[];
+  author?: string;
+  comment?: string;
+  pause?: boolean;
+  /** Labels are applied through a LABEL change line. */
+  signal?: AbortSignal;
+}
+
+export interface ImportOptions {
+  repo?: string;
+  tag?: string;
+  changes?: string[];
+  platform?: string;
+  message?: string;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface StreamOptions {
+  auth?: RegistryAuth;
+  platform?: string;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface ListFilter {
+  /** label filters, `key` or `key=value` */
+  label?: string[];
+  all?: boolean;
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  State: string;
+  Labels: Record<string, string>;
+}
+
+export interface ImageSummary {
+  Id: string;
+  RepoTags: string[] | null;
+  Labels: Record<string, string> | null;
+  Created: number;
+}
+
+export interface EngineVersion {
+  Version: string;
+  ApiVersion: string;
+  Os: string;
+  Arch: string;
+}
+
+export interface Engine {
+  /** Human description of where this engine is (socket path or URL), for error messages. */
+  readonly endpoint: string;
+  ping(signal?: AbortSignal): Promise<void>;
+  version(): Promise<EngineVersion>;
+
+  inspectImage(ref: string): Promise<ImageInspect | undefined>;
+  /** Resolves when the stream ends without an in-band error; throws EngineError otherwise. */
+  pullImage(ref: string, opts?: StreamOptions): Promise<void>;
+  /** Pushes `name:tag`; resolves with the manifest digest confirmed by the stream. */
+  pushImage(name: string, tag: string, opts?: StreamOptions): Promise<{ digest: string; size?: number }>;
+  tagImage(source: string, repo: string, tag: string): Promise<void>;
+  removeImage(ref: string, opts?: { force?: boolean; noprune?: boolean }): Promise<void>;
+  importImage(tar: Readable, opts?: ImportOptions): Promise<string>;
+  /** `docker save`: a tar stream of the given references. */
+  saveImages(refs: string[], signal?: AbortSignal): Promise<Readable>;
+  listImages(filter?: ListFilter): Promise<ImageSummary[]>;
+
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerInspect | undefined>;
+  killContainer(id: string): Promise<void>;
+  /** Force-removes; resolves quietly when the container is already gone. */
+  removeContainer(id: string): Promise<void>;
+  listContainers(filter?: ListFilter): Promise<ContainerSummary[]>;
+  commitContainer(id: string, opts?: CommitOptions): Promise<string>;
+  exportContainer(id: string, signal?: AbortSignal): Promise<Readable>;
+
+  exec(id: string, opts: ExecOptions): Promise<{ exitCode: number }>;
+  putArchive(id: string, dir: string, tar: Readable, signal?: AbortSignal): Promise<void>;
+  getArchive(id: string, path: string, signal?: AbortSignal): Promise<{ stat: ArchiveStat; tar: Readable }>;
+  statPath(id: string, path: string): Promise<ArchiveStat | undefined>;
+}

@@ -1,0 +1,69 @@
+// Options of the post-processors kiln runs (reference §b.1). `type`, `name`, `only`, `except` and
+// `keep_input_artifact` are core keys handled by the template loader, not listed here.
+import { f, type ComponentSpec, type ConfigOf } from "../template/schema.js";
+
+export const dockerTagSchema = {
+  repository: f.string("Repository to tag into.").need(),
+  tags: f.strings("Tags; each becomes repository:tag.").default([]).acceptSingle(),
+  tag: f.strings('Deprecated: use "tags".').acceptSingle().deprecate('"tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).'),
+  force: f.bool("Ignored on Docker ≥ 1.12 (as Packer).").default(false),
+  platform: f.string("Platform (accepted).").default(""),
+  docker_path: f.string("Unused: kiln speaks the Engine API.").default("docker").ignore("Engine API"),
+};
+export type DockerTagConfig = ConfigOf<typeof dockerTagSchema>;
+
+export const dockerImportSchema = {
+  repository: f.string("Repository of the imported image.").need(),
+  tag: f.string("Tag of the imported image.").default(""),
+  changes: f.strings("Dockerfile instructions applied on import.").default([]),
+  platform: f.string("Platform of the imported image.").default(""),
+  docker_path: f.string("Unused: kiln speaks the Engine API.").default("docker").ignore("Engine API"),
+};
+export type DockerImportConfig = ConfigOf<typeof dockerImportSchema>;
+
+export const dockerSaveSchema = {
+  path: f.string("Where to write the `docker save` tar.").need(),
+  docker_path: f.string("Unused: kiln speaks the Engine API.").default("docker").ignore("Engine API"),
+};
+export type DockerSaveConfig = ConfigOf<typeof dockerSaveSchema>;
+
+export const dockerPushSchema = {
+  login: f.bool("Authenticate to login_server for the push.").default(false),
+  login_server: f.string("Registry the credentials are for.").default(""),
+  login_username: f.string("Registry user name.").default(""),
+  login_password: f.string("Registry password.").default(""),
+  ecr_login: f.bool("Get an Amazon ECR token for login_server.").default(false),
+  aws_access_key: f.string("AWS access key for ecr_login.").default(""),
+  aws_secret_key: f.string("AWS secret key for ecr_login.").default(""),
+  aws_token: f.string("AWS session token for ecr_login.").default(""),
+  aws_profile: f.string("AWS profile for ecr_login.").default(""),
+  aws_force_use_public_ecr: f.bool("Use ECR Public.").default(false),
+  platform: f.string("Platform (accepted).").default(""),
+  docker_path: f.string("Unused: kiln speaks the Engine API.").default("docker").ignore("Engine API"),
+};
+export type DockerPushConfig = ConfigOf<typeof dockerPushSchema>;
+
+export const manifestSchema = {
+  output: f.string("Manifest file.").default("packer-manifest.json"),
+  strip_path: f.bool("Strip directories from artifact file names.").default(false),
+  strip_time: f.bool("Leave build_time out.").default(false),
+  custom_data: f.map("Extra data recorded with each build.").default({}),
+};
+export type ManifestConfig = ConfigOf<typeof manifestSchema>;
+
+export const artificeSchema = {
+  files: f.strings("Files that make up the new artifact.").need(),
+  keep_input_artifact: f.bool("Keep the input artifact.").default(false),
+};
+
+export const dockerTagSpec: ComponentSpec<typeof dockerTagSchema> = { type: "docker-tag", schema: dockerTagSchema };
+export const dockerImportSpec: ComponentSpec<typeof dockerImportSchema> = { type: "docker-import", schema: dockerImportSchema };
+export const dockerSaveSpec: ComponentSpec<typeof dockerSaveSchema> = { type: "docker-save", schema: dockerSaveSchema };
+export const dockerPushSpec: ComponentSpec<typeof dockerPushSchema> = {
+  type: "docker-push",
+  schema: dockerPushSchema,
+  check(c) {
+    return c.ecr_login && !c.login_server ? [["login_server", "ecr_login needs login_server (the ECR registry host)"]] : [];
+  },
+};
+export const manifestSpec: ComponentSpec<typeof manifestSchema> = { type: "manifest", schema: manifestSchema };

@@ -1,0 +1,38 @@
+// A problem found in a template or on the command line, with enough to act on it.
+export interface SourcePos {
+  file: string;
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export interface Diagnostic {
+  severity: "error" | "warning";
+  pos?: SourcePos;
+  /** One line: what is wrong. */
+  summary: string;
+  /** What was expected, and how to fix it. */
+  detail?: string;
+  /** "did you mean …" candidates, best first. */
+  suggestions?: string[];
+}
+
+/** Thrown (never printed with a stack) when input is invalid; the CLI exits 2. */
+export class InvalidInputError extends Error {
+  override readonly name = "InvalidInputError";
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join("\n"));
+  }
+}
+
+export function formatPos(pos: SourcePos | undefined): string {
+  return pos ? `${pos.file}:${pos.line}:${pos.column}: ` : "";
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  let out = `${formatPos(d.pos)}${d.severity}: ${d.summary}`;
+  if (d.suggestions && d.suggestions.length > 0) {
+    out += `; did you mean ${d.suggestions.map((s) => `"${s}"`).join(" or ")}?`;
+  }
+  if (d.detail) out += `\n  ${d.detail.replace(/\n/g, "\n  ")}`;
+  return out;
+}

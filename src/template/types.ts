@@ -1,0 +1,88 @@
+// The typed Template every loader (JSON, HCL2) produces and everything after loading consumes.
+import type { SourcePos } from "./diagnostic.js";
+import type { DockerBuilderConfig } from "../builders/docker/schema.js";
+
+export interface VariableDecl {
+  name: string;
+  /** Final value after defaults, var-files, env and -var; undefined only while loading. */
+  value: unknown;
+  required: boolean;
+  sensitive: boolean;
+  description?: string;
+  pos?: SourcePos;
+}
+
+/** A configured provisioner. `config` was validated against the component's schema. */
+export interface ProvisionerDef {
+  type: string;
+  /** HCL `name` label/attribute, when given. */
+  name?: string;
+  config: Record<string, unknown>;
+  pauseBeforeMs: number;
+  maxRetries: number;
+  timeoutMs: number; // 0 = none
+  pos?: SourcePos;
+}
+
+export interface PostProcessorDef {
+  type: string;
+  /** Packer: `name`, defaulting to the type (JSON); HCL: the block's label or name. */
+  name: string;
+  /** Whether the name was explicitly given (Packer prints `name (type x)` then). */
+  named: boolean;
+  config: Record<string, unknown>;
+  /** undefined = the post-processor's own default */
+  keepInputArtifact?: boolean;
+  pos?: SourcePos;
+}
+
+export interface BuildDef {
+  /** The UI prefix and -only/-except name: JSON builder name; HCL `build.type.source` or `type.source`. */
+  name: string;
+  /** PACKER_BUILD_NAME: JSON builder name, HCL source name. */
+  sourceName: string;
+  type: "docker";
+  builder: DockerBuilderConfig;
+  provisioners: ProvisionerDef[];
+  errorCleanupProvisioner?: ProvisionerDef;
+  /** Each inner list is one sequence; each sequence starts from the builder artifact. */
+  postProcessors: PostProcessorDef[][];
+  pos?: SourcePos;
+}
+
+export interface Template {
+  format: "json" | "hcl";
+  /** The file (or directory, for HCL) it was loaded from. */
+  path: string;
+  /** Absolute directory of the template: template_dir / path.root. */
+  dir: string;
+  description?: string;
+  variables: VariableDecl[];
+  builds: BuildDef[];
+  /** Resolved values of sensitive variables, masked in every output. */
+  sensitiveValues: string[];
+  /** Non-fatal problems (deprecations, accepted-but-ignored options). */
+  warnings: import("./diagnostic.js").Diagnostic[];
+}
+
+/** Inputs a loader needs besides the file. */
+export interface LoadOptions {
+  vars: [string, string][]; // -var, in order
+  varFiles: string[]; // -var-file, in order
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Fixed for the run: timestamp/isotime/uuid are constant within a run, as in Packer. */
+  startTime: Date;
+  /** validate -syntax-only */
+  syntaxOnly?: boolean;
+}
+
+/**
+ * Build-generated data (Packer's `{{ build \`ID\` }}` / HCL `build.ID`) is unknown at load time.
+ * Loaders render it as this sentinel; the runner substitutes real values just before a
+ * provisioner or post-processor runs (see run/build-data.ts).
+ */
+export function buildDataSentinel(key: string): string {
+  return `\u0001kiln-build:${key}\u0001`;
+}
+export const BUILD_DATA_SENTINEL_RE = /\u0001kiln-build:([A-Za-z0-9_]+)\u0001/g;

@@ -1,0 +1,30 @@
+// The Ui seam: all output goes through here so that prefixes, colours, timestamps, secret
+// masking and machine-readable formatting are applied in one place.
+
+/** Output for one build (or one post-processor of a build): Packer's say / message / error. */
+export interface BuildUi {
+  /** `==> name: msg` */
+  say(msg: string): void;
+  /** `    name: msg` */
+  message(msg: string): void;
+  /** `==> name: msg` in red */
+  error(msg: string): void;
+  /** A Ui for a post-processor: prefix `name (type)`. */
+  child(suffix: string): BuildUi;
+  /** Reads one line from a terminal; undefined when not interactive. */
+  ask?(question: string): Promise<string | undefined>;
+}
+
+export interface Ui {
+  forBuild(name: string): BuildUi;
+  /** Lines without a build prefix (`==> Wait completed…`). */
+  say(msg: string): void;
+  error(msg: string): void;
+  /** Machine-readable records (no-op in human mode): `ts,target,type,data...` */
+  machine(target: string, type: string, ...data: string[]): void;
+  /** Values to mask everywhere from now on. */
+  addSecret(value: string): void;
+  /** Apply masking to a string destined elsewhere (logs, errors). */
+  mask(text: string): string;
+  readonly interactive: boolean;
+}
