@@ -63,6 +63,8 @@ export interface Template {
   sensitiveValues: string[];
   /** Non-fatal problems (deprecations, accepted-but-ignored options). */
   warnings: import("./diagnostic.js").Diagnostic[];
+  /** Renders late fields with the template's variables and functions plus per-call data. */
+  renderLate: LateRenderer;
 }
 
 /** Inputs a loader needs besides the file. */
@@ -86,3 +88,6 @@ export function buildDataSentinel(key: string): string {
   return `\u0001kiln-build:${key}\u0001`;
 }
 export const BUILD_DATA_SENTINEL_RE = /\u0001kiln-build:([A-Za-z0-9_]+)\u0001/g;
+
+/** Renders late fields (run_command, execute_command…) at run time; provided by the loader. */
+export type LateRenderer = (text: string, build: { name: string; type: string }, data: Record<string, string>) => string;

@@ -1,0 +1,75 @@
+// Contracts between the runner and the components it drives.
+import type { Communicator } from "./communicator.js";
+import type { Artifact } from "./artifact.js";
+import type { BuildUi } from "../ui/ui.js";
+import type { Engine } from "../engine/types.js";
+
+/** Packer's build-generated data (`{{ build \`X\` }}`, HCL `build.X`). */
+export interface BuildData {
+  ID: string;
+  ConnType: string;
+  Host: string;
+  Port: string;
+  User: string;
+  Password: string;
+  PackerRunUUID: string;
+  PackerHTTPAddr: string;
+  PackerHTTPIP: string;
+  PackerHTTPPort: string;
+  ImageSha256: string;
+  SourceImageSha256: string;
+  SourceImageDigest: string;
+  [key: string]: string;
+}
+
+export interface ComponentContext {
+  ui: BuildUi;
+  /** Build name as shown (UI prefix). */
+  buildName: string;
+  /** PACKER_BUILD_NAME */
+  sourceName: string;
+  builderType: string;
+  buildData: BuildData;
+  templateDir: string;
+  /** Renders a late (run-time) template field with extra data such as {{.Path}}, {{.Image}}. */
+  render(text: string, data?: Record<string, string>): string;
+  signal: AbortSignal;
+  /** A private host temp dir for this build, removed at cleanup. */
+  tempDir: string;
+  /** Register a value that must be masked in all output from now on. */
+  addSecret(value: string): void;
+  /** Environment of the kiln process (DOCKER_HOST etc.), for host-side tools. */
+  hostEnv: NodeJS.ProcessEnv;
+}
+
+export interface ProvisionContext extends ComponentContext {
+  comm: Communicator;
+}
+
+export interface Provisioner {
+  provision(ctx: ProvisionContext): Promise<void>;
+}
+
+export interface PostProcessorContext extends ComponentContext {
+  engine: Engine;
+}
+
+export interface PostProcessorResult {
+  artifact: Artifact;
+  /** Packer's (keep, forceOverride) pair: see reference §b.3. */
+  keep: boolean;
+  forceKeep: boolean;
+}
+
+export interface PostProcessor {
+  process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult>;
+}
+
+/** Factories receive the validated config (typed by each component's schema). */
+export type ProvisionerFactory = (config: Record<string, unknown>) => Provisioner;
+export type PostProcessorFactory = (config: Record<string, unknown>) => PostProcessor;
+
+/** A failure with a message meant for the user (no stack), and a cause chain. */
+export class BuildError extends Error {
+  override readonly name = "BuildError";
+}
