@@ -118,10 +118,22 @@ export type ConfigOf<S extends Schema> = {
     : never;
 };
 
+/**
+ * A problem found by a cross-field check: [field, message, extras?]. `field` is "" for the block,
+ * a key, or `key[i]` for one item of a list (positioned at that item).
+ */
+export type CheckProblem = [field: string, message: string, extras?: { suggestions?: string[]; detail?: string }];
+
+export interface CheckContext {
+  templateDir: string;
+  /** Directory relative paths are resolved from (Packer: the process's cwd). */
+  cwd?: string;
+}
+
 /** Cross-field checks (exactly one of…, conflicts) run after per-field validation. */
 export interface ComponentSpec<S extends Schema = Schema> {
   type: string;
   schema: S;
   /** Returns problems as [field (or "" for the block), message] pairs. Pure: no I/O but stat. */
-  check?: (config: ConfigOf<S>, ctx: { templateDir: string }) => [string, string][];
+  check?: (config: ConfigOf<S>, ctx: CheckContext) => CheckProblem[];
 }

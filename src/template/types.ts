@@ -1,5 +1,5 @@
 // The typed Template every loader (JSON, HCL2) produces and everything after loading consumes.
-import type { SourcePos } from "./diagnostic.js";
+import type { Diagnostic, SourcePos } from "./diagnostic.js";
 import type { DockerBuilderConfig } from "../builders/docker/schema.js";
 
 export interface VariableDecl {
@@ -62,7 +62,7 @@ export interface Template {
   /** Resolved values of sensitive variables, masked in every output. */
   sensitiveValues: string[];
   /** Non-fatal problems (deprecations, accepted-but-ignored options). */
-  warnings: import("./diagnostic.js").Diagnostic[];
+  warnings: Diagnostic[];
   /** Renders late fields with the template's variables and functions plus per-call data. */
   renderLate: LateRenderer;
 }
@@ -87,6 +87,8 @@ export interface LoadOptions {
 export function buildDataSentinel(key: string): string {
   return `\u0001kiln-build:${key}\u0001`;
 }
+// The sentinel is delimited by \u0001, which no template text contains.
+// eslint-disable-next-line no-control-regex
 export const BUILD_DATA_SENTINEL_RE = /\u0001kiln-build:([A-Za-z0-9_]+)\u0001/g;
 
 /** Renders late fields (run_command, execute_command…) at run time; provided by the loader. */

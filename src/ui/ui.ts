@@ -1,6 +1,12 @@
 // The Ui seam: all output goes through here so that prefixes, colours, timestamps, secret
 // masking and machine-readable formatting are applied in one place.
 
+/** Lines in a build's colour (and timestamp) but without the `==> name:` prefix. */
+export interface PlainUi {
+  say(msg: string): void;
+  error(msg: string): void;
+}
+
 /** Output for one build (or one post-processor of a build): Packer's say / message / error. */
 export interface BuildUi {
   /** `==> name: msg` */
@@ -13,6 +19,11 @@ export interface BuildUi {
   child(suffix: string): BuildUi;
   /** Reads one line from a terminal; undefined when not interactive. */
   ask?(question: string): Promise<string | undefined>;
+  /**
+   * The build's lines without the prefix: Packer prints `Build 'x' finished after …` (bold, build
+   * colour) and `Build 'x' errored after …` (bold red) this way, timestamped like the rest.
+   */
+  unprefixed?(): PlainUi;
 }
 
 export interface Ui {
@@ -27,4 +38,12 @@ export interface Ui {
   /** Apply masking to a string destined elsewhere (logs, errors). */
   mask(text: string): string;
   readonly interactive: boolean;
+  /**
+   * Packer assigns colours by build order and prints `<build>: output will be in this color.` for
+   * every build, then one blank line, before any build starts. Call once with the builds that will
+   * run; builds never announced get the next colour (and their line) on first use.
+   */
+  announceBuilds?(names: readonly string[]): void;
+  /** Releases the input reader used by `ask` so the process can exit. */
+  close?(): void;
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds a Debian bookworm base image with debootstrap (Docker Hub is not needed) and tags it.
+# Usage: scripts/debian-base.sh <tag>; does nothing when the tag already exists.
+set -euo pipefail
+tag="${1:?usage: debian-base.sh <tag>}"
+if docker image inspect "$tag" >/dev/null 2>&1; then exit 0; fi
+command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+mirror="$(grep -rhoE 'https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -1 || true)"
+mirror="${mirror:-http://deb.debian.org/debian}"
+root="$(mktemp -d /tmp/kiln-debian-XXXXXX)"
+trap 'rm -rf "$root"' EXIT
+echo "kiln: building $tag with debootstrap from $mirror (about 30 s)" >&2
+debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
+tar -C "$root" -c . | docker import --change 'CMD ["bash"]' - "$tag" >/dev/null

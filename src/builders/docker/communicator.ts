@@ -1,0 +1,186 @@
+// The docker builder's Communicator: exec and the archive endpoints of the Engine API. Nothing
+// here uses host bind mounts, so a remote DOCKER_HOST works the same as the local socket.
+import { createWriteStream } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import { basename, dirname, join, posix } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { extract as tarExtract } from "tar-stream";
+import type { Engine } from "../../engine/types.js";
+import { EngineError } from "../../engine/errors.js";
+import type { Communicator, RemoteCommand, UploadOptions } from "../../run/communicator.js";
+import { LineSplitter } from "../../run/line-splitter.js";
+import { BuildError } from "../../run/types.js";
+import { packData, packPath, type Owner } from "./tar-pack.js";
+
+export interface DockerCommunicatorOptions {
+  execUser: string;
+  tty: boolean;
+  /** Owner of uploaded files (fix_upload_owner), or undefined to keep root. */
+  uploadOwner: () => Promise<Owner>;
+}
+
+export class DockerCommunicator implements Communicator {
+  constructor(
+    private readonly engine: Engine,
+    readonly containerId: string,
+    private readonly opts: DockerCommunicatorOptions,
+  ) {}
+
+  async run(cmd: RemoteCommand): Promise<number> {
+    const out = new LineSplitter((l) => cmd.onStdout?.(l));
+    const err = new LineSplitter((l) => cmd.onStderr?.(l));
+    try {
+      const { exitCode } = await this.engine.exec(this.containerId, {
+        // Packer wraps the command in a subshell; kept so `exit` in a command behaves the same.
+        cmd: ["/bin/sh", "-c", `(${cmd.command})`],
+        env: cmd.env ? Object.entries(cmd.env).map(([k, v]) => `${k}=${v}`) : undefined,
+        user: this.opts.execUser || undefined,
+        tty: this.opts.tty,
+        onStdout: (c) => out.write(c),
+        onStderr: (c) => err.write(c),
+        stdin: cmd.stdin,
+        signal: cmd.signal,
+      });
+      return exitCode;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** Fails at once, naming the directory, when the parent of `dst` does not exist. */
+  private async requireDir(dir: string, what: string): Promise<void> {
+    const st = await this.engine.statPath(this.containerId, dir);
+    if (!st) {
+      throw new BuildError(
+        `${what}: directory ${dir} does not exist in the container; create it first (e.g. a shell provisioner running "mkdir -p ${dir}") or choose an existing directory`,
+      );
+    }
+    if ((st.mode & 0x80000000) === 0 && !isDirMode(st.mode)) {
+      throw new BuildError(`${what}: ${dir} exists in the container but is not a directory`);
+    }
+  }
+
+  async uploadData(dst: string, data: Readable | Buffer | string, opts: UploadOptions = {}): Promise<void> {
+    const dir = posix.dirname(dst);
+    await this.requireDir(dir, `cannot upload to ${dst}`);
+    const body = typeof data === "string" || Buffer.isBuffer(data) ? data : await readAll(data);
+    const owner = await this.opts.uploadOwner();
+    await this.engine.putArchive(
+      this.containerId,
+      dir,
+      packData([{ name: posix.basename(dst), data: body, mode: opts.mode ?? 0o644 }], owner),
+      opts.signal,
+    );
+  }
+
+  /** Several small files into one directory in a single archive request. */
+  async uploadFiles(dir: string, files: { name: string; data: string | Buffer; mode: number }[], signal?: AbortSignal) {
+    await this.requireDir(dir, `cannot upload to ${dir}`);
+    const owner = await this.opts.uploadOwner();
+    await this.engine.putArchive(this.containerId, dir, packData(files, owner), signal);
+  }
+
+  /**
+   * Packer's docker-communicator rules (reference §c.0): a file goes to `dst` (or into it when
+   * `dst` ends in / or is an existing directory). A directory: when `dst` exists, `src` without a
+   * trailing slash lands at dst/basename(src) and `src/` copies its contents; when `dst` does not
+   * exist, the contents are copied to a new `dst` either way.
+   */
+  async uploadPath(src: string, dst: string, signal?: AbortSignal): Promise<void> {
+    const st = await stat(src).catch(() => undefined);
+    if (!st) throw new BuildError(`cannot upload ${src}: no such file or directory on this machine`);
+    const owner = await this.opts.uploadOwner();
+    const remote = await this.engine.statPath(this.containerId, stripSlash(dst));
+    const remoteIsDir = remote !== undefined && isDirMode(remote.mode);
+    if (st.isFile()) {
+      const target = dst.endsWith("/") || remoteIsDir ? posix.join(dst, basename(src)) : dst;
+      const dir = posix.dirname(target);
+      await this.requireDir(dir, `cannot upload ${src} to ${target}`);
+      await this.engine.putArchive(this.containerId, dir, packPath(src, posix.basename(target), owner), signal);
+      return;
+    }
+    if (remoteIsDir) {
+      const contentsOnly = src.endsWith("/");
+      const prefix = contentsOnly ? "." : basename(stripSlash(src));
+      await this.engine.putArchive(this.containerId, stripSlash(dst) || "/", packPath(src, prefix, owner), signal);
+      return;
+    }
+    if (remote) throw new BuildError(`cannot upload directory ${src}: ${dst} exists in the container and is not a directory`);
+    const target = stripSlash(dst);
+    const parent = posix.dirname(target);
+    await this.requireDir(parent, `cannot upload ${src} to ${dst}`);
+    await this.engine.putArchive(this.containerId, parent, packPath(src, posix.basename(target), owner), signal);
+  }
+
+  /**
+   * A file goes to `dst` (or into it when `dst` ends in / or is an existing local directory); a
+   * directory's contents go to `dst` (created), mirroring the upload rule for a new destination.
+   */
+  async downloadPath(src: string, dst: string, signal?: AbortSignal): Promise<void> {
+    let archive;
+    try {
+      archive = await this.engine.getArchive(this.containerId, src, signal);
+    } catch (e) {
+      if (e instanceof EngineError && e.kind === "not-found") {
+        throw new BuildError(`cannot download ${src}: no such file or directory in the container`);
+      }
+      throw e;
+    }
+    const srcIsDir = isDirMode(archive.stat.mode);
+    const localDst = await stat(dst).catch(() => undefined);
+    let root: string;
+    if (srcIsDir) root = dst;
+    else root = dst.endsWith("/") || localDst?.isDirectory() ? join(dst, archive.stat.name) : dst;
+    await mkdir(srcIsDir ? root : dirname(root), { recursive: true });
+    const top = archive.stat.name;
+    const ex = tarExtract();
+    const done = new Promise<void>((resolve, reject) => {
+      ex.on("entry", (header, stream, next) => {
+        const rel = header.name === top ? "" : header.name.startsWith(top + "/") ? header.name.slice(top.length + 1) : header.name;
+        const target = srcIsDir ? join(root, rel) : root;
+        if (!target.startsWith(srcIsDir ? root : dirname(root))) {
+          stream.resume();
+          next(new Error(`refusing archive entry outside the destination: ${header.name}`));
+          return;
+        }
+        const finish = (e?: unknown) => (e ? next(e as Error) : next());
+        if (header.type === "directory") {
+          stream.resume();
+          mkdir(target, { recursive: true, mode: header.mode }).then(() => finish(), finish);
+        } else if (header.type === "file") {
+          mkdir(dirname(target), { recursive: true })
+            .then(() => pipeline(stream, createWriteStream(target, { mode: header.mode })))
+            .then(() => finish(), finish);
+        } else {
+          // symlinks and special files from the container are not recreated on the host
+          stream.resume();
+          stream.on("end", () => finish());
+        }
+      });
+      ex.on("finish", resolve);
+      ex.on("error", reject);
+    });
+    archive.tar.on("error", (e) => ex.destroy(e));
+    archive.tar.pipe(ex);
+    await done;
+  }
+}
+
+function stripSlash(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, "") : p;
+}
+
+/** Go's os.FileMode as the daemon reports it: bit 31 is ModeDir. */
+function isDirMode(mode: number): boolean {
+  return (mode & 0x80000000) !== 0 || (mode & 0o170000) === 0o040000;
+}
+
+async function readAll(r: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}
+
+export { Readable };

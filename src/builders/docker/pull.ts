@@ -1,0 +1,43 @@
+// The pull step: the engine's progress stream rendered as the docker CLI prints it (status
+// lines, no progress bars), with the failure explained.
+import type { Engine, ProgressEvent, RegistryAuth } from "../../engine/types.js";
+import type { BuildUi } from "../../ui/ui.js";
+import { BuildError } from "../../run/types.js";
+
+export function progressPrinter(ui: BuildUi): (ev: ProgressEvent) => void {
+  const seen = new Set<string>();
+  return (ev) => {
+    if (!ev.status || ev.progressDetail?.total) return;
+    // Downloading/Extracting lines repeat per chunk; print each distinct state once.
+    if (/^(Downloading|Extracting|Waiting|Verifying Checksum|Pushing)$/.test(ev.status)) return;
+    const line = ev.id && !ev.status.includes(ev.id) ? `${ev.id}: ${ev.status}` : ev.status;
+    if (seen.has(line)) return;
+    seen.add(line);
+    ui.message(line);
+  };
+}
+
+export async function pullStep(
+  engine: Engine,
+  ui: BuildUi,
+  image: string,
+  opts: { platform?: string; auth?: RegistryAuth; signal: AbortSignal },
+): Promise<void> {
+  ui.say(`Pulling Docker image: ${image}`);
+  try {
+    await engine.pullImage(image, { platform: opts.platform || undefined, auth: opts.auth, signal: opts.signal, onProgress: progressPrinter(ui) });
+  } catch (e) {
+    if (opts.signal.aborted) throw e;
+    const cause = e instanceof Error ? e.message : String(e);
+    const local = await engine.inspectImage(image).catch(() => undefined);
+    if (local) {
+      // Deliberate difference from Packer (docs/compat.md): a local-only base image still builds.
+      ui.error(`Pull of ${image} failed (${cause}); using the image already present in the engine (${local.Id.slice(0, 19)}). Set "pull": false to skip the pull.`);
+      return;
+    }
+    throw new BuildError(
+      `Error pulling Docker image ${image}: ${cause}\nThe image is not present in the engine either. Check the image name, the registry's reachability and credentials (docker builder options login, login_server, login_username, login_password or ecr_login), or build it locally first.`,
+      { cause: e },
+    );
+  }
+}

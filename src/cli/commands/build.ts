@@ -1,0 +1,126 @@
+// `kiln build`: what `packer build` does, through the Engine API.
+import type { Command } from "commander";
+import { Option } from "commander";
+import { createEngine } from "../../engine/index.js";
+import { EngineError } from "../../engine/errors.js";
+import { createHumanUi } from "../../ui/human-ui.js";
+import { colorEnabled } from "../../ui/format.js";
+import { createMachineUi } from "../../ui/machine-ui.js";
+import type { Ui } from "../../ui/ui.js";
+import { installSignalHandlers } from "../../run/signals.js";
+import { runBuilds } from "../../run/run-builds.js";
+import { provisionerFactories, postProcessorFactories } from "../../run/components.js";
+import { currentIdentity } from "../../run/ownership.js";
+import type { CleanupStack } from "../../run/cleanup-stack.js";
+import type { OnError } from "../../run/run-build.js";
+import { randomUUID } from "node:crypto";
+import { collect, splitList } from "../argv.js";
+import { selectBuilds } from "../select-builds.js";
+import { loadForCli, reportError } from "../load.js";
+import { formatDiagnostic } from "../../template/diagnostic.js";
+
+interface BuildFlags {
+  var?: string[];
+  varFile?: string[];
+  only?: string[];
+  except?: string[];
+  force?: boolean;
+  onError: OnError;
+  color: boolean;
+  colorExplicit?: boolean;
+  timestampUi?: boolean;
+  machineReadable?: boolean;
+  parallelBuilds: string;
+  debug?: boolean;
+}
+
+export function registerBuild(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("build")
+    .description("Build images from a Packer template (JSON, .pkr.hcl file or directory).")
+    .argument("<template>", "template file or directory")
+    .option("--var <name=value>", "set a variable (repeatable; wins over -var-file)", collect)
+    .option("--var-file <path>", "read variables from a file (repeatable)", collect)
+    .option("--only <names>", "only run these builds (comma-separated globs)", splitList)
+    .option("--except <names>", "skip these builds and post-processors (comma-separated globs)", splitList)
+    .option("--force", "accepted for compatibility (the docker builder has nothing to force)")
+    .addOption(new Option("--on-error <mode>", "what to do when a build fails").choices(["cleanup", "abort", "ask", "run-cleanup-provisioner"]).default("cleanup"))
+    .option("--color", "force colours on (the default, unless NO_COLOR / PACKER_NO_COLOR)")
+    .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
+    .option("--timestamp-ui", "prefix build output with RFC3339 timestamps")
+    .option("--machine-readable", "Packer's machine-readable output")
+    .option("--parallel-builds <n>", "how many builds run at once (0 = all)", "0")
+    .option("--debug", "pause between steps (on a terminal) and print stack traces")
+    .action(async (template: string, flags: BuildFlags, cmd: Command) => {
+      // Only an explicit -color=… overrides NO_COLOR; commander's default does not.
+      flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
+      setExit(await build(template, flags));
+    });
+}
+
+function makeUi(flags: BuildFlags): Ui {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (flags.machineReadable) return createMachineUi({ out: process.stdout });
+  return createHumanUi({
+    out: process.stdout,
+    color: colorEnabled(flags.colorExplicit, process.env),
+    timestamps: Boolean(flags.timestampUi),
+    interactive,
+    input: process.stdin,
+  });
+}
+
+async function build(templatePath: string, flags: BuildFlags): Promise<number> {
+  const parallel = Number(flags.parallelBuilds);
+  if (!Number.isInteger(parallel) || parallel < 0) {
+    process.stderr.write(`-parallel-builds: expected a whole number ≥ 0, got ${JSON.stringify(flags.parallelBuilds)}\n`);
+    return 2;
+  }
+  let template;
+  try {
+    template = await loadForCli(templatePath, flags);
+  } catch (e) {
+    return reportError(e, (s) => process.stderr.write(s + "\n"));
+  }
+  for (const w of template.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
+  const builds = selectBuilds(template.builds, flags.only ?? [], flags.except ?? []);
+
+  const ui = makeUi(flags);
+  for (const s of template.sensitiveValues) ui.addSecret(s);
+  const engine = createEngine(process.env);
+  try {
+    await engine.ping();
+  } catch (e) {
+    const why = e instanceof EngineError ? e.message : String(e);
+    ui.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
+    return 1;
+  }
+  const activeCleanups = new Set<CleanupStack>();
+  const signals = installSignalHandlers({
+    say: (m) => ui.error(m),
+    pending: () => [...activeCleanups].flatMap((c) => c.pending()),
+  });
+  try {
+    const outcomes = await runBuilds(
+      builds,
+      template,
+      {
+        engine,
+        ui,
+        identity: currentIdentity(randomUUID()),
+        signal: signals.signal,
+        onError: flags.onError,
+        provisioners: provisionerFactories(),
+        postProcessors: postProcessorFactories(),
+        activeCleanups,
+      },
+      flags.debug ? 1 : parallel,
+    );
+    const code = signals.exitCode();
+    if (code !== undefined) return code;
+    return outcomes.some((o) => o.error) ? 1 : 0;
+  } finally {
+    signals.dispose();
+    ui.close?.();
+  }
+}

@@ -1,0 +1,50 @@
+// `kiln inspect`: Packer's layout (variables, builders, provisioners) plus post-processors.
+import type { Command } from "commander";
+import { loadForCli, reportError } from "../load.js";
+import type { Template } from "../../template/types.js";
+
+export function renderInspect(t: Template): string {
+  const lines: string[] = [`Packer Inspect: ${t.format === "json" ? "JSON" : "HCL2"} mode`];
+  if (t.description) lines.push("Description:", "", t.description, "");
+  const optional = t.variables.filter((v) => !v.required);
+  const required = t.variables.filter((v) => v.required);
+  const show = (v: Template["variables"][number]) => (v.sensitive ? "<sensitive>" : JSON.stringify(v.value ?? ""));
+  lines.push("Optional variables and their defaults:", "");
+  for (const v of optional) lines.push(`  ${v.name} = ${show(v)}`);
+  if (optional.length === 0) lines.push("  <No optional variables>");
+  lines.push("", "Required variables:", "");
+  for (const v of required) lines.push(`  ${v.name}`);
+  if (required.length === 0) lines.push("  <No required variables>");
+  lines.push("", "Builders:", "");
+  for (const b of t.builds) lines.push(`  ${b.name}${b.name !== b.type ? ` (${b.type})` : ""}`);
+  lines.push("", "Provisioners:", "");
+  const provs = t.builds[0]?.provisioners ?? [];
+  for (const p of provs) lines.push(`  ${p.type}`);
+  if (provs.length === 0) lines.push("  <No provisioners>");
+  lines.push("", "Post-processors:", "");
+  const seqs = t.builds[0]?.postProcessors ?? [];
+  for (const [i, seq] of seqs.entries()) lines.push(`  ${i}: ${seq.map((p) => (p.named ? `${p.name} (${p.type})` : p.type)).join(" → ")}`);
+  if (seqs.length === 0) lines.push("  <No post-processors>");
+  lines.push(
+    "",
+    "Note: If your build names contain user variables or template",
+    "functions such as 'timestamp', these are processed at build time,",
+    "and therefore only show in their raw form here.",
+  );
+  return lines.join("\n") + "\n";
+}
+
+export function registerInspect(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("inspect")
+    .description("Show a template's variables, builds, provisioners and post-processors.")
+    .argument("<template>", "template file or directory")
+    .action(async (template: string) => {
+      try {
+        process.stdout.write(renderInspect(await loadForCli(template, {})));
+        setExit(0);
+      } catch (e) {
+        setExit(reportError(e, (s) => process.stderr.write(s + "\n")));
+      }
+    });
+}

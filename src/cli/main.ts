@@ -1,0 +1,38 @@
+// kiln's command line: thin; each command lives in its own file.
+import { Command, CommanderError } from "commander";
+import { normalizeArgv } from "./argv.js";
+import { registerBuild } from "./commands/build.js";
+import { registerValidate } from "./commands/validate.js";
+import { registerInspect } from "./commands/inspect.js";
+import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
+
+export async function run(argv: string[]): Promise<number> {
+  let exit = 0;
+  const setExit = (code: number) => (exit = code);
+  const program = new Command()
+    .name("kiln")
+    .description("Runs Packer docker templates (JSON and HCL2) through the Docker Engine API.")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerBuild(program, setExit);
+  registerValidate(program, setExit);
+  registerInspect(program, setExit);
+  program
+    .command("version")
+    .description("Print kiln's version and the Packer version whose templates it runs.")
+    .action(() => {
+      process.stdout.write(`kiln v${kilnVersion()} (runs Packer ${PACKER_COMPAT_VERSION} docker templates)\n`);
+    });
+  try {
+    await program.parseAsync(normalizeArgv(argv), { from: "user" });
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; usage errors are invalid input.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`kiln: internal error: ${e instanceof Error ? (process.env.KILN_LOG ? e.stack : e.message) : String(e)}\n`);
+    return 1;
+  }
+}

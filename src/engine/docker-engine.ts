@@ -1,0 +1,450 @@
+// The Engine over the Docker Engine API (Docker 20.10+, and Podman's compatible API). Every quirk
+// handled here is recorded in docs/reference/dependencies.md §1.
+import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { decodePathStat, PATH_STAT_HEADER } from "./archive-stat.js";
+import { registryAuthHeaders } from "./auth-header.js";
+import { EngineError } from "./errors.js";
+import { createOutputSink, pumpOutput, pumpUpgraded } from "./exec-stream.js";
+import { resolveEngineHost } from "./host.js";
+import type { EngineHost } from "./host.js";
+import { EngineTransport, pathName } from "./http.js";
+import type { EngineRequest } from "./http.js";
+import { consumeProgress, consumePushProgress } from "./progress.js";
+import { ImageReference, isImageId } from "./reference.js";
+import type {
+  ArchiveStat,
+  CommitOptions,
+  ContainerInspect,
+  ContainerSpec,
+  ContainerSummary,
+  Engine,
+  EngineVersion,
+  ExecOptions,
+  ImageInspect,
+  ImageSummary,
+  ImportOptions,
+  ListFilter,
+  ProgressEvent,
+  StreamOptions,
+} from "./types.js";
+
+/** An Engine for the endpoint named by DOCKER_HOST (and the TLS variables) in `env`. No I/O. */
+export function createEngine(env: Record<string, string | undefined> = process.env): Engine {
+  return new DockerEngine(resolveEngineHost(env));
+}
+
+// How long to wait for the exit code once an exec's output has ended (the engine records it a
+// moment after closing the stream).
+const EXIT_CODE_POLLS = 100;
+const EXIT_CODE_POLL_MS = 20;
+
+export class DockerEngine implements Engine {
+  private readonly transport: EngineTransport;
+
+  constructor(host: EngineHost) {
+    this.transport = new EngineTransport(host);
+  }
+
+  get endpoint(): string {
+    return this.transport.endpoint;
+  }
+
+  /** Closes idle keep-alive connections (they never keep the process alive on their own). */
+  close(): void {
+    this.transport.close();
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    await this.transport.drain({
+      method: "GET",
+      path: "/_ping",
+      unversioned: true,
+      signal,
+      action: "ping the Docker engine",
+    });
+  }
+
+  version(): Promise<EngineVersion> {
+    return this.transport.json<EngineVersion>({
+      method: "GET",
+      path: "/version",
+      unversioned: true,
+      action: "read the Docker engine version",
+    });
+  }
+
+  // Images
+
+  inspectImage(ref: string): Promise<ImageInspect | undefined> {
+    return orUndefined(
+      this.transport.json<ImageInspect>({
+        method: "GET",
+        path: `/images/${pathName(ref)}/json`,
+        action: `inspect image ${ref}`,
+      }),
+    );
+  }
+
+  async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {
+    const parsed = ImageReference.parse(ref);
+    const action = `pull ${parsed.toString()}`;
+    const { body } = await this.transport.stream({
+      method: "POST",
+      path: "/images/create",
+      // An empty tag pulls every tag of the repository, so the docker default is made explicit.
+      query: {
+        fromImage: parsed.name,
+        tag: parsed.digest ?? parsed.tagOrLatest,
+        platform: opts.platform || undefined,
+      },
+      headers: registryAuthHeaders(opts.auth),
+      signal: opts.signal,
+      action,
+    });
+    await consumeProgress(body, action, opts.onProgress);
+  }
+
+  async pushImage(
+    name: string,
+    tag: string,
+    opts: StreamOptions = {},
+  ): Promise<{ digest: string; size?: number }> {
+    const parsed = ImageReference.parse(name);
+    if (parsed.tag !== undefined || parsed.digest !== undefined) {
+      // name:tag plus ?tag= becomes name:tag:tag on Podman.
+      throw new EngineError(
+        "bad-request",
+        `push ${name}: pass the repository without a tag, and the tag separately`,
+      );
+    }
+    const action = `push ${name}:${tag}`;
+    const { body } = await this.transport.stream({
+      method: "POST",
+      path: `/images/${pathName(name)}/push`,
+      query: { tag },
+      // Docker 20.10 refuses a push without the header, even for anonymous access.
+      headers: registryAuthHeaders(opts.auth),
+      signal: opts.signal,
+      action,
+    });
+    return consumePushProgress(body, action, opts.onProgress);
+  }
+
+  async tagImage(source: string, repo: string, tag: string): Promise<void> {
+    await this.transport.drain({
+      method: "POST",
+      path: `/images/${pathName(source)}/tag`,
+      query: { repo, tag },
+      action: `tag ${shortId(source)} as ${repo}:${tag}`,
+    });
+  }
+
+  async removeImage(ref: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<void> {
+    await this.transport.drain({
+      method: "DELETE",
+      path: `/images/${pathName(ref)}`,
+      query: { force: opts.force, noprune: opts.noprune },
+      action: `remove image ${shortId(ref)}`,
+    });
+  }
+
+  async importImage(tar: Readable, opts: ImportOptions = {}): Promise<string> {
+    const action = opts.repo ? `import image ${opts.repo}:${opts.tag ?? "latest"}` : "import image";
+    const { body } = await this.transport.stream({
+      method: "POST",
+      path: "/images/create",
+      // repo/tag are not passed: Podman ignores the tag and would create a stray :latest. The
+      // image is tagged explicitly below instead, which works on both engines.
+      query: {
+        fromSrc: "-",
+        changes: opts.changes,
+        platform: opts.platform || undefined,
+        message: opts.message,
+      },
+      body: tar,
+      signal: opts.signal,
+      action,
+    });
+    let id: string | undefined;
+    await consumeProgress(body, action, (event) => {
+      id = imageIdFromEvent(event) ?? id;
+      opts.onProgress?.(event);
+    });
+    if (id === undefined) {
+      throw new EngineError("stream", `${action}: the engine did not report the new image's ID`);
+    }
+    if (opts.repo) await this.tagImage(id, opts.repo, opts.tag ?? "latest");
+    return id;
+  }
+
+  async saveImages(refs: string[], signal?: AbortSignal): Promise<Readable> {
+    const { body } = await this.transport.stream({
+      method: "GET",
+      path: "/images/get",
+      query: { names: refs },
+      signal,
+      action: `save ${refs.join(", ")}`,
+    });
+    return body;
+  }
+
+  listImages(filter: ListFilter = {}): Promise<ImageSummary[]> {
+    return this.transport.json<ImageSummary[]>({
+      method: "GET",
+      path: "/images/json",
+      query: listQuery(filter),
+      action: "list images",
+    });
+  }
+
+  // Containers
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const { name, platform, ...body } = spec;
+    const created = await this.transport.json<{ Id: string }>({
+      method: "POST",
+      path: "/containers/create",
+      query: { name: name || undefined, platform: platform || undefined },
+      json: body,
+      action: `create a container from ${spec.Image}`,
+    });
+    return created.Id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    // 304 (already running) counts as started.
+    await this.transport.drain({
+      method: "POST",
+      path: `/containers/${pathName(id)}/start`,
+      action: `start container ${shortId(id)}`,
+    });
+  }
+
+  inspectContainer(id: string): Promise<ContainerInspect | undefined> {
+    return orUndefined(
+      this.transport.json<ContainerInspect>({
+        method: "GET",
+        path: `/containers/${pathName(id)}/json`,
+        action: `inspect container ${shortId(id)}`,
+      }),
+    );
+  }
+
+  async killContainer(id: string): Promise<void> {
+    try {
+      await this.transport.drain({
+        method: "POST",
+        path: `/containers/${pathName(id)}/kill`,
+        action: `kill container ${shortId(id)}`,
+      });
+    } catch (err) {
+      // 409: the container is not running, which is what kill wanted.
+      if (!(err instanceof EngineError && err.kind === "conflict")) throw err;
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.transport.drain({
+        method: "DELETE",
+        path: `/containers/${pathName(id)}`,
+        query: { force: true, v: true },
+        action: `remove container ${shortId(id)}`,
+      });
+    } catch (err) {
+      if (!(err instanceof EngineError && err.kind === "not-found")) throw err;
+    }
+  }
+
+  listContainers(filter: ListFilter = {}): Promise<ContainerSummary[]> {
+    return this.transport.json<ContainerSummary[]>({
+      method: "GET",
+      path: "/containers/json",
+      query: listQuery(filter),
+      action: "list containers",
+    });
+  }
+
+  async commitContainer(id: string, opts: CommitOptions = {}): Promise<string> {
+    const committed = await this.transport.json<{ Id: string }>({
+      method: "POST",
+      path: "/commit",
+      query: {
+        container: id,
+        // One `changes` parameter per Dockerfile line.
+        changes: opts.changes,
+        author: opts.author,
+        comment: opts.comment,
+        pause: opts.pause,
+      },
+      // Podman fails with "Decode(): EOF" without a body; Docker merges `{}` with the container's config.
+      json: {},
+      signal: opts.signal,
+      action: `commit container ${shortId(id)}`,
+    });
+    return committed.Id;
+  }
+
+  async exportContainer(id: string, signal?: AbortSignal): Promise<Readable> {
+    const { body } = await this.transport.stream({
+      method: "GET",
+      path: `/containers/${pathName(id)}/export`,
+      signal,
+      action: `export container ${shortId(id)}`,
+    });
+    return body;
+  }
+
+  // Exec and files
+
+  /**
+   * Runs a process in a running container. Env travels in the request body, never on a command
+   * line. Aborting closes the connection and rejects with kind "aborted", but the process in the
+   * container may keep running: the Engine API cannot signal an exec, so callers kill the container.
+   */
+  async exec(id: string, opts: ExecOptions): Promise<{ exitCode: number }> {
+    const { signal, stdin } = opts;
+    const tty = opts.tty ?? false;
+    const action = `exec ${JSON.stringify(opts.cmd[0] ?? "")} in container ${shortId(id)}`;
+    const created = await this.transport.json<{ Id: string }>({
+      method: "POST",
+      path: `/containers/${pathName(id)}/exec`,
+      json: {
+        Cmd: opts.cmd,
+        ...(opts.env ? { Env: opts.env } : {}),
+        ...(opts.user ? { User: opts.user } : {}),
+        ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+        AttachStdin: stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: tty,
+      },
+      signal,
+      action,
+    });
+    const output = createOutputSink(tty, { onStdout: opts.onStdout, onStderr: opts.onStderr });
+    const start: EngineRequest = {
+      method: "POST",
+      path: `/exec/${pathName(created.Id)}/start`,
+      json: { Detach: false, Tty: tty },
+      signal,
+      action,
+    };
+    if (stdin) {
+      // Only stdin needs the hijacked connection; plain output streams in the response body.
+      await pumpUpgraded(await this.transport.upgrade(start), stdin, output, action, signal);
+    } else {
+      await pumpOutput((await this.transport.stream(start)).body, output);
+    }
+    return { exitCode: await this.execExitCode(created.Id, action, signal) };
+  }
+
+  private async execExitCode(execId: string, action: string, signal?: AbortSignal): Promise<number> {
+    for (let poll = 0; ; poll++) {
+      const info = await this.transport.json<{ Running: boolean; ExitCode: number | null }>({
+        method: "GET",
+        path: `/exec/${pathName(execId)}/json`,
+        signal,
+        action,
+      });
+      if (!info.Running && typeof info.ExitCode === "number") return info.ExitCode;
+      if (poll >= EXIT_CODE_POLLS) {
+        throw new EngineError(
+          "server",
+          `${action}: the output ended but the engine still reports the process running`,
+        );
+      }
+      try {
+        await sleep(EXIT_CODE_POLL_MS, undefined, { signal });
+      } catch (cause) {
+        throw new EngineError("aborted", `${action} was cancelled`, undefined, { cause });
+      }
+    }
+  }
+
+  /** Extracts a tar stream into directory `dir` of the container (which must exist: not-found otherwise). */
+  async putArchive(id: string, dir: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+    await this.transport.drain({
+      method: "PUT",
+      path: `/containers/${pathName(id)}/archive`,
+      query: { path: dir },
+      body: tar,
+      signal,
+      action: `upload to ${dir} in container ${shortId(id)}`,
+    });
+  }
+
+  /** The tar stream must be read to the end or destroyed: it holds a connection. */
+  async getArchive(
+    id: string,
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<{ stat: ArchiveStat; tar: Readable }> {
+    const action = `download ${path} from container ${shortId(id)}`;
+    const { body, headers } = await this.transport.stream({
+      method: "GET",
+      path: `/containers/${pathName(id)}/archive`,
+      query: { path },
+      signal,
+      action,
+    });
+    try {
+      return { stat: decodePathStat(headers[PATH_STAT_HEADER], action), tar: body };
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+  }
+
+  /** Undefined when the path does not exist; not-found when the container does not. */
+  async statPath(id: string, path: string): Promise<ArchiveStat | undefined> {
+    const action = `stat ${path} in container ${shortId(id)}`;
+    try {
+      const res = await this.transport.drain({
+        method: "HEAD",
+        path: `/containers/${pathName(id)}/archive`,
+        query: { path },
+        action,
+      });
+      return decodePathStat(res.headers[PATH_STAT_HEADER], action);
+    } catch (err) {
+      if (!(err instanceof EngineError && err.kind === "not-found")) throw err;
+    }
+    // A HEAD 404 has no body to say whether the path or the container is missing.
+    if ((await this.inspectContainer(id)) === undefined) {
+      throw new EngineError("not-found", `${action}: no such container`, 404);
+    }
+    return undefined;
+  }
+}
+
+async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (err instanceof EngineError && err.kind === "not-found") return undefined;
+    throw err;
+  }
+}
+
+function listQuery(filter: ListFilter): EngineRequest["query"] {
+  return {
+    all: filter.all,
+    filters: filter.label?.length ? JSON.stringify({ label: filter.label }) : undefined,
+  };
+}
+
+/** The import stream's last status is the new image's ID (Docker: `sha256:…`). */
+function imageIdFromEvent(event: ProgressEvent): string | undefined {
+  for (const candidate of [event.status, event.aux?.ID, event.stream]) {
+    const text = candidate?.trim();
+    if (text && isImageId(text)) return text.startsWith("sha256:") ? text : `sha256:${text}`;
+  }
+  return undefined;
+}
+
+/** IDs shortened as the docker CLI prints them; names unchanged. */
+function shortId(idOrName: string): string {
+  return isImageId(idOrName) ? idOrName.replace(/^sha256:/, "").slice(0, 12) : idOrName;
+}

@@ -1,0 +1,37 @@
+// docker-import: imports an exported container filesystem (export_path) as an image.
+import { createReadStream } from "node:fs";
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
+import { BuildError } from "../run/types.js";
+import type { Artifact } from "../run/artifact.js";
+import type { DockerImportConfig } from "./schemas.js";
+
+export class DockerImport implements PostProcessor {
+  constructor(private readonly c: DockerImportConfig) {}
+
+  async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
+    const file = input.kind === "export" ? input.path : input.kind === "files" ? input.files[0] : undefined;
+    if (!file || (input.builderId !== "packer.docker" && input.builderId !== "packer.post-processor.artifice")) {
+      throw new BuildError(
+        `Unknown artifact type: ${input.builderId}\nCan only import from Docker builder and Artifice post-processor artifacts. If you are getting this error after having run the docker builder, it may be because you set commit: true in your Docker builder, so the image is already imported.`,
+      );
+    }
+    const ref = this.c.tag ? `${this.c.repository}:${this.c.tag}` : this.c.repository;
+    ctx.ui.message("Importing image: Container");
+    ctx.ui.message(`Repository: ${ref}`);
+    const imageId = await ctx.engine.importImage(createReadStream(file), {
+      repo: this.c.repository,
+      tag: this.c.tag || "latest",
+      changes: this.c.changes,
+      platform: this.c.platform || undefined,
+      signal: ctx.signal,
+    });
+    ctx.ui.message(`Imported ID: ${imageId}`);
+    const full = this.c.tag ? ref : `${ref}:latest`;
+    const artifact: Artifact = { kind: "image", builderId: "packer.post-processor.docker-import", imageId, id: ref, tags: [full] };
+    return { artifact, keep: false, forceKeep: false };
+  }
+}
+
+export function createDockerImport(config: Record<string, unknown>): PostProcessor {
+  return new DockerImport(config as unknown as DockerImportConfig);
+}

@@ -1,0 +1,49 @@
+// docker-tag: tags the input image as repository:tag for each tag (Packer reference §b).
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
+import { BuildError } from "../run/types.js";
+import type { Artifact } from "../run/artifact.js";
+import type { DockerTagConfig } from "./schemas.js";
+
+const ACCEPTS = ["packer.post-processor.docker-import", "packer.post-processor.docker-tag"];
+
+export class DockerTag implements PostProcessor {
+  constructor(private readonly c: DockerTagConfig) {}
+
+  async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
+    if (input.kind !== "image" || !ACCEPTS.includes(input.builderId)) {
+      throw new BuildError(
+        `Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts. docker-tag needs an image: set "commit": true in the docker builder, or put a docker-import before it in the same sequence.`,
+      );
+    }
+    if (this.c.tag && this.c.tag.length > 0) {
+      ctx.ui.say('Deprecation warning: "tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).');
+    }
+    const tags = [...this.c.tags, ...(this.c.tag ?? [])];
+    const refs: string[] = [];
+    if (tags.length === 0) {
+      ctx.ui.message(`Tagging image: ${input.id}`);
+      ctx.ui.message(`Repository: ${this.c.repository}`);
+      await ctx.engine.tagImage(input.imageId, this.c.repository, "latest");
+      refs.push(this.c.repository.includes(":") && !this.c.repository.endsWith("]") ? this.c.repository : `${this.c.repository}:latest`);
+    }
+    for (const tag of tags) {
+      ctx.ui.message(`Tagging image: ${input.id}`);
+      ctx.ui.message(`Repository: ${this.c.repository}:${tag}`);
+      await ctx.engine.tagImage(input.imageId, this.c.repository, tag);
+      refs.push(`${this.c.repository}:${tag}`);
+    }
+    const artifact: Artifact = {
+      kind: "image",
+      builderId: "packer.post-processor.docker-tag",
+      imageId: input.imageId,
+      id: refs[refs.length - 1] ?? this.c.repository,
+      tags: refs,
+    };
+    // Packer forces keeping the input: the tag points at the very same image.
+    return { artifact, keep: true, forceKeep: true };
+  }
+}
+
+export function createDockerTag(config: Record<string, unknown>): PostProcessor {
+  return new DockerTag(config as unknown as DockerTagConfig);
+}

@@ -1,0 +1,80 @@
+// Post-processor sequences with Packer's keep/destroy rules (reference §b.3): each sequence starts
+// from the builder artifact; within a sequence each post-processor gets the previous one's
+// artifact; an intermediate artifact is kept or destroyed per keep_input_artifact; the builder
+// artifact is kept if some sequence's first post-processor keeps it (or there are none).
+import { rm } from "node:fs/promises";
+import type { Engine } from "../engine/types.js";
+import type { PostProcessorDef } from "../template/types.js";
+import type { Artifact } from "./artifact.js";
+import type { PostProcessorContext, PostProcessorFactory } from "./types.js";
+import { substituteBuildData } from "./build-data.js";
+import { errorMessage } from "./errors.js";
+
+export async function destroyArtifact(engine: Engine, a: Artifact): Promise<void> {
+  if (a.kind === "export") {
+    if (a.path) await rm(a.path, { force: true });
+  } else if (a.kind === "image") {
+    // Untag what this artifact added, then the image itself if nothing else refers to it.
+    for (const t of a.tags) await engine.removeImage(t, { noprune: true }).catch(() => undefined);
+    if (a.tags.length === 0) await engine.removeImage(a.imageId);
+  }
+}
+
+export interface ChainResult {
+  artifacts: Artifact[];
+  errors: string[];
+}
+
+export async function runPostProcessors(
+  sequences: PostProcessorDef[][],
+  builderArtifact: Artifact,
+  ctx: PostProcessorContext,
+  factories: Record<string, PostProcessorFactory>,
+): Promise<ChainResult> {
+  const artifacts: Artifact[] = [];
+  const errors: string[] = [];
+  let keepOriginal = sequences.length === 0;
+  let anyFailed = false;
+  for (const seq of sequences) {
+    let prior = builderArtifact;
+    let completed = true;
+    for (const [i, def] of seq.entries()) {
+      ctx.signal.throwIfAborted();
+      ctx.ui.say(def.named ? `Running post-processor: ${def.name} (type ${def.type})` : `Running post-processor: ${def.type}`);
+      const factory = factories[def.type];
+      if (!factory) throw new Error(`internal: no post-processor implementation for ${def.type}`);
+      const pp = factory(substituteBuildData(def.config, ctx.buildData));
+      let result;
+      try {
+        result = await pp.process({ ...ctx, ui: ctx.ui.child(def.type) }, prior);
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        errors.push(`Post-processor failed: ${errorMessage(e)}`);
+        completed = false;
+        anyFailed = true;
+        break;
+      }
+      let keep = result.keep;
+      if (def.keepInputArtifact !== undefined && !(result.keep && !def.keepInputArtifact && result.forceKeep)) {
+        keep = def.keepInputArtifact;
+      }
+      if (i === 0) {
+        keepOriginal ||= keep;
+      } else if (keep) {
+        artifacts.push(prior);
+      } else {
+        await destroyArtifact(ctx.engine, prior).catch((e) => errors.push(`Failed cleaning up prior artifact: ${errorMessage(e)}`));
+      }
+      prior = result.artifact;
+    }
+    if (completed) artifacts.push(prior);
+  }
+  // Deliberate difference from Packer (docs/compat.md): when a sequence failed, the builder
+  // artifact is kept so the user can inspect or retry, instead of being destroyed.
+  if (keepOriginal || anyFailed) {
+    artifacts.unshift(builderArtifact);
+  } else {
+    await destroyArtifact(ctx.engine, builderArtifact).catch((e) => errors.push(`Error destroying builder artifact: ${errorMessage(e)}`));
+  }
+  return { artifacts, errors };
+}

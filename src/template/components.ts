@@ -1,0 +1,176 @@
+// Which component types kiln knows, and the schema each is validated against. The specs here
+// add the checks that need more than the component's own schema file: `changes` lines, and the
+// local files Packer stats at validate time. Both loaders (JSON, HCL) look components up here.
+import type { Diagnostic, SourcePos } from "./diagnostic.js";
+import type { CheckContext, CheckProblem, ComponentSpec, ConfigOf, Schema } from "./schema.js";
+import { suggest } from "./suggest.js";
+import { checkChanges } from "./changes.js";
+import { checkLocalPath, checkLocalPaths, localKind } from "./source-checks.js";
+import { dockerBuilderSpec } from "../builders/docker/schema.js";
+import { shellSpec } from "../provisioners/shell/schema.js";
+import { fileSpec } from "../provisioners/file/schema.js";
+import { shellLocalSpec } from "../provisioners/shell-local/schema.js";
+import { breakpointSpec } from "../provisioners/breakpoint/schema.js";
+import { ansibleSpec } from "../provisioners/ansible/schema.js";
+import { ansibleLocalSpec } from "../provisioners/ansible-local/schema.js";
+import {
+  artificeSchema,
+  dockerImportSpec,
+  dockerPushSpec,
+  dockerSaveSpec,
+  dockerTagSpec,
+  manifestSpec,
+} from "../post-processors/schemas.js";
+import { shellLocalPostProcessorSpec } from "../post-processors/shell-local-schema.js";
+
+export type ComponentKind = "builder" | "provisioner" | "post-processor";
+
+/** The spec with one more check after its own; typed loosely for the registry. */
+function withCheck<S extends Schema>(
+  spec: ComponentSpec<S>,
+  extra: (c: ConfigOf<S>, ctx: CheckContext) => CheckProblem[],
+): ComponentSpec {
+  const own = spec.check;
+  return {
+    type: spec.type,
+    schema: spec.schema,
+    check: ((c: ConfigOf<S>, ctx: CheckContext) => [...(own ? own(c, ctx) : []), ...extra(c, ctx)]) as ComponentSpec["check"],
+  };
+}
+
+const loose = <S extends Schema>(spec: ComponentSpec<S>): ComponentSpec => spec as unknown as ComponentSpec;
+
+const dockerBuilder = withCheck(dockerBuilderSpec, (c, ctx) => {
+  const p = checkChanges(c.changes);
+  // A missing export file is fine (kiln creates it); an existing directory is not.
+  if (c.export_path && localKind(c.export_path, ctx) === "dir") {
+    p.push(["export_path", "export_path must be a file, not a directory"]);
+  }
+  return p;
+});
+
+const shellLocalChecks = <T extends { script?: string; scripts?: string[] }>(c: T, ctx: CheckContext) => [
+  ...checkLocalPath("script", "script", c.script, "file", ctx),
+  ...checkLocalPaths("scripts", "script", c.scripts, "file", ctx),
+];
+
+export const builderSpecs: Readonly<Record<string, ComponentSpec>> = {
+  docker: dockerBuilder,
+};
+
+export const provisionerSpecs: Readonly<Record<string, ComponentSpec>> = {
+  shell: withCheck(shellSpec, shellLocalChecks),
+  file: withCheck(fileSpec, (c, ctx) => {
+    if (c.direction !== "upload" || c.generated) return [];
+    return [
+      ...checkLocalPath("source", "source", c.source, "any", ctx),
+      ...checkLocalPaths("sources", "source", c.sources, "any", ctx),
+    ];
+  }),
+  "shell-local": withCheck(shellLocalSpec, shellLocalChecks),
+  breakpoint: loose(breakpointSpec),
+  ansible: withCheck(ansibleSpec, (c, ctx) => [
+    ...checkLocalPath("playbook_file", "playbook_file", c.playbook_file, "file", ctx),
+    ...checkLocalPath("galaxy_file", "galaxy_file", c.galaxy_file, "file", ctx),
+    ...checkLocalPath("inventory_file", "inventory_file", c.inventory_file, "file", ctx),
+  ]),
+  "ansible-local": withCheck(ansibleLocalSpec, (c, ctx) => [
+    ...checkLocalPath("playbook_file", "playbook_file", c.playbook_file, "file", ctx),
+    ...checkLocalPaths("playbook_files", "playbook_file", c.playbook_files, "file", ctx),
+    ...checkLocalPath("playbook_dir", "playbook_dir", c.playbook_dir, "dir", ctx),
+    ...checkLocalPaths("playbook_paths", "playbook_paths", c.playbook_paths, "dir", ctx),
+    ...checkLocalPaths("role_paths", "role_paths", c.role_paths, "dir", ctx),
+    ...checkLocalPaths("collection_paths", "collection_paths", c.collection_paths, "dir", ctx),
+    ...checkLocalPath("group_vars", "group_vars", c.group_vars, "dir", ctx),
+    ...checkLocalPath("host_vars", "host_vars", c.host_vars, "dir", ctx),
+    ...checkLocalPath("inventory_file", "inventory_file", c.inventory_file, "file", ctx),
+    ...checkLocalPath("galaxy_file", "galaxy_file", c.galaxy_file, "file", ctx),
+  ]),
+};
+
+const artificeSpec: ComponentSpec<typeof artificeSchema> = { type: "artifice", schema: artificeSchema };
+
+export const postProcessorSpecs: Readonly<Record<string, ComponentSpec>> = {
+  "docker-tag": loose(dockerTagSpec),
+  "docker-import": withCheck(dockerImportSpec, (c) => checkChanges(c.changes)),
+  "docker-save": loose(dockerSaveSpec),
+  "docker-push": loose(dockerPushSpec),
+  manifest: loose(manifestSpec),
+  artifice: loose(artificeSpec),
+  "shell-local": withCheck(shellLocalPostProcessorSpec, shellLocalChecks),
+};
+
+/** Packer components people may try that kiln deliberately does not implement. */
+const NOT_SUPPORTED: Record<ComponentKind, readonly string[]> = {
+  builder: [
+    "amazon-ebs",
+    "amazon-instance",
+    "azure-arm",
+    "digitalocean",
+    "file",
+    "googlecompute",
+    "hyperv-iso",
+    "lxc",
+    "lxd",
+    "null",
+    "parallels-iso",
+    "qemu",
+    "vagrant",
+    "virtualbox-iso",
+    "virtualbox-ovf",
+    "vmware-iso",
+  ],
+  provisioner: [
+    "chef-client",
+    "chef-solo",
+    "converge",
+    "inspec",
+    "powershell",
+    "puppet-masterless",
+    "puppet-server",
+    "salt-masterless",
+    "windows-restart",
+    "windows-shell",
+  ],
+  "post-processor": ["amazon-import", "checksum", "compress", "googlecompute-export", "vagrant", "vagrant-cloud"],
+};
+
+const SPECS: Record<ComponentKind, Readonly<Record<string, ComponentSpec>>> = {
+  builder: builderSpecs,
+  provisioner: provisionerSpecs,
+  "post-processor": postProcessorSpecs,
+};
+
+export function componentTypes(kind: ComponentKind): string[] {
+  return Object.keys(SPECS[kind]);
+}
+
+export function componentSpec(kind: ComponentKind, type: string): ComponentSpec | undefined {
+  const specs = SPECS[kind];
+  return Object.prototype.hasOwnProperty.call(specs, type) ? specs[type] : undefined;
+}
+
+/** The spec, or a positioned error naming the known types (with did-you-mean). */
+export function lookupComponent(
+  kind: ComponentKind,
+  type: string,
+  pos: SourcePos | undefined,
+): { spec: ComponentSpec; diagnostic?: undefined } | { spec?: undefined; diagnostic: Diagnostic } {
+  const spec = componentSpec(kind, type);
+  if (spec) return { spec };
+  const known = componentTypes(kind);
+  const detail = `kiln supports these ${kind} types: ${known.join(", ")}`;
+  if (NOT_SUPPORTED[kind].includes(type)) {
+    return { diagnostic: { severity: "error", pos, summary: `the ${JSON.stringify(type)} ${kind} is not supported by kiln`, detail } };
+  }
+  const suggestions = suggest(type, known);
+  return {
+    diagnostic: {
+      severity: "error",
+      pos,
+      summary: `unknown ${kind} type ${JSON.stringify(type)}`,
+      detail,
+      suggestions: suggestions.length ? suggestions : undefined,
+    },
+  };
+}

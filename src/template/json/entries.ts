@@ -1,0 +1,28 @@
+// Splits a component object into the keys the template core handles (type, only, …) and the
+// component's own config. Keys starting with "_" are comments, as at the template's root.
+import type { ObjectEntry, ValueNode } from "../value-tree.js";
+
+export function splitEntries(
+  node: Extract<ValueNode, { kind: "object" }>,
+  coreKeys: readonly string[],
+): { core: Map<string, ObjectEntry>; config: Extract<ValueNode, { kind: "object" }> } {
+  const core = new Map<string, ObjectEntry>();
+  const rest: ObjectEntry[] = [];
+  for (const e of node.entries) {
+    if (coreKeys.includes(e.key)) core.set(e.key, e);
+    else if (!e.key.startsWith("_")) rest.push(e);
+  }
+  return { core, config: { kind: "object", entries: rest, pos: node.pos } };
+}
+
+/** The config with `override`'s entries replacing (or adding to) the base entries. */
+export function mergeOverride(
+  base: Extract<ValueNode, { kind: "object" }>,
+  override: ObjectEntry[] | undefined,
+): Extract<ValueNode, { kind: "object" }> {
+  if (!override || override.length === 0) return base;
+  const replaced = new Map(override.filter((e) => !e.key.startsWith("_")).map((e) => [e.key, e]));
+  const entries = base.entries.map((e) => replaced.get(e.key) ?? e);
+  for (const e of replaced.values()) if (!base.entries.some((b) => b.key === e.key)) entries.push(e);
+  return { kind: "object", entries, pos: base.pos };
+}

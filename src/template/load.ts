@@ -1,0 +1,55 @@
+// Entry point of template loading: JSON templates here, HCL2 (`*.pkr.hcl`, `*.pkr.json`, or a
+// directory of them) through the HCL loader. The only I/O is reading files.
+import { readFile, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { InvalidInputError } from "./diagnostic.js";
+import type { LoadOptions, Template } from "./types.js";
+import { loadJsonTemplate } from "./json/load-json.js";
+
+type HclLoader = (path: string, opts: LoadOptions) => Promise<Template>;
+
+export async function loadTemplate(path: string, opts: LoadOptions): Promise<Template> {
+  const abs = resolve(opts.cwd, path);
+  let isDir: boolean;
+  try {
+    isDir = (await stat(abs)).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InvalidInputError([
+      {
+        severity: "error",
+        summary: `cannot read template ${path}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`,
+        detail: "give the path of a Packer JSON template (template.json) or of HCL2 files (*.pkr.hcl, or their directory)",
+      },
+    ]);
+  }
+  if (isDir || /\.pkr\.(hcl|json)$/.test(path)) return loadHcl(path, opts);
+  const text = await readFile(abs, "utf8");
+  if (path.endsWith(".json") || /^\uFEFF?\s*\{/.test(text)) {
+    return loadJsonTemplate(path, dirname(abs), text, opts);
+  }
+  return loadHcl(path, opts);
+}
+
+async function loadHcl(path: string, opts: LoadOptions): Promise<Template> {
+  // Imported by computed name so this module builds whether or not the HCL loader exists yet.
+  const specifier = "./hcl/load.js";
+  let mod: { loadHclTemplate?: HclLoader };
+  try {
+    mod = (await import(specifier)) as { loadHclTemplate?: HclLoader };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" || !String((e as Error).message).includes("hcl")) throw e;
+    mod = {};
+  }
+  if (!mod.loadHclTemplate) {
+    throw new InvalidInputError([
+      {
+        severity: "error",
+        summary: `cannot load ${path}: HCL2 templates are not supported by this build of kiln`,
+        detail: "use a JSON template (template.json)",
+      },
+    ]);
+  }
+  return mod.loadHclTemplate(path, opts);
+}

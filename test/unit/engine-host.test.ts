@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { EngineError } from "../../src/engine/errors.js";
+import { resolveEngineHost } from "../../src/engine/host.js";
+
+describe("resolveEngineHost", () => {
+  it("defaults to the local socket", () => {
+    assert.deepEqual(resolveEngineHost({}), {
+      kind: "unix",
+      socketPath: "/var/run/docker.sock",
+      description: "unix:///var/run/docker.sock",
+      fromEnv: false,
+    });
+    assert.equal(resolveEngineHost({ DOCKER_HOST: "" }).description, "unix:///var/run/docker.sock");
+  });
+
+  it("reads unix:// sockets", () => {
+    const host = resolveEngineHost({ DOCKER_HOST: "unix:///run/user/1000/podman/podman.sock" });
+    assert.equal(host.kind, "unix");
+    assert.equal(host.kind === "unix" && host.socketPath, "/run/user/1000/podman/podman.sock");
+    assert.equal(host.description, "unix:///run/user/1000/podman/podman.sock");
+    assert.equal(host.fromEnv, true);
+  });
+
+  const cases: [string, Record<string, string>, object][] = [
+    [
+      "tcp://10.0.0.5:2375",
+      {},
+      { protocol: "http:", hostname: "10.0.0.5", port: 2375, description: "tcp://10.0.0.5:2375" },
+    ],
+    ["tcp://docker.example", {}, { protocol: "http:", port: 2375 }],
+    ["tcp://host:80", {}, { protocol: "http:", port: 80 }],
+    ["tcp://:2375", {}, { hostname: "localhost", port: 2375 }],
+    ["tcp://[::1]:2375", {}, { hostname: "::1", port: 2375, description: "tcp://[::1]:2375" }],
+    ["tcp://host:2375/proxy/", {}, { basePath: "/proxy", description: "tcp://host:2375/proxy" }],
+    ["http://host:8080", {}, { protocol: "http:", port: 8080, description: "http://host:8080" }],
+    ["https://host", {}, { protocol: "https:", port: 2376, description: "https://host:2376" }],
+    [
+      "tcp://host",
+      { DOCKER_TLS_VERIFY: "1" },
+      { protocol: "https:", port: 2376, description: "tcp://host:2376 (TLS)" },
+    ],
+  ];
+  for (const [value, extra, expected] of cases) {
+    it(`parses DOCKER_HOST=${value} ${JSON.stringify(extra)}`, () => {
+      const host = resolveEngineHost({ DOCKER_HOST: value, ...extra });
+      assert.equal(host.kind, "tcp");
+      for (const [key, want] of Object.entries(expected)) {
+        assert.deepEqual((host as unknown as Record<string, unknown>)[key], want, key);
+      }
+    });
+  }
+
+  it("uses ~/.docker certificates and verifies when DOCKER_TLS_VERIFY is set", () => {
+    const host = resolveEngineHost({ DOCKER_HOST: "tcp://h:2376", DOCKER_TLS_VERIFY: "1" });
+    const dir = join(homedir(), ".docker");
+    assert.deepEqual(host.kind === "tcp" && host.tls, {
+      ca: join(dir, "ca.pem"),
+      cert: join(dir, "cert.pem"),
+      key: join(dir, "key.pem"),
+      verify: true,
+    });
+  });
+
+  it("uses DOCKER_CERT_PATH; without DOCKER_TLS_VERIFY the server is not verified (docker CLI rule)", () => {
+    const host = resolveEngineHost({ DOCKER_HOST: "tcp://h", DOCKER_CERT_PATH: "/certs" });
+    assert.equal(host.kind === "tcp" && host.protocol, "https:");
+    assert.deepEqual(host.kind === "tcp" && host.tls, {
+      ca: "/certs/ca.pem",
+      cert: "/certs/cert.pem",
+      key: "/certs/key.pem",
+      verify: false,
+    });
+  });
+
+  it("plain tcp has no TLS", () => {
+    const host = resolveEngineHost({ DOCKER_HOST: "tcp://h:2375" });
+    assert.equal(host.kind === "tcp" && host.tls, undefined);
+  });
+
+  for (const bad of [
+    "ssh://user@host",
+    "npipe:////./pipe/docker_engine",
+    "host:2375",
+    "tcp://",
+    "tcp://h:99999",
+    "tcp://u:p@h:1",
+  ]) {
+    it(`rejects DOCKER_HOST=${bad} with an error naming it`, () => {
+      assert.throws(
+        () => resolveEngineHost({ DOCKER_HOST: bad }),
+        (e: unknown) =>
+          e instanceof EngineError && e.kind === "unreachable" && e.message.includes(`DOCKER_HOST=${bad}`),
+      );
+    });
+  }
+});
