@@ -278,8 +278,8 @@ export class DockerEngine implements Engine {
         comment: opts.comment,
         pause: opts.pause,
       },
-      // Podman fails with "Decode(): EOF" without a body; Docker merges `{}` with the container's config.
-      json: {},
+      // Podman fails with "Decode(): EOF" without a body; Docker merges it with the container's config.
+      json: opts.config ?? {},
       signal: opts.signal,
       action: `commit container ${shortId(id)}`,
     });

@@ -131,7 +131,11 @@ export interface CommitOptions {
   author?: string;
   comment?: string;
   pause?: boolean;
-  /** Labels are applied through a LABEL change line. */
+  /**
+   * The base the daemon applies `changes` to; fields left unset are filled from the container's
+   * config (moby `merge`). An empty `Entrypoint: []` is kept as "no entrypoint".
+   */
+  config?: Partial<ImageConfig>;
   signal?: AbortSignal;
 }
 

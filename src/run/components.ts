@@ -5,6 +5,8 @@ import { createFileProvisioner } from "../provisioners/file/file.js";
 import { createDockerTag } from "../post-processors/docker-tag.js";
 import { createDockerImport } from "../post-processors/docker-import.js";
 import { createDockerSave } from "../post-processors/docker-save.js";
+import { createDockerPush } from "../post-processors/docker-push.js";
+import { createManifest } from "../post-processors/manifest.js";
 
 export function provisionerFactories(): Record<string, ProvisionerFactory> {
   return {
@@ -13,10 +15,12 @@ export function provisionerFactories(): Record<string, ProvisionerFactory> {
   };
 }
 
-export function postProcessorFactories(): Record<string, PostProcessorFactory> {
+export function postProcessorFactories(opts: { force: boolean; cwd: string }): Record<string, PostProcessorFactory> {
   return {
     "docker-tag": createDockerTag,
     "docker-import": createDockerImport,
     "docker-save": createDockerSave,
+    "docker-push": (c) => createDockerPush(c),
+    manifest: (c) => createManifest(c, { force: opts.force, cwd: opts.cwd }),
   };
 }

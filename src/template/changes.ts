@@ -10,7 +10,7 @@ export function checkChanges(changes: readonly string[] | undefined, field = "ch
     const at = `${field}[${i}]`;
     const m = /^\s*(\S+)\s*(.*?)\s*$/s.exec(line);
     if (!m) {
-      problems.push([at, "empty change: expected a Dockerfile instruction such as \"CMD [\\\"nginx\\\"]\""]);
+      problems.push([at, 'empty change: expected a Dockerfile instruction such as "CMD [\\"nginx\\"]"']);
       return;
     }
     const word = m[1]!;
@@ -21,7 +21,11 @@ export function checkChanges(changes: readonly string[] | undefined, field = "ch
         instruction === "MAINTAINER"
           ? 'Docker refuses MAINTAINER in commit changes (Packer\'s docs list it); use LABEL maintainer="…"'
           : `docker commit accepts: ${CHANGE_INSTRUCTIONS.join(", ")}`;
-      problems.push([at, `${JSON.stringify(word)} is not an instruction docker commit accepts`, { detail, suggestions: suggest(instruction, CHANGE_INSTRUCTIONS) }]);
+      problems.push([
+        at,
+        `${JSON.stringify(word)} is not an instruction docker commit accepts`,
+        { detail, suggestions: suggest(instruction, CHANGE_INSTRUCTIONS) },
+      ]);
       return;
     }
     if (args === "") {

@@ -34,7 +34,11 @@ function withCheck<S extends Schema>(
   return {
     type: spec.type,
     schema: spec.schema,
-    check: ((c: ConfigOf<S>, ctx: CheckContext) => [...(own ? own(c, ctx) : []), ...extra(c, ctx)]) as ComponentSpec["check"],
+    check: ((c: ConfigOf<S>, ctx: CheckContext) => [
+      ...(own ? own(c, ctx) : []),
+      ...extra(c, ctx),
+    ]) as ComponentSpec["check"],
+    normalize: spec.normalize as ComponentSpec["normalize"],
   };
 }
 
@@ -132,7 +136,14 @@ const NOT_SUPPORTED: Record<ComponentKind, readonly string[]> = {
     "windows-restart",
     "windows-shell",
   ],
-  "post-processor": ["amazon-import", "checksum", "compress", "googlecompute-export", "vagrant", "vagrant-cloud"],
+  "post-processor": [
+    "amazon-import",
+    "checksum",
+    "compress",
+    "googlecompute-export",
+    "vagrant",
+    "vagrant-cloud",
+  ],
 };
 
 const SPECS: Record<ComponentKind, Readonly<Record<string, ComponentSpec>>> = {
@@ -161,7 +172,14 @@ export function lookupComponent(
   const known = componentTypes(kind);
   const detail = `kiln supports these ${kind} types: ${known.join(", ")}`;
   if (NOT_SUPPORTED[kind].includes(type)) {
-    return { diagnostic: { severity: "error", pos, summary: `the ${JSON.stringify(type)} ${kind} is not supported by kiln`, detail } };
+    return {
+      diagnostic: {
+        severity: "error",
+        pos,
+        summary: `the ${JSON.stringify(type)} ${kind} is not supported by kiln`,
+        detail,
+      },
+    };
   }
   const suggestions = suggest(type, known);
   return {

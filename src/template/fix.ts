@@ -33,7 +33,8 @@ export function fixTemplate(text: string, file = "template.json"): FixResult {
     const pps = get(root, "post-processors");
     if (pps?.t === "arr") {
       pps.items.forEach((el, i) => {
-        if (el.t === "arr") el.items.forEach((pp, j) => fixPostProcessor(pp, `post-processors[${i}][${j}]`, changes));
+        if (el.t === "arr")
+          el.items.forEach((pp, j) => fixPostProcessor(pp, `post-processors[${i}][${j}]`, changes));
         else fixPostProcessor(el, `post-processors[${i}]`, changes);
       });
     }
@@ -46,7 +47,10 @@ function toJ(n: MomoaNode, src: string): J {
     case "Object":
       return {
         t: "obj",
-        entries: n.members.map((m) => [m.name.type === "String" ? m.name.value : m.name.name, toJ(m.value, src)]),
+        entries: n.members.map((m) => [
+          m.name.type === "String" ? m.name.value : m.name.name,
+          toJ(m.value, src),
+        ]),
       };
     case "Array":
       return { t: "arr", items: n.elements.map((e) => toJ(e.value, src)) };
@@ -83,7 +87,8 @@ function fixPostProcessor(pp: J, where: string, changes: string[]): void {
   const tagAt = pp.entries.findIndex(([k]) => k === "tag");
   if (tagAt < 0) return;
   const tag = pp.entries[tagAt]![1];
-  const asList = (j: J): J[] | undefined => (j.t === "arr" ? j.items : j.t === "str" || j.t === "lit" ? [j] : undefined);
+  const asList = (j: J): J[] | undefined =>
+    j.t === "arr" ? j.items : j.t === "str" || j.t === "lit" ? [j] : undefined;
   const extra = asList(tag);
   if (!extra) return; // not something Packer would accept either: leave it for validate to report
   const tagsAt = pp.entries.findIndex(([k]) => k === "tags");

@@ -19,7 +19,8 @@ export async function loadTemplate(path: string, opts: LoadOptions): Promise<Tem
       {
         severity: "error",
         summary: `cannot read template ${path}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`,
-        detail: "give the path of a Packer JSON template (template.json) or of HCL2 files (*.pkr.hcl, or their directory)",
+        detail:
+          "give the path of a Packer JSON template (template.json) or of HCL2 files (*.pkr.hcl, or their directory)",
       },
     ]);
   }

@@ -3,7 +3,8 @@
 // map offsets, else the string's position).
 import { InvalidInputError, type Diagnostic, type SourcePos } from "./diagnostic.js";
 import { FuncError, TemplateError } from "./gotemplate/errors.js";
-import { checkFunctions, execute, type ExecOptions } from "./gotemplate/exec.js";
+import { execute, functionErrors, type ExecOptions } from "./gotemplate/exec.js";
+import type { ParsedTemplate } from "./gotemplate/ast.js";
 import type { FuncMap } from "./gotemplate/func.js";
 import { parseTemplate } from "./gotemplate/parser.js";
 import { BUILD_DATA_KEYS } from "./functions/packer-funcs.js";
@@ -41,18 +42,25 @@ export function makeRenderer(o: RendererOptions): Renderer {
     noData: (path) => noDataError(path),
   };
   const fail = (e: unknown, pos: SourcePos | undefined): never => {
+    if (e instanceof InvalidInputError) throw e;
     if (e instanceof SuppressedError) throw new InvalidInputError([]);
     if (e instanceof TemplateError) {
       throw new InvalidInputError([templateDiagnostic(e, pos, o.mapOffset)]);
     }
     throw e;
   };
+  // Every bad function name in the string at once, not only the first.
+  const checkAll = (t: ParsedTemplate, pos: SourcePos | undefined) => {
+    const errors = functionErrors(t, o.funcs);
+    if (errors.length > 0)
+      throw new InvalidInputError(errors.map((e) => templateDiagnostic(e, pos, o.mapOffset)));
+  };
   return {
     render(text, pos) {
       if (!text.includes("{{")) return text;
       try {
         const t = parseTemplate(text);
-        checkFunctions(t, o.funcs);
+        checkAll(t, pos);
         return execute(t, exec);
       } catch (e) {
         return fail(e, pos);
@@ -61,7 +69,7 @@ export function makeRenderer(o: RendererOptions): Renderer {
     check(text, pos) {
       if (!text.includes("{{")) return;
       try {
-        checkFunctions(parseTemplate(text), o.funcs);
+        checkAll(parseTemplate(text), pos);
       } catch (e) {
         fail(e, pos);
       }

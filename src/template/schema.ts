@@ -43,7 +43,7 @@ export interface FieldDef<K extends FieldKind = FieldKind, D extends boolean = b
   readonly ignored?: string;
 }
 
-class Field<K extends FieldKind, D extends boolean> implements FieldDef<K, D> {
+export class Field<K extends FieldKind, D extends boolean> implements FieldDef<K, D> {
   constructor(
     readonly kind: K,
     readonly doc: string,
@@ -56,7 +56,8 @@ class Field<K extends FieldKind, D extends boolean> implements FieldDef<K, D> {
     readonly deprecated?: string,
     readonly ignored?: string,
   ) {}
-  private with(p: Partial<FieldDef>): Field<K, D> {
+  /** Copy with some properties changed (fields are immutable). */
+  with(p: Partial<FieldDef>): Field<K, D> {
     const o = { ...this, ...p } as FieldDef;
     return new Field(
       o.kind as K,
@@ -113,7 +114,10 @@ export type ConfigOf<S extends Schema> = {
     ? ValueOf<T>
     : never;
 } & {
-  [K in keyof S as S[K] extends FieldDef<FieldKind, true> ? never : K]?: S[K] extends FieldDef<infer T, boolean>
+  [K in keyof S as S[K] extends FieldDef<FieldKind, true> ? never : K]?: S[K] extends FieldDef<
+    infer T,
+    boolean
+  >
     ? ValueOf<T>
     : never;
 };
@@ -122,7 +126,11 @@ export type ConfigOf<S extends Schema> = {
  * A problem found by a cross-field check: [field, message, extras?]. `field` is "" for the block,
  * a key, or `key[i]` for one item of a list (positioned at that item).
  */
-export type CheckProblem = [field: string, message: string, extras?: { suggestions?: string[]; detail?: string }];
+export type CheckProblem = [
+  field: string,
+  message: string,
+  extras?: { suggestions?: string[]; detail?: string },
+];
 
 export interface CheckContext {
   templateDir: string;
@@ -136,4 +144,6 @@ export interface ComponentSpec<S extends Schema = Schema> {
   schema: S;
   /** Returns problems as [field (or "" for the block), message] pairs. Pure: no I/O but stat. */
   check?: (config: ConfigOf<S>, ctx: CheckContext) => CheckProblem[];
+  /** Rewrites legacy spellings in place after defaults, before `check` (Packer's backwards compatibility). */
+  normalize?: (config: ConfigOf<S>) => void;
 }

@@ -23,7 +23,13 @@ export function localKind(value: string, ctx: CheckContext): ReturnType<typeof s
 }
 
 /** Checks one local path option; `label` is Packer's word for it ("source", "script"). */
-export function checkLocalPath(field: string, label: string, value: string | undefined, kind: Kind, ctx: CheckContext): CheckProblem[] {
+export function checkLocalPath(
+  field: string,
+  label: string,
+  value: string | undefined,
+  kind: Kind,
+  ctx: CheckContext,
+): CheckProblem[] {
   // Values holding build data or unrendered actions are only known at run time.
   if (!value || value.includes("\u0001") || value.includes("{{")) return [];
   const cwd = ctx.cwd ?? process.cwd();
@@ -36,11 +42,19 @@ export function checkLocalPath(field: string, label: string, value: string | und
       : `looked for ${abs}; relative paths are resolved from the current directory, as Packer does`;
     return [[field, `bad ${label} ${JSON.stringify(value)}: no such file or directory`, { detail }]];
   }
-  if (kind === "file" && found !== "file") return [[field, `bad ${label} ${JSON.stringify(value)}: not a file`]];
-  if (kind === "dir" && found !== "dir") return [[field, `bad ${label} ${JSON.stringify(value)}: not a directory`]];
+  if (kind === "file" && found !== "file")
+    return [[field, `bad ${label} ${JSON.stringify(value)}: not a file`]];
+  if (kind === "dir" && found !== "dir")
+    return [[field, `bad ${label} ${JSON.stringify(value)}: not a directory`]];
   return [];
 }
 
-export function checkLocalPaths(field: string, label: string, values: readonly string[] | undefined, kind: Kind, ctx: CheckContext): CheckProblem[] {
+export function checkLocalPaths(
+  field: string,
+  label: string,
+  values: readonly string[] | undefined,
+  kind: Kind,
+  ctx: CheckContext,
+): CheckProblem[] {
   return (values ?? []).flatMap((v, i) => checkLocalPath(`${field}[${i}]`, label, v, kind, ctx));
 }

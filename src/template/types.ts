@@ -73,7 +73,7 @@ export interface LoadOptions {
   varFiles: string[]; // -var-file, in order
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Fixed for the run: timestamp/isotime/uuid are constant within a run, as in Packer. */
+  /** Fixed for the run: timestamp, isotime and strftime are constant within a run, as in Packer (uuid is new at each call, as in Packer; its first 8 hex digits are these seconds). */
   startTime: Date;
   /** validate -syntax-only */
   syntaxOnly?: boolean;
@@ -92,4 +92,8 @@ export function buildDataSentinel(key: string): string {
 export const BUILD_DATA_SENTINEL_RE = /\u0001kiln-build:([A-Za-z0-9_]+)\u0001/g;
 
 /** Renders late fields (run_command, execute_command…) at run time; provided by the loader. */
-export type LateRenderer = (text: string, build: { name: string; type: string }, data: Record<string, string>) => string;
+export type LateRenderer = (
+  text: string,
+  build: { name: string; type: string },
+  data: Record<string, string>,
+) => string;

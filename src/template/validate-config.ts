@@ -44,6 +44,8 @@ class Validator {
   /** Keys with a problem of their own: cross-field checks about them would only add noise. */
   readonly failed = new Set<string>();
   readonly entries = new Map<string, ObjectEntry>();
+  /** Options an unknown key was suggested as. */
+  readonly misspelt = new Set<string>();
 
   constructor(
     readonly spec: ComponentSpec,
@@ -91,18 +93,24 @@ class Validator {
       const field = Object.prototype.hasOwnProperty.call(schema, e.key) ? schema[e.key] : undefined;
       if (!field) {
         const suggestions = suggest(e.key, Object.keys(schema));
+        for (const sug of suggestions) this.misspelt.add(sug);
         this.failed.add(e.key);
         this.error(
           e.keyPos ?? e.value.pos,
           `unknown key ${JSON.stringify(e.key)}`,
-          suggestions.length ? undefined : `the ${this.spec.type} options are: ${Object.keys(schema).join(", ")}`,
+          suggestions.length
+            ? undefined
+            : `the ${this.spec.type} options are: ${Object.keys(schema).join(", ")}`,
           suggestions,
         );
         continue;
       }
       if (field.ignored) this.warn(e.keyPos, `${e.key} is ignored: ${field.ignored}`);
       if (field.deprecated) {
-        this.warn(e.keyPos, field.deprecated.includes(e.key) ? field.deprecated : `${e.key} is deprecated: ${field.deprecated}`);
+        this.warn(
+          e.keyPos,
+          field.deprecated.includes(e.key) ? field.deprecated : `${e.key} is deprecated: ${field.deprecated}`,
+        );
       }
       if (e.value.kind === "null") continue; // as Packer: null leaves the option unset
       const got = field.late ? this.late(e.key, field, e.value) : this.coerce(e.key, field, e.value);
@@ -111,25 +119,36 @@ class Validator {
     }
     for (const [key, field] of Object.entries(schema)) {
       if (key in config || this.failed.has(key)) continue;
+      // "repositry" already got "did you mean repository": saying it is missing adds nothing.
+      if (field.required && this.misspelt.has(key)) continue;
       if (field.required) {
         this.failed.add(key);
-        this.error(this.opts.blockPos, `missing required option ${JSON.stringify(key)}`, `${key}: ${field.doc}`);
+        this.error(
+          this.opts.blockPos,
+          `missing required option ${JSON.stringify(key)}`,
+          `${key}: ${field.doc}`,
+        );
       } else if (field.hasDefault && field.defaultValue !== undefined) {
         config[key] = structuredClone(field.defaultValue);
       }
     }
+    if (this.spec.normalize && !this.diagnostics.some((d) => d.severity === "error"))
+      this.spec.normalize(config as never);
     this.check(config, node);
     return { config, diagnostics: this.diagnostics };
   }
 
   private check(config: Record<string, unknown>, node: Extract<ValueNode, { kind: "object" }>): void {
     if (!this.spec.check) return;
-    const hadErrors = this.diagnostics.some((d) => d.severity === "error");
+    // Some options failing (some silently: a variable that already failed) makes block-level
+    // problems like "needs image" unreliable.
+    const hadErrors = this.failed.size > 0 || this.diagnostics.some((d) => d.severity === "error");
     // Options that failed still count for conflicts ("inline" and "script" both given), so the
     // check sees their raw values; problems about those options themselves are dropped below.
     const seen: Record<string, unknown> = { ...config };
     for (const e of node.entries) {
-      if (this.failed.has(e.key) && Object.prototype.hasOwnProperty.call(this.spec.schema, e.key)) seen[e.key] = plain(e.value);
+      if (this.failed.has(e.key) && Object.prototype.hasOwnProperty.call(this.spec.schema, e.key))
+        seen[e.key] = plain(e.value);
     }
     let problems: CheckProblem[];
     try {
@@ -211,7 +230,11 @@ class Validator {
     if (node.kind === "string" || node.kind === "number") {
       if (!field.single) {
         const what = field.kind === "ints" ? "integers" : "strings";
-        this.warn(node.pos, `${key}: expected a list of ${what}; treating the ${node.kind} as a one-element list`, `write [${JSON.stringify(node.value)}]`);
+        this.warn(
+          node.pos,
+          `${key}: expected a list of ${what}; treating the ${node.kind} as a one-element list`,
+          `write [${JSON.stringify(node.value)}]`,
+        );
       }
       return [node];
     }
@@ -237,7 +260,9 @@ class Validator {
       case "ints": {
         const items = this.listItems(key, field, node);
         if (!items) return FAIL;
-        return this.all(items.map((item, i) => this.scalar(`${key}[${i}]`, { ...field, kind: "int" }, item, parseGoInt)));
+        return this.all(
+          items.map((item, i) => this.scalar(`${key}[${i}]`, { ...field, kind: "int" }, item, parseGoInt)),
+        );
       }
       case "map":
         return this.map(key, node);
@@ -260,11 +285,20 @@ class Validator {
     } else if (node.kind === "number") {
       value = String(node.value);
     } else {
-      this.error(node.pos, `${key}: expected string, got ${describe(node)}`, node.kind === "bool" ? `quote it if you mean the text: "${node.value}"` : undefined);
+      this.error(
+        node.pos,
+        `${key}: expected string, got ${describe(node)}`,
+        node.kind === "bool" ? `quote it if you mean the text: "${node.value}"` : undefined,
+      );
       return FAIL;
     }
     if (field?.oneOf && !field.oneOf.includes(value)) {
-      this.error(node.pos, `${key}: ${JSON.stringify(value)} is not one of ${field.oneOf.join(", ")}`, undefined, suggest(value, field.oneOf));
+      this.error(
+        node.pos,
+        `${key}: ${JSON.stringify(value)} is not one of ${field.oneOf.join(", ")}`,
+        undefined,
+        suggest(value, field.oneOf),
+      );
       return FAIL;
     }
     return { ok: true, value };
@@ -277,7 +311,8 @@ class Validator {
     if (node.kind === "number") {
       if (field.kind === "int" && Number.isInteger(node.value)) return { ok: true, value: node.value };
       if (field.kind === "duration") return { ok: true, value: node.value * 1000 };
-      if (field.kind === "bool" && (node.value === 0 || node.value === 1)) return { ok: true, value: node.value === 1 };
+      if (field.kind === "bool" && (node.value === 0 || node.value === 1))
+        return { ok: true, value: node.value === 1 };
     }
     if (node.kind === "string") {
       const r = this.rendered(node.value, node.pos);
@@ -382,6 +417,7 @@ export function parseGoBool(s: string): boolean | undefined {
 export function parseGoInt(s: string): number | undefined {
   const t = s.trim();
   if (/^[+-]?\d+$/.test(t)) return Number(t);
-  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return t.startsWith("-") ? -Number(t.slice(1)) : Number(t.replace(/^\+/, ""));
+  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t))
+    return t.startsWith("-") ? -Number(t.slice(1)) : Number(t.replace(/^\+/, ""));
   return undefined;
 }

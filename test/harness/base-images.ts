@@ -303,10 +303,12 @@ export async function ensureDebianImage(endpoint: DockerEndpoint, log: Log = () 
     DEBIAN_IMAGE,
     async () => {
       if ((await inspectImage(DEBIAN_IMAGE, endpoint)) !== undefined) return;
-      if (process.getuid?.() !== 0)
+      if (process.getuid?.() !== 0) {
         throw new Error(`building ${DEBIAN_IMAGE} runs debootstrap, which needs root`);
-      if (!existsSync("/usr/sbin/debootstrap"))
+      }
+      if (!existsSync("/usr/sbin/debootstrap")) {
         throw new Error("debootstrap is missing: `apt-get install debootstrap`");
+      }
       const mirror = hostDebianMirror();
       const work = mkdtempSync(path.join(os.tmpdir(), "kiln-test-debootstrap-"));
       const rootfs = path.join(work, "rootfs");

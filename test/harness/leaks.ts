@@ -1,5 +1,6 @@
-// Leak checks: everything kiln creates carries the `kiln.run` label, everything the tests create
-// carries `kiln.test`. After a test, neither may be left in the engine.
+// Leak checks: kiln's build containers are named `kiln_<run>_<pid>_<host>_…` (labels would leak
+// into committed images), other objects kiln creates carry the `kiln.run` label, and everything the
+// tests create carries `kiln.test`. After a test, none may be left in the engine.
 import assert from "node:assert/strict";
 import type { DockerEndpoint } from "./docker-api.js";
 import { dockerJson, dockerRequest, endpointFromEnv } from "./docker-api.js";
@@ -69,6 +70,20 @@ async function listByLabels(endpoint: DockerEndpoint, labels: string[]): Promise
         kind: "image",
         id: i.Id,
         description: `image ${tags.join(",") || i.Id.slice(7, 19)} (${describeLabels(i.Labels, labels)})`,
+      });
+    }
+  }
+  // Name filters are regular expressions matched against the name with its leading slash.
+  if (labels.includes("kiln.run")) {
+    const named = await dockerJson<ContainerSummary[]>("GET", "/containers/json", {
+      endpoint,
+      query: { all: 1, filters: JSON.stringify({ name: ["^/?kiln_"] }) },
+    });
+    for (const c of named) {
+      found.set(c.Id, {
+        kind: "container",
+        id: c.Id,
+        description: `container ${(c.Names ?? []).join(",")} (${c.State}, image ${c.Image}, kiln build container)`,
       });
     }
   }

@@ -42,12 +42,17 @@ test("docker-tag tag → tags, merged after existing tags; login_email dropped",
 
 test("output is 2-space JSON, keys in their original order, numbers as written", () => {
   const { text, changes } = fixTemplate('{"z": 1.0, "a": {"y": [], "x": {}}, "1": "one", "s": "\\u00e9\\n"}');
-  assert.equal(text, '{\n  "z": 1.0,\n  "a": {\n    "y": [],\n    "x": {}\n  },\n  "1": "one",\n  "s": "é\\n"\n}\n');
+  assert.equal(
+    text,
+    '{\n  "z": 1.0,\n  "a": {\n    "y": [],\n    "x": {}\n  },\n  "1": "one",\n  "s": "é\\n"\n}\n',
+  );
   assert.deepEqual(changes, []);
 });
 
 test("fixing twice changes nothing more", () => {
-  const once = fixTemplate('{"post-processors": [{"type": "docker-tag", "repository": "r", "tag": "1"}]}').text;
+  const once = fixTemplate(
+    '{"post-processors": [{"type": "docker-tag", "repository": "r", "tag": "1"}]}',
+  ).text;
   const twice = fixTemplate(once);
   assert.equal(twice.text, once);
   assert.deepEqual(twice.changes, []);
@@ -56,6 +61,7 @@ test("fixing twice changes nothing more", () => {
 test("invalid JSON is reported with its position", () => {
   assert.throws(
     () => fixTemplate('{"a": [1,]}', "x.json"),
-    (e: unknown) => e instanceof InvalidInputError && /^x\.json:1:9: error: invalid JSON: trailing comma/.test(e.message),
+    (e: unknown) =>
+      e instanceof InvalidInputError && /^x\.json:1:9: error: invalid JSON: trailing comma/.test(e.message),
   );
 });

@@ -83,14 +83,20 @@ test("uuid is time-ordered: unix seconds in hex, then random", () => {
 });
 
 test("user, build_name, build_type, pwd, template_dir, packer_version", () => {
-  assert.equal(r("{{user `name`}}|{{build_name}}|{{build_type}}|{{pwd}}|{{template_dir}}|{{packer_version}}"), "Web Server|app|docker|/work|/work/tpl|1.6.6");
+  assert.equal(
+    r("{{user `name`}}|{{build_name}}|{{build_type}}|{{pwd}}|{{template_dir}}|{{packer_version}}"),
+    "Web Server|app|docker|/work|/work/tpl|1.6.6",
+  );
   assert.match(fails("{{build_name}}", scope({ buildName: undefined })).message, /build_name not available/);
 });
 
 test("string functions: lower, upper, split, replace, replace_all, clean_resource_name", () => {
   assert.equal(r("{{user `name` | lower}} {{upper `x`}}"), "web server X");
   assert.equal(r('{{split "a-b-c" "-" 2}}'), "c");
-  assert.match(fails('{{split "a-b" "-" 5}}').message, /the substring 5 was unavailable using the separator value, -, only 2 values were found/);
+  assert.match(
+    fails('{{split "a-b" "-" 5}}').message,
+    /the substring 5 was unavailable using the separator value, -, only 2 values were found/,
+  );
   assert.equal(r('{{replace "a" "o" 2 "banana"}}'), "bonona");
   assert.equal(r('{{replace "a" "o" -1 "banana"}}'), "bonono");
   assert.equal(r('{{ "banana" | replace_all "an" "AN" }}'), "bANANa");

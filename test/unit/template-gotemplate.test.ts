@@ -79,7 +79,7 @@ test(".Field access on data, with did-you-mean for missing fields", () => {
 test("if / else / else if / with", () => {
   assert.equal(render('{{ if user "name" }}yes{{ else }}no{{ end }}'), "yes");
   assert.equal(render('{{ if user "empty" }}yes{{ else }}no{{ end }}'), "no");
-  assert.equal(render('{{ if eq 1 2 }}a{{ else if eq 2 2 }}b{{ else }}c{{ end }}'), "b");
+  assert.equal(render("{{ if eq 1 2 }}a{{ else if eq 2 2 }}b{{ else }}c{{ end }}"), "b");
   assert.equal(render('{{ with user "name" }}[{{ . }}]{{ end }}'), "[World]");
 });
 
@@ -108,7 +108,10 @@ test("function names are checked even in branches not taken", () => {
 
 test("argument count and types are checked as Go does", () => {
   assert.match(errorAt("{{ user }}").message, /wrong number of arguments for user: want 1, got 0/);
-  assert.match(errorAt('{{ split "a" "b" "0" }}').message, /split: argument 3 must be an integer, got string "0"/);
+  assert.match(
+    errorAt('{{ split "a" "b" "0" }}').message,
+    /split: argument 3 must be an integer, got string "0"/,
+  );
   assert.match(errorAt("{{ user 3 }}").message, /argument 1 must be a string/);
 });
 
@@ -137,5 +140,8 @@ test("parser records the offsets of actions", () => {
 });
 
 test("bare .Field actions can be kept verbatim (variables pass)", () => {
-  assert.equal(renderTemplate("{{ .HTTPIP }}:{{ user `name` }}", { funcs, keepFieldActions: true }), "{{ .HTTPIP }}:World");
+  assert.equal(
+    renderTemplate("{{ .HTTPIP }}:{{ user `name` }}", { funcs, keepFieldActions: true }),
+    "{{ .HTTPIP }}:World",
+  );
 });

@@ -17,7 +17,14 @@ function setup(files: Record<string, string>): string {
 
 async function load(files: Record<string, string>, opts: Partial<LoadOptions> = {}): Promise<Template> {
   const dir = setup(files);
-  return loadTemplate("t.json", { vars: [], varFiles: [], env: { HOME: "/home/me" }, cwd: dir, startTime: START, ...opts });
+  return loadTemplate("t.json", {
+    vars: [],
+    varFiles: [],
+    env: { HOME: "/home/me" },
+    cwd: dir,
+    startTime: START,
+    ...opts,
+  });
 }
 
 async function loadErrors(files: Record<string, string>, opts: Partial<LoadOptions> = {}): Promise<string[]> {
@@ -39,7 +46,13 @@ test("variables: defaults < var-files (in order) < -var, whatever the order", as
     "one.json": '{"a": "file1", "b": "file1", "image": "from-file"}',
     "two.json": '{"b": "file2"}',
   };
-  const t = await load(files, { varFiles: ["one.json", "two.json"], vars: [["a", "cli"], ["image", "cli-image"]] });
+  const t = await load(files, {
+    varFiles: ["one.json", "two.json"],
+    vars: [
+      ["a", "cli"],
+      ["image", "cli-image"],
+    ],
+  });
   const v = Object.fromEntries(t.variables.map((x) => [x.name, x.value]));
   assert.deepEqual(v, { image: "cli-image", a: "cli", b: "file2", c: "C" });
   assert.equal(t.builds[0]!.builder.image, "cli-image");
@@ -48,14 +61,22 @@ test("variables: defaults < var-files (in order) < -var, whatever the order", as
 test("variables: env and user inside variables, resolved in any order", async () => {
   const t = await load({
     "t.json": tpl({
-      variables: { image: "{{user `repo`}}:{{user `tag`}}", repo: "{{env `HOME` | lower}}/app", tag: "v{{user `n`}}", n: "1" },
+      variables: {
+        image: "{{user `repo`}}:{{user `tag`}}",
+        repo: "{{env `HOME` | lower}}/app",
+        tag: "v{{user `n`}}",
+        n: "1",
+      },
     }),
   });
   assert.equal(t.builds[0]!.builder.image, "/home/me/app:v1");
 });
 
 test("variables: -var values are rendered too, boolean defaults become 1/0", async () => {
-  const t = await load({ "t.json": tpl({ variables: { image: "x", flag: true } }) }, { vars: [["image", "{{upper `abc`}}"]] });
+  const t = await load(
+    { "t.json": tpl({ variables: { image: "x", flag: true } }) },
+    { vars: [["image", "{{upper `abc`}}"]] },
+  );
   assert.equal(t.builds[0]!.builder.image, "ABC");
   assert.equal(t.variables.find((v) => v.name === "flag")!.value, "1");
 });
@@ -75,7 +96,9 @@ test("variables: a -var satisfies a required variable", async () => {
 });
 
 test("variables: cycles and undefined references are errors", async () => {
-  const cycle = await loadErrors({ "t.json": tpl({ variables: { image: "x", a: "{{user `b`}}", b: "{{user `a`}}" } }) });
+  const cycle = await loadErrors({
+    "t.json": tpl({ variables: { image: "x", a: "{{user `b`}}", b: "{{user `a`}}" } }),
+  });
   assert.equal(cycle.length, 1);
   assert.match(cycle[0]!, /cycle: (a → b → a|b → a → b)/);
   const undef = await loadErrors({ "t.json": tpl({ variables: { image: "{{user `imag`}}x" } }) });
@@ -83,10 +106,15 @@ test("variables: cycles and undefined references are errors", async () => {
 });
 
 test("variables: sensitive values are collected; undeclared -var warns", async () => {
-  const t = await load({ "t.json": tpl({ variables: { image: "x", pw: "hunter2" }, "sensitive-variables": ["pw"] }) }, { vars: [["extra", "1"]] });
+  const t = await load(
+    { "t.json": tpl({ variables: { image: "x", pw: "hunter2" }, "sensitive-variables": ["pw"] }) },
+    { vars: [["extra", "1"]] },
+  );
   assert.deepEqual(t.sensitiveValues, ["hunter2"]);
   assert.ok(t.variables.find((v) => v.name === "pw")!.sensitive);
-  assert.ok(t.warnings.some((w) => /-var extra=… sets "extra", which the template does not declare/.test(w.summary)));
+  assert.ok(
+    t.warnings.some((w) => /-var extra=… sets "extra", which the template does not declare/.test(w.summary)),
+  );
 });
 
 test("{{user}} of an undefined variable outside variables is a hard error with did-you-mean", async () => {
@@ -109,7 +137,11 @@ test("post-processors: string, object and sequence forms normalise to sequences"
   const seqs = t.builds[0]!.postProcessors;
   assert.deepEqual(
     seqs.map((s) => s.map((p) => `${p.type}/${p.name}/${p.named}`)),
-    [["docker-push/docker-push/false"], ["docker-save/docker-save/false"], ["docker-tag/tagit/true", "docker-push/docker-push/false"]],
+    [
+      ["docker-push/docker-push/false"],
+      ["docker-save/docker-save/false"],
+      ["docker-tag/tagit/true", "docker-push/docker-push/false"],
+    ],
   );
 });
 
@@ -117,7 +149,10 @@ test("post-processors: keep_input_artifact renders and coerces", async () => {
   const t = await load({
     "t.json": tpl({
       variables: { image: "x", keep: "true" },
-      "post-processors": [{ type: "docker-save", path: "a.tar", keep_input_artifact: "{{user `keep`}}" }, "docker-push"],
+      "post-processors": [
+        { type: "docker-save", path: "a.tar", keep_input_artifact: "{{user `keep`}}" },
+        "docker-push",
+      ],
     }),
   });
   assert.equal(t.builds[0]!.postProcessors[0]![0]!.keepInputArtifact, true);
@@ -136,7 +171,10 @@ test("only/except filter provisioners and post-processors per build", async () =
         { type: "shell", inline: ["only-a"], only: ["a"] },
         { type: "shell", inline: ["not-a"], except: ["a"] },
       ],
-      "post-processors": [[{ type: "docker-tag", repository: "r", only: ["b"] }, "docker-push"], [{ type: "docker-save", path: "x", except: ["b"] }]],
+      "post-processors": [
+        [{ type: "docker-tag", repository: "r", only: ["b"] }, "docker-push"],
+        [{ type: "docker-save", path: "x", except: ["b"] }],
+      ],
     }),
   });
   const inline = (i: number) => t.builds[i]!.provisioners.map((p) => (p.config.inline as string[])[0]);
@@ -177,7 +215,9 @@ test("override merges per-build options before validation; core options coerce",
 test("build data renders as sentinels; late fields stay for renderLate", async () => {
   const t = await load({
     "t.json": JSON.stringify({
-      builders: [{ type: "docker", image: "x", commit: true, run_command: ["-d", "{{.Image}}", "{{user `v`}}"] }],
+      builders: [
+        { type: "docker", image: "x", commit: true, run_command: ["-d", "{{.Image}}", "{{user `v`}}"] },
+      ],
       variables: { v: "val" },
       provisioners: [{ type: "shell-local", inline: ["docker exec {{ build `ID` }} true"] }],
       "post-processors": [{ type: "shell-local", inline: ["echo {{build `ImageSha256`}}"] }],
@@ -191,18 +231,32 @@ test("build data renders as sentinels; late fields stay for renderLate", async (
   const r = (s: string) => t.renderLate(s, { name: b.name, type: "docker" }, { Image: "debian:12" });
   assert.equal(r("{{.Image}}"), "debian:12");
   assert.equal(r("{{user `v`}}-{{build_name}}-{{build `ID`}}"), `val-docker-${buildDataSentinel("ID")}`);
-  assert.throws(() => r("{{ .Imag }}"), (e: unknown) => e instanceof InvalidInputError && /did you mean ".Image"/.test(e.message));
+  assert.throws(
+    () => r("{{ .Imag }}"),
+    (e: unknown) => e instanceof InvalidInputError && /did you mean ".Image"/.test(e.message),
+  );
 });
 
 test("error-cleanup-provisioner is validated and attached to each build", async () => {
   const t = await load({
-    "t.json": tpl({ variables: { image: "x" }, "error-cleanup-provisioner": { type: "shell-local", inline: ["echo cleanup"] } }),
+    "t.json": tpl({
+      variables: { image: "x" },
+      "error-cleanup-provisioner": { type: "shell-local", inline: ["echo cleanup"] },
+    }),
   });
   assert.equal(t.builds[0]!.errorCleanupProvisioner?.type, "shell-local");
 });
 
 test("root: comments, description, min_packer_version accepted; push warns", async () => {
-  const t = await load({ "t.json": tpl({ variables: { image: "x" }, _comment: "hi", description: "d", min_packer_version: "1.5.0", push: { name: "x" } }) });
+  const t = await load({
+    "t.json": tpl({
+      variables: { image: "x" },
+      _comment: "hi",
+      description: "d",
+      min_packer_version: "1.5.0",
+      push: { name: "x" },
+    }),
+  });
   assert.equal(t.description, "d");
   assert.ok(t.warnings.some((w) => /push.*obsolete/.test(w.summary)));
 });
@@ -285,4 +339,31 @@ test("a file without .json extension whose content starts with { is JSON", async
   const dir = setup({ template: tpl({ variables: { image: "x" } }) });
   const t = await loadTemplate("template", { vars: [], varFiles: [], env: {}, cwd: dir, startTime: START });
   assert.equal(t.format, "json");
+});
+
+test("shell-local execute_command: one string means `sh -c` for the post-processor (as Packer), too short for the provisioner", async () => {
+  const t = await load({
+    "t.json": tpl({
+      variables: { image: "x" },
+      "post-processors": [
+        { type: "shell-local", inline: ["true"], execute_command: "{{.Vars}} bash {{.Script}}" },
+      ],
+    }),
+  });
+  assert.deepEqual(t.builds[0]!.postProcessors[0]![0]!.config.execute_command, [
+    "sh",
+    "-c",
+    "{{.Vars}} bash {{.Script}}",
+  ]);
+  const errors = await loadErrors({
+    "t.json": tpl({
+      variables: { image: "x" },
+      provisioners: [{ type: "shell-local", inline: ["true"], execute_command: "bash {{.Script}}" }],
+    }),
+  });
+  assert.equal(errors.length, 1);
+  assert.match(
+    errors[0]!,
+    /execute_command needs the program and its arguments as a list of at least two strings/,
+  );
 });

@@ -24,7 +24,12 @@ const spec: ComponentSpec = {
     must: f.string("Required.").need(),
   },
   check(c) {
-    return c.name === "conflict" ? [["name", "name conflicts with flag"], ["list[1]", "second item is bad"]] : [];
+    return c.name === "conflict"
+      ? [
+          ["name", "name conflicts with flag"],
+          ["list[1]", "second item is bad"],
+        ]
+      : [];
   },
 };
 
@@ -55,7 +60,13 @@ test("weak coercion: bool/int/duration from strings, numbers to strings", () => 
 });
 
 test("bool accepts Go's ParseBool spellings and 0/1", () => {
-  for (const [v, want] of [['"1"', true], ['"F"', false], ['"False"', false], ["1", true], ["0", false]] as const) {
+  for (const [v, want] of [
+    ['"1"', true],
+    ['"F"', false],
+    ['"False"', false],
+    ["1", true],
+    ["0", false],
+  ] as const) {
     assert.equal(run(`{"must": "m", "flag": ${v}}`).config.flag, want, v);
   }
 });
@@ -77,14 +88,16 @@ test("defaults fill in; required is reported at the block", () => {
 });
 
 test("wrong types name the expected and actual type at the value", () => {
-  const r = run('{"must": "m",\n "flag": "yes", "count": 1.5, "list": {"a": 1}, "env": ["x"], "name": true, "wait": "soon"}');
+  const r = run(
+    '{"must": "m",\n "flag": "yes", "count": 1.5, "list": {"a": 1}, "env": ["x"], "name": true, "wait": "soon"}',
+  );
   assert.deepEqual(
     r.diagnostics.map((d) => `${at(d)} ${d.summary}`),
     [
       '2:10 flag: expected boolean, got string "yes"',
       "2:26 count: expected integer, got number 1.5",
       "2:39 list: expected a list of strings, got an object",
-      '2:56 env: expected an object of strings, got a list',
+      "2:56 env: expected an object of strings, got a list",
       "2:71 name: expected string, got boolean true",
       '2:85 wait: expected a duration such as "30s", "1m30s" or a number of seconds, got string "soon"',
     ],
@@ -147,7 +160,8 @@ test("late fields are kept unrendered but syntax-checked", () => {
 test("render failures are collected, not thrown", () => {
   const r = run('{"must": "m", "name": "a", "list": ["b", "c"]}', {
     render: (s, pos) => {
-      if (s === "a" || s === "c") throw new InvalidInputError([{ severity: "error", pos, summary: `cannot render ${s}` }]);
+      if (s === "a" || s === "c")
+        throw new InvalidInputError([{ severity: "error", pos, summary: `cannot render ${s}` }]);
       return s;
     },
   });

@@ -11,7 +11,7 @@ import type { BuildDef } from "../../template/types.js";
 import type { Artifact } from "../../run/artifact.js";
 import type { CleanupStack } from "../../run/cleanup-stack.js";
 import { BuildError, type BuildData } from "../../run/types.js";
-import { ownershipLabels, type RunIdentity } from "../../run/ownership.js";
+import { containerName, type RunIdentity } from "../../run/ownership.js";
 import { DockerCommunicator } from "./communicator.js";
 import { mapRunCommand, mapDevice, parseTmpfs } from "./run-command.js";
 import { pullStep } from "./pull.js";
@@ -38,6 +38,8 @@ export interface DockerBuildResult {
   artifact: Artifact;
   containerId?: string;
 }
+
+let containerCounter = 0;
 
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_\-./:=@%+,]+$/.test(s) ? s : `'${s.replace(/'/g, `'"'"'`)}'`;
@@ -77,11 +79,19 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
   ];
   if (problems.length > 0) throw new BuildError(problems.join("; "));
   for (const note of mapped.notes) ui.message(`Note: ${note}`);
+  // With a base image that has no entrypoint, `--entrypoint=/bin/sh` and no arguments is the same
+  // process as Cmd ["/bin/sh"]; running it that way keeps the container's (and so the committed
+  // image's) Entrypoint null, exactly as the base image had it.
+  const keepNullEntrypoint =
+    !base.Config?.Entrypoint?.length && mapped.spec.Entrypoint?.length === 1 && mapped.cmd.length === 0;
   const spec: ContainerSpec = {
     ...mapped.spec,
     Image: mapped.image,
-    Cmd: mapped.cmd,
-    Labels: { ...(mapped.spec.Labels ?? {}), ...ownershipLabels(deps.identity, build.name, "build-container") },
+    Entrypoint: keepNullEntrypoint ? undefined : mapped.spec.Entrypoint,
+    Cmd: keepNullEntrypoint ? mapped.spec.Entrypoint! : mapped.cmd,
+    // Ownership is in the name: labels would be merged into the committed image (see ownership.ts).
+    name: mapped.spec.name ?? containerName(deps.identity, build.name, ++containerCounter),
+    Labels: { ...(mapped.spec.Labels ?? {}) },
     platform: c.platform || mapped.spec.platform || undefined,
     HostConfig: {
       ...mapped.spec.HostConfig,
@@ -135,7 +145,7 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
   if (c.commit) {
     ui.say("Committing the container");
     const imageId = await engine.commitContainer(id, {
-      changes: commitChanges(c.changes, base.Config),
+      ...commitChanges(c.changes, base.Config, spec.Entrypoint !== undefined),
       author: c.author || undefined,
       comment: c.message || undefined,
       signal,

@@ -17,7 +17,9 @@ import { randomUUID } from "node:crypto";
 import { collect, splitList } from "../argv.js";
 import { selectBuilds } from "../select-builds.js";
 import { loadForCli, reportError } from "../load.js";
-import { formatDiagnostic } from "../../template/diagnostic.js";
+import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
+import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
+import { checkPushSequences } from "../../post-processors/sequence-check.js";
 
 interface BuildFlags {
   var?: string[];
@@ -79,6 +81,9 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   let template;
   try {
     template = await loadForCli(templatePath, flags);
+    const sequenceProblems = checkPushSequences(template);
+    if (sequenceProblems.some((d) => d.severity === "error")) throw new InvalidInputError(sequenceProblems);
+    template.warnings.push(...sequenceProblems);
   } catch (e) {
     return reportError(e, (s) => process.stderr.write(s + "\n"));
   }
@@ -111,8 +116,9 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
         signal: signals.signal,
         onError: flags.onError,
         provisioners: provisionerFactories(),
-        postProcessors: postProcessorFactories(),
+        postProcessors: postProcessorFactories({ force: Boolean(flags.force), cwd: process.cwd() }),
         activeCleanups,
+        pullAuth: (b, image, bui) => resolvePullAuth(b.builder, image, bui, (v) => ui.addSecret(v), process.env, signals.signal),
       },
       flags.debug ? 1 : parallel,
     );

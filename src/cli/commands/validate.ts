@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import { collect, splitList } from "../argv.js";
 import { loadForCli, reportError } from "../load.js";
-import { formatDiagnostic } from "../../template/diagnostic.js";
+import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
+import { checkPushSequences } from "../../post-processors/sequence-check.js";
 import { selectBuilds } from "../select-builds.js";
 
 interface ValidateFlags {
@@ -26,6 +27,11 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .action(async (template: string, flags: ValidateFlags) => {
       try {
         const t = await loadForCli(template, flags);
+        if (!flags.syntaxOnly) {
+          const sequenceProblems = checkPushSequences(t);
+          if (sequenceProblems.some((d) => d.severity === "error")) throw new InvalidInputError(sequenceProblems);
+          t.warnings.push(...sequenceProblems);
+        }
         for (const w of t.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
         if (flags.syntaxOnly) {
           process.stdout.write("Syntax-only check passed. Everything looks okay.\n");

@@ -12,16 +12,25 @@ export const ansibleLocalSchema = {
   group_vars: f.string("A group_vars directory to upload."),
   host_vars: f.string("A host_vars directory to upload."),
   inventory_file: f.string("An inventory to upload instead of the generated one."),
-  inventory_groups: f.strings("Groups of the generated inventory (a comma-separated string is accepted).").default([]).acceptSingle(),
+  inventory_groups: f
+    .strings("Groups of the generated inventory (a comma-separated string is accepted).")
+    .default([])
+    .acceptSingle(),
   extra_arguments: f.strings("Extra arguments to ansible-playbook.").default([]),
-  staging_directory: f.string("Where files are uploaded in the container (default: a fresh directory under /tmp)."),
+  staging_directory: f.string(
+    "Where files are uploaded in the container (default: a fresh directory under /tmp).",
+  ),
   clean_staging_directory: f.bool("Remove the staging directory afterwards.").default(false),
   galaxy_file: f.string("A requirements file for ansible-galaxy (run in the container).").default(""),
   galaxy_command: f.string("The ansible-galaxy executable in the container.").default("ansible-galaxy"),
   galaxy_roles_path: f.string("Where ansible-galaxy installs roles in the container.").default(""),
-  galaxy_collections_path: f.string("Where ansible-galaxy installs collections in the container.").default(""),
+  galaxy_collections_path: f
+    .string("Where ansible-galaxy installs collections in the container.")
+    .default(""),
   galaxy_force_install: f.bool("Pass --force to ansible-galaxy.").default(false),
-  command: f.string("The ansible-playbook command line in the container.").default("ANSIBLE_FORCE_COLOR=1 PYTHONUNBUFFERED=1 ansible-playbook"),
+  command: f
+    .string("The ansible-playbook command line in the container.")
+    .default("ANSIBLE_FORCE_COLOR=1 PYTHONUNBUFFERED=1 ansible-playbook"),
 };
 export type AnsibleLocalConfig = ConfigOf<typeof ansibleLocalSchema>;
 

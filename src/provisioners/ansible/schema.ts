@@ -16,7 +16,9 @@ export const ansibleSchema = {
   user: f.string("User Ansible runs tasks as inside the container (ansible_user)."),
   inventory_directory: f.string("Where the generated inventory is written (default: a temp dir)."),
   inventory_file: f.string("Use this inventory instead of generating one."),
-  inventory_file_template: f.string("Template of the generated inventory ({{ .HostAlias }}, {{ .ID }}…).").lateRender(),
+  inventory_file_template: f
+    .string("Template of the generated inventory ({{ .HostAlias }}, {{ .ID }}…).")
+    .lateRender(),
   keep_inventory_file: f.bool("Keep the generated inventory after the run.").default(false),
   galaxy_file: f.string("A requirements file for ansible-galaxy.").default(""),
   galaxy_command: f.string("The ansible-galaxy executable.").default("ansible-galaxy"),
@@ -39,7 +41,9 @@ export type AnsibleConfig = ConfigOf<typeof ansibleSchema>;
 
 export function checkEnvPairs(field: string, values: string[]): CheckProblem[] {
   return values.flatMap((kv, i): CheckProblem[] =>
-    /^[^=]+=/.test(kv) ? [] : [[`${field}[${i}]`, `environment variable not in format 'key=value': ${JSON.stringify(kv)}`]],
+    /^[^=]+=/.test(kv)
+      ? []
+      : [[`${field}[${i}]`, `environment variable not in format 'key=value': ${JSON.stringify(kv)}`]],
   );
 }
 

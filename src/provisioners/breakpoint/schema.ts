@@ -7,4 +7,7 @@ export const breakpointSchema = {
 };
 export type BreakpointConfig = ConfigOf<typeof breakpointSchema>;
 
-export const breakpointSpec: ComponentSpec<typeof breakpointSchema> = { type: "breakpoint", schema: breakpointSchema };
+export const breakpointSpec: ComponentSpec<typeof breakpointSchema> = {
+  type: "breakpoint",
+  schema: breakpointSchema,
+};

@@ -51,7 +51,8 @@ const NOT_SUPPORTED_DETAIL =
 export function packerFuncs(scope: FuncScope): FuncMap {
   const start = scope.startTime;
   const envOnlyInVariables = "env: env vars are not allowed here";
-  const envDetail = 'read environment variables in the "variables" section, e.g. "home": "{{env `HOME`}}", then use {{user `home`}}';
+  const envDetail =
+    'read environment variables in the "variables" section, e.g. "home": "{{env `HOME`}}", then use {{user `home`}}';
   const funcs: FuncMap = {
     ...goBuiltins,
     user: fn('{{ user "name" }}', ["string"], (name: string) => scope.user(name)),
@@ -74,15 +75,25 @@ export function packerFuncs(scope: FuncScope): FuncMap {
     template_dir: fn("{{ template_dir }}", [], () => scope.templateDir),
     packer_version: fn("{{ packer_version }}", [], () => PACKER_VERSION),
     build_name: fn("{{ build_name }}", [], () => {
-      if (!scope.buildName) throw new FuncError("build_name not available", { detail: "it is only known inside a builder, provisioner or post-processor" });
+      if (!scope.buildName)
+        throw new FuncError("build_name not available", {
+          detail: "it is only known inside a builder, provisioner or post-processor",
+        });
       return scope.buildName;
     }),
     build_type: fn("{{ build_type }}", [], () => {
-      if (!scope.buildType) throw new FuncError("build_type not available", { detail: "it is only known inside a builder, provisioner or post-processor" });
+      if (!scope.buildType)
+        throw new FuncError("build_type not available", {
+          detail: "it is only known inside a builder, provisioner or post-processor",
+        });
       return scope.buildType;
     }),
     build: scope.inVariables
-      ? unavailable('{{ build "ID" }}', "build: build data is not available in variables", "use {{ build `ID` }} in a provisioner or post-processor")
+      ? unavailable(
+          '{{ build "ID" }}',
+          "build: build data is not available in variables",
+          "use {{ build `ID` }} in a provisioner or post-processor",
+        )
       : fn('{{ build "ID" }}', ["string"], (key: string) => {
           if (!(BUILD_DATA_KEYS as readonly string[]).includes(key)) {
             throw new FuncError(`unknown build variable ${JSON.stringify(key)}`, {
@@ -92,31 +103,49 @@ export function packerFuncs(scope: FuncScope): FuncMap {
           }
           return buildDataSentinel(key);
         }),
-    clean_resource_name: fn('{{ clean_resource_name "Name" }}', ["string"], (s: string) => cleanResourceName(s)),
+    clean_resource_name: fn('{{ clean_resource_name "Name" }}', ["string"], (s: string) =>
+      cleanResourceName(s),
+    ),
     lower: fn('{{ lower "S" }}', ["string"], (s: string) => s.toLowerCase()),
     upper: fn('{{ upper "s" }}', ["string"], (s: string) => s.toUpperCase()),
-    split: fn('{{ split "a-b-c" "-" 1 }}', ["string", "string", "int"], (s: string, sep: string, n: number) => {
-      const parts = goSplit(s, sep);
-      if (n < 0 || parts.length <= n) {
-        throw new FuncError(
-          `the substring ${n} was unavailable using the separator value, ${sep}, only ${parts.length} values were found`,
-        );
-      }
-      return parts[n]!;
-    }),
-    replace: fn('{{ replace "old" "new" 1 "string" }}', ["string", "string", "int", "string"], (o: string, n: string, count: number, s: string) =>
-      goReplace(s, o, n, count),
+    split: fn(
+      '{{ split "a-b-c" "-" 1 }}',
+      ["string", "string", "int"],
+      (s: string, sep: string, n: number) => {
+        const parts = goSplit(s, sep);
+        if (n < 0 || parts.length <= n) {
+          throw new FuncError(
+            `the substring ${n} was unavailable using the separator value, ${sep}, only ${parts.length} values were found`,
+          );
+        }
+        return parts[n]!;
+      },
     ),
-    replace_all: fn('{{ replace_all "old" "new" "string" }}', ["string", "string", "string"], (o: string, n: string, s: string) =>
-      goReplace(s, o, n, -1),
+    replace: fn(
+      '{{ replace "old" "new" 1 "string" }}',
+      ["string", "string", "int", "string"],
+      (o: string, n: string, count: number, s: string) => goReplace(s, o, n, count),
+    ),
+    replace_all: fn(
+      '{{ replace_all "old" "new" "string" }}',
+      ["string", "string", "string"],
+      (o: string, n: string, s: string) => goReplace(s, o, n, -1),
     ),
     sed: unavailable(
       '{{ sed "s/a/b/" "text" }}',
       "template function `sed` is deprecated",
       "use `replace` or `replace_all` instead",
     ),
-    consul_key: unavailable('{{ consul_key "key" }}', 'function "consul_key" is not supported by kiln', NOT_SUPPORTED_DETAIL),
-    vault: unavailable('{{ vault "path" "key" }}', 'function "vault" is not supported by kiln', NOT_SUPPORTED_DETAIL),
+    consul_key: unavailable(
+      '{{ consul_key "key" }}',
+      'function "consul_key" is not supported by kiln',
+      NOT_SUPPORTED_DETAIL,
+    ),
+    vault: unavailable(
+      '{{ vault "path" "key" }}',
+      'function "vault" is not supported by kiln',
+      NOT_SUPPORTED_DETAIL,
+    ),
     aws_secretsmanager: unavailable(
       '{{ aws_secretsmanager "name" "key" }}',
       'function "aws_secretsmanager" is not supported by kiln',
@@ -134,7 +163,6 @@ function goSplit(s: string, sep: string): string[] {
 /** strings.Replace: n < 0 replaces all; an empty `old` matches between characters. */
 function goReplace(s: string, old: string, replacement: string, n: number): string {
   if (n === 0 || old === replacement) return s;
-  const parts = old === "" ? ["", ...[...s], ""] : s.split(old);
   if (old === "") {
     // Insert `replacement` before each character and at the end, up to n times.
     const chars = [...s];
@@ -149,6 +177,7 @@ function goReplace(s: string, old: string, replacement: string, n: number): stri
     }
     return out;
   }
+  const parts = s.split(old);
   if (n < 0 || n >= parts.length - 1) return parts.join(replacement);
   return parts.slice(0, n + 1).join(replacement) + old + parts.slice(n + 1).join(old);
 }

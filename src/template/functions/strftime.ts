@@ -40,7 +40,9 @@ export function strftime(format: string, t: Date): string {
       case "t":
         return "\t";
       case "j":
-        return String(Math.floor((t.getTime() - Date.UTC(t.getUTCFullYear(), 0, 1)) / 86_400_000) + 1).padStart(3, "0");
+        return String(
+          Math.floor((t.getTime() - Date.UTC(t.getUTCFullYear(), 0, 1)) / 86_400_000) + 1,
+        ).padStart(3, "0");
       case "k":
         return String(t.getUTCHours()).padStart(2, " ");
       case "l":

@@ -26,7 +26,14 @@ export type TemplateNode =
   | { k: "text"; text: string }
   /** `pos`/`end`: the action's `{{` and the offset just after its `}}`. */
   | { k: "action"; pipe: Pipeline; pos: number; end: number }
-  | { k: "if" | "with"; pipe: Pipeline; then: TemplateNode[]; otherwise?: TemplateNode[]; pos: number; end: number };
+  | {
+      k: "if" | "with";
+      pipe: Pipeline;
+      then: TemplateNode[];
+      otherwise?: TemplateNode[];
+      pos: number;
+      end: number;
+    };
 
 export interface ParsedTemplate {
   source: string;

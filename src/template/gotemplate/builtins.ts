@@ -7,10 +7,13 @@ import { sprintf } from "./go-printf.js";
 type Thunk = () => unknown;
 
 function comparable(name: string, a: unknown, b: unknown): void {
-  const basic = (x: unknown) => typeof x === "string" || typeof x === "number" || typeof x === "boolean" || x === null;
+  const basic = (x: unknown) =>
+    typeof x === "string" || typeof x === "number" || typeof x === "boolean" || x === null;
   if (!basic(a) || !basic(b)) throw new FuncError(`${name}: invalid type for comparison`);
   if (a !== null && b !== null && typeof a !== typeof b) {
-    throw new FuncError(`${name}: incompatible types for comparison (${describeValue(a)} and ${describeValue(b)})`);
+    throw new FuncError(
+      `${name}: incompatible types for comparison (${describeValue(a)} and ${describeValue(b)})`,
+    );
   }
 }
 
@@ -104,8 +107,12 @@ export const goBuiltins: FuncMap = {
     { variadic: "any" },
   ),
   print: fn("{{ print a … }}", [], (...xs: unknown[]) => goPrint(xs), { variadic: "any" }),
-  println: fn("{{ println a … }}", [], (...xs: unknown[]) => xs.map(goString).join(" ") + "\n", { variadic: "any" }),
-  printf: fn("{{ printf format a … }}", ["string"], (f: string, ...xs: unknown[]) => sprintf(f, xs), { variadic: "any" }),
+  println: fn("{{ println a … }}", [], (...xs: unknown[]) => xs.map(goString).join(" ") + "\n", {
+    variadic: "any",
+  }),
+  printf: fn("{{ printf format a … }}", ["string"], (f: string, ...xs: unknown[]) => sprintf(f, xs), {
+    variadic: "any",
+  }),
   html: fn("{{ html s }}", [], (...xs: unknown[]) => htmlEscape(goPrint(xs)), { variadic: "any" }),
   js: fn("{{ js s }}", [], (...xs: unknown[]) => jsEscape(goPrint(xs)), { variadic: "any" }),
   urlquery: fn("{{ urlquery s }}", [], (...xs: unknown[]) => queryEscape(goPrint(xs)), { variadic: "any" }),
@@ -122,7 +129,14 @@ function goPrint(xs: unknown[]): string {
 }
 
 function htmlEscape(s: string): string {
-  const map: Record<string, string> = { "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&#39;", '"': "&#34;", "\0": "\uFFFD" };
+  const map: Record<string, string> = {
+    "<": "&lt;",
+    ">": "&gt;",
+    "&": "&amp;",
+    "'": "&#39;",
+    '"': "&#34;",
+    "\0": "\uFFFD",
+  };
   return s.replace(/[<>&'"\0]/g, (c) => map[c]!);
 }
 
@@ -136,7 +150,10 @@ function jsEscape(s: string): string {
     "&": "\\u0026",
     "=": "\\u003D",
   };
-  return s.replace(/[\\'"<>&=]|[^\x20-\uffff]/g, (c) => map[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
+  return s.replace(
+    /[\\'"<>&=]|[^\x20-\uffff]/g,
+    (c) => map[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`,
+  );
 }
 
 function queryEscape(s: string): string {

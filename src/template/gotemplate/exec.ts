@@ -3,7 +3,15 @@
 // reports every failure at the offset of the action or call that caused it.
 import type { Command, Operand, ParsedTemplate, Pipeline, TemplateNode } from "./ast.js";
 import { FuncError, TemplateError } from "./errors.js";
-import { describeValue, goString, hasFunc, truthy, type FuncMap, type ParamType, type TemplateFunc } from "./func.js";
+import {
+  describeValue,
+  goString,
+  hasFunc,
+  truthy,
+  type FuncMap,
+  type ParamType,
+  type TemplateFunc,
+} from "./func.js";
 import { parseTemplate } from "./parser.js";
 import { editDistance, suggest } from "../suggest.js";
 
@@ -27,10 +35,23 @@ export function renderTemplate(text: string, opts: ExecOptions): string {
 
 /** Go checks function names when parsing, so a typo in an untaken branch still fails: so do we. */
 export function checkFunctions(t: ParsedTemplate, funcs: FuncMap): void {
+  const first = functionErrors(t, funcs)[0];
+  if (first) throw first;
+}
+
+/** Every unknown or unavailable function in the template, in order. */
+export function functionErrors(t: ParsedTemplate, funcs: FuncMap): TemplateError[] {
+  const errors: TemplateError[] = [];
   const visitPipe = (p: Pipeline) => {
     for (const c of p.cmds) {
       for (const a of c.args) {
-        if (a.k === "func") checkName(a.name, a.pos, funcs);
+        if (a.k === "func") {
+          try {
+            checkName(a.name, a.pos, funcs);
+          } catch (e) {
+            errors.push(e as TemplateError);
+          }
+        }
         if (a.k === "pipe") visitPipe(a.pipe);
       }
     }
@@ -46,19 +67,23 @@ export function checkFunctions(t: ParsedTemplate, funcs: FuncMap): void {
     }
   };
   visit(t.nodes);
+  return errors;
 }
 
 function checkName(name: string, pos: number, funcs: FuncMap): void {
   if (!hasFunc(funcs, name)) {
-    throw new TemplateError(`function "${name}" not defined`, pos, { suggestions: closest(name, Object.keys(funcs)) });
+    throw new TemplateError(`function "${name}" not defined`, pos, {
+      suggestions: closest(name, Object.keys(funcs)),
+    });
   }
   const u = funcs[name]!.unavailable;
   if (u) throw new TemplateError(u.message, pos, { detail: u.detail });
 }
 
-/** Only the nearest candidates: "usr" suggests "user", not also "js". */
+/** Only the nearest, close enough to be a typo: "usr" suggests "user", not also "js"; "pth" nothing. */
 function closest(name: string, names: string[]): string[] {
-  const found = suggest(name, names);
+  const limit = Math.max(1, Math.floor(name.length / 2));
+  const found = suggest(name, names).filter((c) => editDistance(name, c) <= limit);
   const best = Math.min(...found.map((c) => editDistance(name, c)));
   return found.filter((c) => editDistance(name, c) === best);
 }
@@ -104,7 +129,10 @@ class Executor {
     if (!head) throw new TemplateError("empty command", c.pos);
     if (head.k !== "func") {
       if (rest.length > 0 || piped) {
-        throw new TemplateError(`can't give argument to non-function ${this.source.slice(head.pos, rest[0]?.pos ?? c.pos + 1).trim()}`, head.pos);
+        throw new TemplateError(
+          `can't give argument to non-function ${this.source.slice(head.pos, rest[0]?.pos ?? c.pos + 1).trim()}`,
+          head.pos,
+        );
       }
       return this.operand(head, dot);
     }

@@ -53,7 +53,9 @@ export function goString(v: unknown): string {
   if (typeof v === "boolean") return v ? "true" : "false";
   if (Array.isArray(v)) return `[${v.map(goString).join(" ")}]`;
   if (typeof v === "object") {
-    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `map[${entries.map(([k, x]) => `${k}:${goString(x)}`).join(" ")}]`;
   }
   return String(v);

@@ -53,7 +53,11 @@ function formatOne(verb: string, v: unknown, flags: string, prec: number | undef
     case "s":
       return typeof v === "string" ? (prec !== undefined ? v.slice(0, prec) : v) : goString(v);
     case "q":
-      return typeof v === "string" ? JSON.stringify(v) : typeof v === "number" ? `'${String.fromCodePoint(v)}'` : bad();
+      return typeof v === "string"
+        ? JSON.stringify(v)
+        : typeof v === "number"
+          ? `'${String.fromCodePoint(v)}'`
+          : bad();
     case "t":
       return typeof v === "boolean" ? String(v) : bad();
     case "c":

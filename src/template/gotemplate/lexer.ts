@@ -28,7 +28,18 @@ export interface Token {
   end: number;
 }
 
-const KEYWORDS = new Set(["if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"]);
+const KEYWORDS = new Set([
+  "if",
+  "else",
+  "end",
+  "range",
+  "with",
+  "define",
+  "template",
+  "block",
+  "break",
+  "continue",
+]);
 const SPACE = new Set([" ", "\t", "\r", "\n"]);
 
 export function lex(src: string): Token[] {
@@ -88,7 +99,9 @@ function lexAction(src: string, open: number, start: number, out: Token[]): { en
   const push = (t: TokenType, value: string, pos: number, end: number) => out.push({ t, value, pos, end });
   for (;;) {
     if (i >= src.length) {
-      throw new TemplateError("unclosed action: missing }}", open, { detail: "every {{ needs a matching }}" });
+      throw new TemplateError("unclosed action: missing }}", open, {
+        detail: "every {{ needs a matching }}",
+      });
     }
     const c = src[i]!;
     if (SPACE.has(c)) {
@@ -138,9 +151,14 @@ function lexAction(src: string, open: number, start: number, out: Token[]): { en
       push("var", m[0], i, i + m[0].length);
       i += m[0].length;
     } else if (/[0-9+\-.]/.test(c)) {
-      const m = /^[+-]?(?:0[xX][0-9a-fA-F_]+|(?:[0-9][0-9_]*)?\.?[0-9][0-9_]*(?:[eE][+-]?[0-9]+)?)/.exec(src.slice(i));
+      const m = /^[+-]?(?:0[xX][0-9a-fA-F_]+|(?:[0-9][0-9_]*)?\.?[0-9][0-9_]*(?:[eE][+-]?[0-9]+)?)/.exec(
+        src.slice(i),
+      );
       if (!m || !m[0] || /[A-Za-z0-9_]/.test(src[i + m[0].length] ?? "")) {
-        throw new TemplateError(`bad number syntax: ${JSON.stringify(src.slice(i, i + 10).split(/[\s}]/)[0])}`, i);
+        throw new TemplateError(
+          `bad number syntax: ${JSON.stringify(src.slice(i, i + 10).split(/[\s}]/)[0])}`,
+          i,
+        );
       }
       push("number", m[0], i, i + m[0].length);
       i += m[0].length;
@@ -148,7 +166,13 @@ function lexAction(src: string, open: number, start: number, out: Token[]): { en
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))!;
       const word = m[0];
       const t: TokenType =
-        word === "true" || word === "false" ? "bool" : word === "nil" ? "nil" : KEYWORDS.has(word) ? "keyword" : "ident";
+        word === "true" || word === "false"
+          ? "bool"
+          : word === "nil"
+            ? "nil"
+            : KEYWORDS.has(word)
+              ? "keyword"
+              : "ident";
       push(t, word, i, i + word.length);
       i += word.length;
     } else if (c === ":" || c === "=") {
@@ -182,7 +206,8 @@ function decodeEscape(src: string, i: number, quote: string): { text: string; en
   const hexLen = e === "x" ? 2 : e === "u" ? 4 : e === "U" ? 8 : 0;
   if (hexLen) {
     const hex = src.slice(i + 2, i + 2 + hexLen);
-    if (!new RegExp(`^[0-9a-fA-F]{${hexLen}}$`).test(hex)) throw new TemplateError(`invalid escape \\${e}${hex}`, i);
+    if (!new RegExp(`^[0-9a-fA-F]{${hexLen}}$`).test(hex))
+      throw new TemplateError(`invalid escape \\${e}${hex}`, i);
     const code = parseInt(hex, 16);
     if (code > 0x10ffff) throw new TemplateError(`escape \\${e}${hex} is not a valid Unicode code point`, i);
     return { text: String.fromCodePoint(code), end: i + 2 + hexLen };

@@ -99,7 +99,10 @@ class Parser {
     const tok = this.peek();
     if (!tok || tok.t !== t) {
       const what = tok ? describe(tok) : "end of template";
-      throw new TemplateError(`unexpected ${what} in action; expected ${t === "close" ? "}}" : t}`, tok?.pos ?? actionPos);
+      throw new TemplateError(
+        `unexpected ${what} in action; expected ${t === "close" ? "}}" : t}`,
+        tok?.pos ?? actionPos,
+      );
     }
     this.i++;
     return tok;
@@ -126,9 +129,14 @@ class Parser {
     }
     if (args.length === 0) {
       const tok = this.peek();
-      throw new TemplateError(tok?.t === "pipe" ? "missing command before |" : "empty command", tok?.pos ?? pos, {
-        detail: tok?.t === "close" ? "an action needs a function or value, e.g. {{ user `name` }}" : undefined,
-      });
+      throw new TemplateError(
+        tok?.t === "pipe" ? "missing command before |" : "empty command",
+        tok?.pos ?? pos,
+        {
+          detail:
+            tok?.t === "close" ? "an action needs a function or value, e.g. {{ user `name` }}" : undefined,
+        },
+      );
     }
     return { pos, args };
   }
@@ -150,7 +158,12 @@ class Parser {
       case "number": {
         const n = Number(tok.value.replace(/_/g, ""));
         if (Number.isNaN(n)) throw new TemplateError(`bad number syntax: ${tok.value}`, tok.pos);
-        return { k: "number", value: n, isInt: !/[.eE]/.test(tok.value) || /^[+-]?0[xX]/.test(tok.value), pos: tok.pos };
+        return {
+          k: "number",
+          value: n,
+          isInt: !/[.eE]/.test(tok.value) || /^[+-]?0[xX]/.test(tok.value),
+          pos: tok.pos,
+        };
       }
       case "bool":
         return { k: "bool", value: tok.value === "true", pos: tok.pos };

@@ -230,12 +230,19 @@ function literalString(e: Expr): string | undefined {
   return s;
 }
 
+export interface ConfigNode {
+  node: Extract<ValueNode, { kind: "object" }>;
+  /** Some argument failed to evaluate (reported): validating the rest would only add noise. */
+  failed: boolean;
+}
+
 /**
  * Evaluates a component body into an object ValueNode: arguments by name, nested blocks as
  * objects (several blocks of one type as a list). Failed arguments are left out (reported).
  */
-export function bodyToNode(lctx: HclLoadContext, items: Scoped[], pos: SourcePos): Extract<ValueNode, { kind: "object" }> {
+export function bodyToNode(lctx: HclLoadContext, items: Scoped[], pos: SourcePos): ConfigNode {
   const entries: ObjectEntry[] = [];
+  let failed = false;
   const blocks = new Map<string, { entry: ObjectEntry; nodes: ValueNode[] }>();
   for (const { item, ctx } of items) {
     if (item.kind === "attribute") {
@@ -244,10 +251,13 @@ export function bodyToNode(lctx: HclLoadContext, items: Scoped[], pos: SourcePos
         entries.push({ key: item.name, keyPos: toSourcePos(item.nameRange), value: toValueNode(v, toSourcePos(item.expr.range), item.expr) });
       } catch (e) {
         reportError(lctx, e);
+        failed = true;
       }
       continue;
     }
-    const node = bodyToNode(lctx, expandBody(lctx, item.body, ctx), toSourcePos(item.typeRange));
+    const inner = bodyToNode(lctx, expandBody(lctx, item.body, ctx), toSourcePos(item.typeRange));
+    if (inner.failed) failed = true;
+    const node = inner.node;
     const prev = blocks.get(item.type);
     if (prev) {
       prev.nodes.push(node);
@@ -258,5 +268,5 @@ export function bodyToNode(lctx: HclLoadContext, items: Scoped[], pos: SourcePos
       entries.push(entry);
     }
   }
-  return { kind: "object", entries, pos };
+  return { node: { kind: "object", entries, pos }, failed };
 }

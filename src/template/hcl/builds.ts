@@ -335,17 +335,19 @@ function buildFor(lctx: HclLoadContext, block: Block, use: SourceUse, id: BuildI
   if (use.def.spec) {
     const own = expandBody(lctx, use.def.block.body, builderCtx);
     const overrides = use.overrides.map((o) => ({ item: o.item, ctx: builderCtx }));
-    const node = bodyToNode(lctx, mergeOverrides(own, overrides), blockPos);
-    const res = validateConfig(use.def.spec, node, {
-      render: identity,
-      file: blockPos.file,
-      templateDir: lctx.templateDir,
-      cwd: lctx.opts.cwd,
-      blockPos,
-      what: `source "${use.def.type}" "${use.def.name}"`,
-    });
-    report(lctx, ...res.diagnostics);
-    builder = res.config;
+    const { node, failed } = bodyToNode(lctx, mergeOverrides(own, overrides), blockPos);
+    if (!failed) {
+      const res = validateConfig(use.def.spec, node, {
+        render: identity,
+        file: blockPos.file,
+        templateDir: lctx.templateDir,
+        cwd: lctx.opts.cwd,
+        blockPos,
+        what: `source "${use.def.type}" "${use.def.name}"`,
+      });
+      report(lctx, ...res.diagnostics);
+      builder = res.config;
+    }
   }
   const me = `${use.def.type}.${use.localName}`;
   const provisioners: ProvisionerDef[] = [];
@@ -493,7 +495,9 @@ function provisionerFor(
   const ok = applies(lctx, core, ctx, me, refs);
   if (!ok) return undefined;
   const blockPos = toSourcePos(block.headerRange);
-  let configNode = bodyToNode(lctx, config, blockPos);
+  const body = bodyToNode(lctx, config, blockPos);
+  if (body.failed) return undefined;
+  let configNode = body.node;
   const override = core.get("override");
   if (override) configNode = applyOverride(lctx, override, ctx, configNode, sourceName, me, refs);
   const common = {
@@ -584,7 +588,9 @@ function postProcessorFor(lctx: HclLoadContext, block: Block, ctx: EvalContext, 
     what: `post-processor "${type}"`,
   };
   const coreRes = validateConfig(postProcessorCoreSpec, coreNode(lctx, core, ["name", "keep_input_artifact"], ctx, blockPos), common);
-  const own = validateConfig(found.spec, bodyToNode(lctx, config, blockPos), common);
+  const body = bodyToNode(lctx, config, blockPos);
+  if (body.failed) return undefined;
+  const own = validateConfig(found.spec, body.node, common);
   report(lctx, ...coreRes.diagnostics, ...own.diagnostics);
   if ([...coreRes.diagnostics, ...own.diagnostics].some((d) => d.severity === "error")) return undefined;
   const c = coreRes.config as { name?: string; keep_input_artifact?: boolean };

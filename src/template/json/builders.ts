@@ -18,13 +18,25 @@ export interface RawBuilder {
 
 const EXAMPLE = '"builders": [{"type": "docker", "image": "debian:12", "commit": true}]';
 
-export function readBuilders(ctx: JsonLoadContext, node: ValueNode | undefined, rootPos: SourcePos | undefined): RawBuilder[] {
+/** `misspelt`: an unknown root key was already reported with "did you mean builders". */
+export function readBuilders(
+  ctx: JsonLoadContext,
+  node: ValueNode | undefined,
+  rootPos: SourcePos | undefined,
+  misspelt = false,
+): RawBuilder[] {
+  if (!node && misspelt) return [];
   if (!node || (node.kind === "array" && node.items.length === 0)) {
     error(ctx, node?.pos ?? rootPos, "at least one builder must be defined", `e.g. ${EXAMPLE}`);
     return [];
   }
   if (node.kind !== "array") {
-    error(ctx, node.pos, `builders: expected a list of builder objects, got ${describe(node)}`, `e.g. ${EXAMPLE}`);
+    error(
+      ctx,
+      node.pos,
+      `builders: expected a list of builder objects, got ${describe(node)}`,
+      `e.g. ${EXAMPLE}`,
+    );
     return [];
   }
   const out: RawBuilder[] = [];
@@ -41,19 +53,34 @@ export function readBuilders(ctx: JsonLoadContext, node: ValueNode | undefined, 
       return;
     }
     if (typeEntry.value.kind !== "string") {
-      error(ctx, typeEntry.value.pos, `builder ${i + 1}: type: expected string, got ${describe(typeEntry.value)}`);
+      error(
+        ctx,
+        typeEntry.value.pos,
+        `builder ${i + 1}: type: expected string, got ${describe(typeEntry.value)}`,
+      );
       return;
     }
     const type = typeEntry.value.value;
     const found = lookupComponent("builder", type, typeEntry.value.pos);
-    if (found.diagnostic) error(ctx, found.diagnostic.pos, found.diagnostic.summary, found.diagnostic.detail, found.diagnostic.suggestions);
+    if (found.diagnostic)
+      error(
+        ctx,
+        found.diagnostic.pos,
+        found.diagnostic.summary,
+        found.diagnostic.detail,
+        found.diagnostic.suggestions,
+      );
 
     let name = type;
     let namePos = typeEntry.value.pos;
     const nameEntry = core.get("name");
     if (nameEntry) {
       if (nameEntry.value.kind !== "string") {
-        error(ctx, nameEntry.value.pos, `builder ${i + 1}: name: expected string, got ${describe(nameEntry.value)}`);
+        error(
+          ctx,
+          nameEntry.value.pos,
+          `builder ${i + 1}: name: expected string, got ${describe(nameEntry.value)}`,
+        );
         return;
       }
       const rendered = tryRender(ctx, componentRenderer(ctx), nameEntry.value.value, nameEntry.value.pos);
@@ -63,7 +90,12 @@ export function readBuilders(ctx: JsonLoadContext, node: ValueNode | undefined, 
     }
     const first = byName.get(name);
     if (first !== undefined) {
-      error(ctx, namePos, `duplicate builder name ${JSON.stringify(name)}`, `builder ${first + 1} has the same name; give each builder a distinct "name"`);
+      error(
+        ctx,
+        namePos,
+        `duplicate builder name ${JSON.stringify(name)}`,
+        `builder ${first + 1} has the same name; give each builder a distinct "name"`,
+      );
       return;
     }
     byName.set(name, i);

@@ -23,6 +23,8 @@ export interface JsonLoadContext {
   broken: Set<string>;
   diagnostics: Diagnostic[];
   seen: Set<string>;
+  /** Root keys an unknown key was suggested as ("bulders" → builders). */
+  misspeltRoot: Set<string>;
 }
 
 export function newContext(file: string, templateDir: string, opts: LoadOptions): JsonLoadContext {
@@ -35,6 +37,7 @@ export function newContext(file: string, templateDir: string, opts: LoadOptions)
     broken: new Set(),
     diagnostics: [],
     seen: new Set(),
+    misspeltRoot: new Set(),
   };
 }
 
@@ -47,15 +50,41 @@ export function report(ctx: JsonLoadContext, ...diags: Diagnostic[]): void {
   }
 }
 
-export function error(ctx: JsonLoadContext, pos: SourcePos | undefined, summary: string, detail?: string, suggestions?: string[]): void {
-  report(ctx, { severity: "error", pos, summary, detail, suggestions: suggestions?.length ? suggestions : undefined });
+export function error(
+  ctx: JsonLoadContext,
+  pos: SourcePos | undefined,
+  summary: string,
+  detail?: string,
+  suggestions?: string[],
+): void {
+  report(ctx, {
+    severity: "error",
+    pos,
+    summary,
+    detail,
+    suggestions: suggestions?.length ? suggestions : undefined,
+  });
 }
 
-export function warning(ctx: JsonLoadContext, pos: SourcePos | undefined, summary: string, detail?: string, suggestions?: string[]): void {
-  report(ctx, { severity: "warning", pos, summary, detail, suggestions: suggestions?.length ? suggestions : undefined });
+export function warning(
+  ctx: JsonLoadContext,
+  pos: SourcePos | undefined,
+  summary: string,
+  detail?: string,
+  suggestions?: string[],
+): void {
+  report(ctx, {
+    severity: "warning",
+    pos,
+    summary,
+    detail,
+    suggestions: suggestions?.length ? suggestions : undefined,
+  });
 }
 
-export function mapOffset(ctx: JsonLoadContext): (pos: SourcePos | undefined, offset: number) => SourcePos | undefined {
+export function mapOffset(
+  ctx: JsonLoadContext,
+): (pos: SourcePos | undefined, offset: number) => SourcePos | undefined {
   return (pos, offset) => {
     const raw = pos && ctx.raw.get(pos);
     return raw ? posInJsonString(raw, pos, offset) : pos;
@@ -94,7 +123,12 @@ export function componentRenderer(ctx: JsonLoadContext, build?: { name: string; 
 }
 
 /** Renders, reporting failures; undefined when it failed. */
-export function tryRender(ctx: JsonLoadContext, r: Renderer, text: string, pos: SourcePos | undefined): string | undefined {
+export function tryRender(
+  ctx: JsonLoadContext,
+  r: Renderer,
+  text: string,
+  pos: SourcePos | undefined,
+): string | undefined {
   try {
     return r.render(text, pos);
   } catch (e) {

@@ -10,7 +10,15 @@ import type { BuildDef, LateRenderer, LoadOptions, Template, VariableDecl } from
 import type { DockerBuilderConfig } from "../../builders/docker/schema.js";
 import type { ValueNode } from "../value-tree.js";
 import { describe, validateConfig } from "../validate-config.js";
-import { componentRenderer, error, newContext, report, userLookup, warning, type JsonLoadContext } from "./context.js";
+import {
+  componentRenderer,
+  error,
+  newContext,
+  report,
+  userLookup,
+  warning,
+  type JsonLoadContext,
+} from "./context.js";
 import { readBuilders, type RawBuilder } from "./builders.js";
 import { parseJson } from "./parse-json.js";
 import { postProcessorsFor, readPostProcessors } from "./post-processors.js";
@@ -33,7 +41,12 @@ export const ROOT_KEYS = [
  * @param file the template path as the user wrote it (diagnostics name it so)
  * @param templateDir the template's absolute directory
  */
-export async function loadJsonTemplate(file: string, templateDir: string, text: string, opts: LoadOptions): Promise<Template> {
+export async function loadJsonTemplate(
+  file: string,
+  templateDir: string,
+  text: string,
+  opts: LoadOptions,
+): Promise<Template> {
   const ctx = newContext(file, templateDir, opts);
   const root = parseJson(text, file, ctx.raw).root;
   if (root.kind !== "object") {
@@ -47,7 +60,7 @@ export async function loadJsonTemplate(file: string, templateDir: string, text: 
     ]);
   }
   const sections = readRoot(ctx, root);
-  const builders = readBuilders(ctx, sections.get("builders"), root.pos);
+  const builders = readBuilders(ctx, sections.get("builders"), root.pos, ctx.misspeltRoot.has("builders"));
   const builderNames = builders.map((b) => b.name);
   const provisioners = readList(ctx, sections.get("provisioners"), "provisioners").flatMap((item, i) => {
     const p = readProvisioner(ctx, item, `provisioner ${i + 1}`, builderNames);
@@ -94,13 +107,23 @@ export async function loadJsonTemplate(file: string, templateDir: string, text: 
 }
 
 /** Root keys: known sections by name; "_…" keys are comments; anything else is an error. */
-function readRoot(ctx: JsonLoadContext, root: Extract<ValueNode, { kind: "object" }>): Map<string, ValueNode> {
+function readRoot(
+  ctx: JsonLoadContext,
+  root: Extract<ValueNode, { kind: "object" }>,
+): Map<string, ValueNode> {
   const sections = new Map<string, ValueNode>();
   for (const e of root.entries) {
     if (e.key.startsWith("_")) continue;
     if (!(ROOT_KEYS as readonly string[]).includes(e.key)) {
       const s = suggest(e.key, ROOT_KEYS);
-      error(ctx, e.keyPos, `unknown key ${JSON.stringify(e.key)}`, s.length ? undefined : `top-level keys are: ${ROOT_KEYS.join(", ")} (and "_…" comments)`, s);
+      for (const k of s) ctx.misspeltRoot.add(k);
+      error(
+        ctx,
+        e.keyPos,
+        `unknown key ${JSON.stringify(e.key)}`,
+        s.length ? undefined : `top-level keys are: ${ROOT_KEYS.join(", ")} (and "_…" comments)`,
+        s,
+      );
       continue;
     }
     sections.set(e.key, e.value);
@@ -110,7 +133,8 @@ function readRoot(ctx: JsonLoadContext, root: Extract<ValueNode, { kind: "object
     if (v && v.kind !== "string") error(ctx, v.pos, `${key}: expected string, got ${describe(v)}`);
   }
   const push = root.entries.find((e) => e.key === "push");
-  if (push) warning(ctx, push.keyPos, '"push" is obsolete (Atlas push was removed from Packer) and is ignored');
+  if (push)
+    warning(ctx, push.keyPos, '"push" is obsolete (Atlas push was removed from Packer) and is ignored');
   return sections;
 }
 
@@ -186,7 +210,12 @@ function sortByPosition(diags: Diagnostic[]): Diagnostic[] {
       const pa = a.d.pos;
       const pb = b.d.pos;
       if (!pa || !pb) return (pa ? 1 : 0) - (pb ? 1 : 0) || a.i - b.i;
-      return fileOrder.get(pa.file)! - fileOrder.get(pb.file)! || pa.line - pb.line || pa.column - pb.column || a.i - b.i;
+      return (
+        fileOrder.get(pa.file)! - fileOrder.get(pb.file)! ||
+        pa.line - pb.line ||
+        pa.column - pb.column ||
+        a.i - b.i
+      );
     })
     .map(({ d }) => d);
 }

@@ -12,7 +12,12 @@ export interface OnlyExcept {
 
 function names(ctx: JsonLoadContext, e: ObjectEntry, builders: string[]): string[] | undefined {
   if (e.value.kind !== "array") {
-    error(ctx, e.value.pos, `${e.key}: expected a list of builder names, got ${describe(e.value)}`, `e.g. "${e.key}": ["${builders[0] ?? "docker"}"]`);
+    error(
+      ctx,
+      e.value.pos,
+      `${e.key}: expected a list of builder names, got ${describe(e.value)}`,
+      `e.g. "${e.key}": ["${builders[0] ?? "docker"}"]`,
+    );
     return undefined;
   }
   const out: string[] = [];
@@ -22,7 +27,13 @@ function names(ctx: JsonLoadContext, e: ObjectEntry, builders: string[]): string
       error(ctx, item.pos, `${e.key}: expected a builder name, got ${describe(item)}`);
       ok = false;
     } else if (!builders.includes(item.value)) {
-      error(ctx, item.pos, `${e.key}: no builder is named ${JSON.stringify(item.value)}`, `builders in this template: ${builders.join(", ") || "none"}`, suggest(item.value, builders));
+      error(
+        ctx,
+        item.pos,
+        `${e.key}: no builder is named ${JSON.stringify(item.value)}`,
+        `builders in this template: ${builders.join(", ") || "none"}`,
+        suggest(item.value, builders),
+      );
       ok = false;
     } else {
       out.push(item.value);

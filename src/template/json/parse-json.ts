@@ -16,7 +16,11 @@ export interface ParsedJson {
 }
 
 /** `rawStrings` may be shared between files so one renderer maps positions in all of them. */
-export function parseJson(text: string, file: string, rawStrings = new WeakMap<SourcePos, string>()): ParsedJson {
+export function parseJson(
+  text: string,
+  file: string,
+  rawStrings = new WeakMap<SourcePos, string>(),
+): ParsedJson {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let doc;
   try {
@@ -136,7 +140,10 @@ function unclosedString(text: string): number | undefined {
 
 function tokensBefore(text: string, offset: number): { type: string; offset: number }[] {
   try {
-    return tokenize(text.slice(0, offset), { mode: "json", ranges: true }).map((t) => ({ type: t.type, offset: t.range![0] }));
+    return tokenize(text.slice(0, offset), { mode: "json", ranges: true }).map((t) => ({
+      type: t.type,
+      offset: t.range![0],
+    }));
   } catch {
     return [];
   }
@@ -155,52 +162,110 @@ function syntaxDiagnostic(text: string, file: string, message: string, offset: n
   const beforeLast = prev[prev.length - 2];
 
   if (/end of input/.test(message)) {
-    if (text.trim() === "") return diag(0, "the file is empty", 'a template is a JSON object, e.g. {"builders": [{"type": "docker", "image": "debian:12", "commit": true}]}');
+    if (text.trim() === "")
+      return diag(
+        0,
+        "the file is empty",
+        'a template is a JSON object, e.g. {"builders": [{"type": "docker", "image": "debian:12", "commit": true}]}',
+      );
     const str = unclosedString(text);
-    if (str !== undefined) return diag(str, "unterminated string", "close the string with a double quote on the same line");
+    if (str !== undefined)
+      return diag(str, "unterminated string", "close the string with a double quote on the same line");
     const open = openBrackets(text, text.length).pop();
     if (open) {
       const { line, column } = lineCol(text, open.offset);
       const close = open.ch === "{" ? "}" : "]";
-      return diag(open.offset, `unclosed ${open.ch}`, `the ${open.ch} at line ${line}, column ${column} is never closed: add the matching ${close}`);
+      return diag(
+        open.offset,
+        `unclosed ${open.ch}`,
+        `the ${open.ch} at line ${line}, column ${column} is never closed: add the matching ${close}`,
+      );
     }
     return diag(offset, "unexpected end of file");
   }
   const ch = /Unexpected character '(.+)' found/s.exec(message)?.[1];
   if (ch !== undefined) {
     if (ch === "'") return diag(offset, "single quote", "JSON strings need double quotes");
-    if (ch === "/") return diag(offset, "comment", 'JSON does not allow comments; use a key starting with "_", e.g. "_comment": "…"');
+    if (ch === "/")
+      return diag(
+        offset,
+        "comment",
+        'JSON does not allow comments; use a key starting with "_", e.g. "_comment": "…"',
+      );
     if (ch === "\ufeff") return diag(offset, "byte-order mark in the middle of the file");
-    if (/[0-9]/.test(ch)) return diag(offset - 1, "number with a leading zero", "JSON numbers cannot start with 0; quote the value if it is a string");
-    if (text[offset - 1] === "\\") return diag(offset - 1, `invalid escape \\${ch}`, "in JSON strings write a backslash as \\\\");
+    if (/[0-9]/.test(ch))
+      return diag(
+        offset - 1,
+        "number with a leading zero",
+        "JSON numbers cannot start with 0; quote the value if it is a string",
+      );
+    if (text[offset - 1] === "\\")
+      return diag(offset - 1, `invalid escape \\${ch}`, "in JSON strings write a backslash as \\\\");
+    if (/[A-Za-z_]/.test(ch)) {
+      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(offset))![0];
+      if (last?.type === "String") {
+        return diag(
+          offset,
+          `unexpected "${word}" after a string`,
+          "is a closing double quote missing in the string before it?",
+        );
+      }
+      return diag(
+        offset,
+        `invalid value ${word}`,
+        "JSON literals are true, false and null (lower case); strings need double quotes",
+      );
+    }
     return diag(offset, `unexpected character ${JSON.stringify(ch)}`);
   }
   const ident = /Unexpected identifier '(.*)' found/s.exec(message)?.[1];
   if (ident !== undefined) {
-    return diag(offset, `invalid value ${ident}`, "JSON literals are true, false and null (lower case); strings need double quotes");
+    return diag(
+      offset,
+      `invalid value ${ident}`,
+      "JSON literals are true, false and null (lower case); strings need double quotes",
+    );
   }
   const tok = /Unexpected token (\w+) found/.exec(message)?.[1];
   if (tok) {
     const what = TOKEN_TEXT[tok] ?? tok;
     if ((tok === "RBrace" || tok === "RBracket") && last?.type === "Comma") {
-      return diag(last.offset, `trailing comma before ${what}`, "JSON does not allow a comma after the last element: remove it");
+      return diag(
+        last.offset,
+        `trailing comma before ${what}`,
+        "JSON does not allow a comma after the last element: remove it",
+      );
     }
     if (tok === "RBrace" || tok === "RBracket") {
       const open = openBrackets(text, offset).pop();
       const expected = open?.ch === "{" ? "}" : "]";
       if (open && expected !== text[offset]) {
         const { line, column } = lineCol(text, open.offset);
-        return diag(offset, `unexpected ${what}`, `expected ${expected} to close the ${open.ch} at line ${line}, column ${column}`);
+        return diag(
+          offset,
+          `unexpected ${what}`,
+          `expected ${expected} to close the ${open.ch} at line ${line}, column ${column}`,
+        );
       }
-      if (!open) return diag(offset, `unexpected ${what}`, "there is no open { or [ for it to close: remove it");
+      if (!open)
+        return diag(offset, `unexpected ${what}`, "there is no open { or [ for it to close: remove it");
     }
-    if (VALUE_START.has(tok) && last?.type === "String" && (beforeLast?.type === "LBrace" || beforeLast?.type === "Comma")) {
+    if (
+      VALUE_START.has(tok) &&
+      last?.type === "String" &&
+      (beforeLast?.type === "LBrace" || beforeLast?.type === "Comma")
+    ) {
       const inObject = openBrackets(text, offset).pop()?.ch === "{";
-      if (inObject) return diag(offset, `missing ":" before ${what}`, "write a key and its value as \"key\": value");
+      if (inObject)
+        return diag(offset, `missing ":" before ${what}`, 'write a key and its value as "key": value');
     }
     if (VALUE_START.has(tok) && last && VALUE_END.has(last.type)) {
       if (openBrackets(text, offset).length === 0) {
-        return diag(offset, `unexpected ${what} after the end of the template`, "a template is one JSON object: remove what follows its closing }");
+        return diag(
+          offset,
+          `unexpected ${what} after the end of the template`,
+          "a template is one JSON object: remove what follows its closing }",
+        );
       }
       const { line } = lineCol(text, last.offset);
       return diag(offset, `missing comma before ${what}`, `add a comma after the value on line ${line}`);

@@ -32,9 +32,14 @@ export interface RawPostProcessor {
   pos?: SourcePos;
 }
 
-const EXAMPLE = '"post-processors": [[{"type": "docker-tag", "repository": "app", "tags": ["1.0"]}, "docker-push"]]';
+const EXAMPLE =
+  '"post-processors": [[{"type": "docker-tag", "repository": "app", "tags": ["1.0"]}, "docker-push"]]';
 
-export function readPostProcessors(ctx: JsonLoadContext, node: ValueNode | undefined, builders: string[]): RawPostProcessor[][] {
+export function readPostProcessors(
+  ctx: JsonLoadContext,
+  node: ValueNode | undefined,
+  builders: string[],
+): RawPostProcessor[][] {
   if (!node) return [];
   if (node.kind !== "array") {
     error(ctx, node.pos, `post-processors: expected a list, got ${describe(node)}`, `e.g. ${EXAMPLE}`);
@@ -47,7 +52,12 @@ export function readPostProcessors(ctx: JsonLoadContext, node: ValueNode | undef
       item.items.forEach((inner, j) => {
         const label = `post-processor ${i + 1}.${j + 1}`;
         if (inner.kind === "array") {
-          error(ctx, inner.pos, `${label}: sequence not allowed to be nested in a sequence`, "a sequence is a list of post-processors (type names or objects); lists inside it are not allowed");
+          error(
+            ctx,
+            inner.pos,
+            `${label}: sequence not allowed to be nested in a sequence`,
+            "a sequence is a list of post-processors (type names or objects); lists inside it are not allowed",
+          );
           return;
         }
         const pp = readOne(ctx, inner, label, builders);
@@ -62,15 +72,37 @@ export function readPostProcessors(ctx: JsonLoadContext, node: ValueNode | undef
   return sequences;
 }
 
-function readOne(ctx: JsonLoadContext, item: ValueNode, label: string, builders: string[]): RawPostProcessor | undefined {
-  const empty = (pos?: SourcePos): Extract<ValueNode, { kind: "object" }> => ({ kind: "object", entries: [], pos });
+function readOne(
+  ctx: JsonLoadContext,
+  item: ValueNode,
+  label: string,
+  builders: string[],
+): RawPostProcessor | undefined {
+  const empty = (pos?: SourcePos): Extract<ValueNode, { kind: "object" }> => ({
+    kind: "object",
+    entries: [],
+    pos,
+  });
   if (item.kind === "string") {
     const found = lookupComponent("post-processor", item.value, item.pos);
     if (found.diagnostic) report(ctx, found.diagnostic);
-    return { label, type: item.value, spec: found.spec, onlyExcept: {}, core: empty(item.pos), config: empty(item.pos), pos: item.pos };
+    return {
+      label,
+      type: item.value,
+      spec: found.spec,
+      onlyExcept: {},
+      core: empty(item.pos),
+      config: empty(item.pos),
+      pos: item.pos,
+    };
   }
   if (item.kind !== "object") {
-    error(ctx, item.pos, `${label}: expected a type name, an object or a list, got ${describe(item)}`, `e.g. ${EXAMPLE}`);
+    error(
+      ctx,
+      item.pos,
+      `${label}: expected a type name, an object or a list, got ${describe(item)}`,
+      `e.g. ${EXAMPLE}`,
+    );
     return undefined;
   }
   const { core, config } = splitEntries(item, CORE_KEYS);

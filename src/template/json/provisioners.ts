@@ -36,9 +36,19 @@ export interface RawProvisioner {
   pos?: SourcePos;
 }
 
-export function readProvisioner(ctx: JsonLoadContext, item: ValueNode, label: string, builders: string[]): RawProvisioner | undefined {
+export function readProvisioner(
+  ctx: JsonLoadContext,
+  item: ValueNode,
+  label: string,
+  builders: string[],
+): RawProvisioner | undefined {
   if (item.kind !== "object") {
-    error(ctx, item.pos, `${label}: expected an object, got ${describe(item)}`, 'e.g. {"type": "shell", "inline": ["echo hello"]}');
+    error(
+      ctx,
+      item.pos,
+      `${label}: expected an object, got ${describe(item)}`,
+      'e.g. {"type": "shell", "inline": ["echo hello"]}',
+    );
     return undefined;
   }
   const { core, config } = splitEntries(item, CORE_KEYS);
@@ -57,7 +67,9 @@ export function readProvisioner(ctx: JsonLoadContext, item: ValueNode, label: st
   // Invalid only/except were reported; validate for every build so nothing else hides.
   const onlyExcept = readOnlyExcept(ctx, core.get("only"), core.get("except"), builders) ?? {};
   const overrides = readOverrides(ctx, core.get("override"), builders);
-  const coreEntries = ["pause_before", "max_retries", "timeout"].flatMap((k) => (core.has(k) ? [core.get(k)!] : []));
+  const coreEntries = ["pause_before", "max_retries", "timeout"].flatMap((k) =>
+    core.has(k) ? [core.get(k)!] : [],
+  );
   return {
     label,
     type,
@@ -70,16 +82,30 @@ export function readProvisioner(ctx: JsonLoadContext, item: ValueNode, label: st
   };
 }
 
-function readOverrides(ctx: JsonLoadContext, e: ObjectEntry | undefined, builders: string[]): Map<string, ObjectEntry[]> {
+function readOverrides(
+  ctx: JsonLoadContext,
+  e: ObjectEntry | undefined,
+  builders: string[],
+): Map<string, ObjectEntry[]> {
   const out = new Map<string, ObjectEntry[]>();
   if (!e) return out;
   if (e.value.kind !== "object") {
-    error(ctx, e.value.pos, `override: expected an object of builder name → options, got ${describe(e.value)}`);
+    error(
+      ctx,
+      e.value.pos,
+      `override: expected an object of builder name → options, got ${describe(e.value)}`,
+    );
     return out;
   }
   for (const o of e.value.entries) {
     if (!builders.includes(o.key)) {
-      error(ctx, o.keyPos, `override: no builder is named ${JSON.stringify(o.key)}`, `builders in this template: ${builders.join(", ")}`, suggest(o.key, builders));
+      error(
+        ctx,
+        o.keyPos,
+        `override: no builder is named ${JSON.stringify(o.key)}`,
+        `builders in this template: ${builders.join(", ")}`,
+        suggest(o.key, builders),
+      );
       continue;
     }
     if (o.value.kind !== "object") {
@@ -92,7 +118,11 @@ function readOverrides(ctx: JsonLoadContext, e: ObjectEntry | undefined, builder
 }
 
 /** The provisioner as configured for one build, or undefined if it does not apply (or failed). */
-export function provisionerFor(ctx: JsonLoadContext, raw: RawProvisioner, build: { name: string; type: string }): ProvisionerDef | undefined {
+export function provisionerFor(
+  ctx: JsonLoadContext,
+  raw: RawProvisioner,
+  build: { name: string; type: string },
+): ProvisionerDef | undefined {
   if (!raw.spec || !appliesTo(raw.onlyExcept, build.name)) return undefined;
   const r = componentRenderer(ctx, build);
   const common = {

@@ -23,7 +23,10 @@ interface Source {
 }
 
 /** Declared variables of the template, with their defaults (null default = required). */
-function declarations(ctx: JsonLoadContext, node: ValueNode | undefined): Map<string, { decl: VariableDecl; source?: Source }> {
+function declarations(
+  ctx: JsonLoadContext,
+  node: ValueNode | undefined,
+): Map<string, { decl: VariableDecl; source?: Source }> {
   const out = new Map<string, { decl: VariableDecl; source?: Source }>();
   if (!node) return out;
   if (node.kind !== "object") {
@@ -31,7 +34,13 @@ function declarations(ctx: JsonLoadContext, node: ValueNode | undefined): Map<st
     return out;
   }
   for (const e of node.entries) {
-    const decl: VariableDecl = { name: e.key, value: undefined, required: false, sensitive: false, pos: e.keyPos };
+    const decl: VariableDecl = {
+      name: e.key,
+      value: undefined,
+      required: false,
+      sensitive: false,
+      pos: e.keyPos,
+    };
     const v = e.value;
     let raw: string | undefined;
     if (v.kind === "null") decl.required = true;
@@ -40,10 +49,17 @@ function declarations(ctx: JsonLoadContext, node: ValueNode | undefined): Map<st
     // Packer's weak decoding turns a boolean default into "1" / "0".
     else if (v.kind === "bool") raw = v.value ? "1" : "0";
     else {
-      error(ctx, v.pos, `variable ${JSON.stringify(e.key)}: a default must be a string (or null for a required variable), got ${describe(v)}`);
+      error(
+        ctx,
+        v.pos,
+        `variable ${JSON.stringify(e.key)}: a default must be a string (or null for a required variable), got ${describe(v)}`,
+      );
       ctx.broken.add(e.key);
     }
-    out.set(e.key, { decl, source: raw === undefined ? undefined : { raw, pos: v.pos, label: `variable ${e.key}` } });
+    out.set(e.key, {
+      decl,
+      source: raw === undefined ? undefined : { raw, pos: v.pos, label: `variable ${e.key}` },
+    });
   }
   return out;
 }
@@ -54,7 +70,11 @@ async function readVarFile(ctx: JsonLoadContext, path: string): Promise<ObjectEn
     text = await readFile(resolve(ctx.opts.cwd, path), "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    error(ctx, undefined, `cannot read -var-file ${path}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    error(
+      ctx,
+      undefined,
+      `cannot read -var-file ${path}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
     return [];
   }
   let root: ValueNode;
@@ -68,13 +88,25 @@ async function readVarFile(ctx: JsonLoadContext, path: string): Promise<ObjectEn
     throw e;
   }
   if (root.kind !== "object") {
-    error(ctx, root.pos, `a var-file must be a JSON object of name → string value, got ${describe(root)}`, 'e.g. {"region": "eu-west-1"}');
+    error(
+      ctx,
+      root.pos,
+      `a var-file must be a JSON object of name → string value, got ${describe(root)}`,
+      'e.g. {"region": "eu-west-1"}',
+    );
     return [];
   }
   const out: ObjectEntry[] = [];
   for (const e of root.entries) {
     if (e.value.kind !== "string") {
-      error(ctx, e.value.pos, `${e.key}: a var-file value must be a string, got ${describe(e.value)}`, e.value.kind === "number" || e.value.kind === "bool" ? `quote it: "${e.key}": "${String((e.value as { value: unknown }).value)}"` : undefined);
+      error(
+        ctx,
+        e.value.pos,
+        `${e.key}: a var-file value must be a string, got ${describe(e.value)}`,
+        e.value.kind === "number" || e.value.kind === "bool"
+          ? `quote it: "${e.key}": "${String((e.value as { value: unknown }).value)}"`
+          : undefined,
+      );
       continue;
     }
     out.push(e);
@@ -94,12 +126,22 @@ export async function resolveVariables(
 
   const undeclared = (name: string, pos: SourcePos | undefined, where: string) => {
     if (decls.has(name)) return;
-    warning(ctx, pos, `${where} sets ${JSON.stringify(name)}, which the template does not declare in "variables"`, "it is still available as {{user `" + name + "`}}", suggest(name, declared));
+    warning(
+      ctx,
+      pos,
+      `${where} sets ${JSON.stringify(name)}, which the template does not declare in "variables"`,
+      "it is still available as {{user `" + name + "`}}",
+      suggest(name, declared),
+    );
   };
   for (const path of ctx.opts.varFiles) {
     for (const e of await readVarFile(ctx, path)) {
       undeclared(e.key, e.keyPos, `-var-file ${path}`);
-      sources.set(e.key, { raw: (e.value as { value: string }).value, pos: e.value.pos, label: `-var-file ${path}: ${e.key}` });
+      sources.set(e.key, {
+        raw: (e.value as { value: string }).value,
+        pos: e.value.pos,
+        label: `-var-file ${path}: ${e.key}`,
+      });
       ctx.broken.delete(e.key);
     }
   }
@@ -117,7 +159,9 @@ export async function resolveVariables(
       decl.pos,
       `required variable ${JSON.stringify(decl.name)} is not set`,
       `set it with -var ${decl.name}=… or in a -var-file (a JSON object such as {"${decl.name}": "…"})` +
-        (missing.length > 1 ? `; all unset required variables: ${missing.map((m) => m.decl.name).join(", ")}` : ""),
+        (missing.length > 1
+          ? `; all unset required variables: ${missing.map((m) => m.decl.name).join(", ")}`
+          : ""),
     );
   }
 
@@ -154,7 +198,10 @@ function resolveAll(ctx: JsonLoadContext, sources: Map<string, Source>): void {
       ctx.broken.add(name);
       if (e instanceof InvalidInputError) {
         // A -var value has no position: name the flag instead.
-        report(ctx, ...e.diagnostics.map((d) => (d.pos ? d : { ...d, summary: `${src.label}: ${d.summary}` })));
+        report(
+          ctx,
+          ...e.diagnostics.map((d) => (d.pos ? d : { ...d, summary: `${src.label}: ${d.summary}` })),
+        );
         throw new SuppressedError(name);
       }
       throw e;
@@ -199,7 +246,13 @@ function markSensitive(
     }
     const d = decls.get(item.value);
     if (!d) {
-      warning(ctx, item.pos, `sensitive variable ${JSON.stringify(item.value)} is not declared in "variables"`, "nothing to mask", suggest(item.value, decls.keys()));
+      warning(
+        ctx,
+        item.pos,
+        `sensitive variable ${JSON.stringify(item.value)} is not declared in "variables"`,
+        "nothing to mask",
+        suggest(item.value, decls.keys()),
+      );
       continue;
     }
     d.decl.sensitive = true;
