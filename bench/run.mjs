@@ -16,7 +16,8 @@ const STEPS = 20;
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout.trim();
 }
 
@@ -40,7 +41,10 @@ function imageFromOutput(out) {
 
 const contenders = {
   kiln() {
-    const out = sh("node", [join(root, "bin/kiln.js"), "build", "-color=false", templatePath], { env, cwd: work });
+    const out = sh("node", [join(root, "bin/kiln.js"), "build", "-color=false", templatePath], {
+      env,
+      cwd: work,
+    });
     return imageFromOutput(out);
   },
   packer() {
@@ -64,7 +68,7 @@ const contenders = {
 const times = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
 try {
   // One warm-up each, then interleaved runs so drift affects all contenders alike.
-  for (const [name, fn] of Object.entries(contenders)) {
+  for (const fn of Object.values(contenders)) {
     const img = fn();
     if (img) execFileSync("docker", ["rmi", img], { env, stdio: "ignore" });
   }
@@ -87,7 +91,10 @@ const median = (xs) => {
 };
 const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 console.log(`20-step build (each step \`true\`), ${runs} runs each, median wall time:`);
-for (const k of Object.keys(m)) console.log(`  ${k.padEnd(7)} ${m[k].toFixed(0).padStart(6)} ms   (runs: ${times[k].map((t) => t.toFixed(0)).join(", ")})`);
+for (const k of Object.keys(m))
+  console.log(
+    `  ${k.padEnd(7)} ${m[k].toFixed(0).padStart(6)} ms   (runs: ${times[k].map((t) => t.toFixed(0)).join(", ")})`,
+  );
 console.log(`ratio kiln/cli   = ${(m.kiln / m.cli).toFixed(2)}   (target ≤ 1.00)`);
 console.log(`ratio packer/cli = ${(m.packer / m.cli).toFixed(2)}`);
 console.log(`ratio kiln/packer = ${(m.kiln / m.packer).toFixed(2)}`);

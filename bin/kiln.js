@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 
 const main = new URL("../dist/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write("kiln: dist/ is missing; run `npm ci` (or `npm run build`) in the kiln checkout first.\n");
+  process.stderr.write(
+    "kiln: dist/ is missing; run `npm ci` (or `npm run build`) in the kiln checkout first.\n",
+  );
   process.exit(1);
 }
 const { run } = await import(main.href);

@@ -38,12 +38,31 @@ export function normalizeArgv(argv: string[]): string[] {
     if (m && LONG_FLAGS.includes(m[1]!)) {
       const value = m[2];
       // Go's `-color=false` / `-force=true` booleans map onto commander's --no-x / --x.
-      if (value !== undefined && /^=(true|false)$/.test(value) && ["color", "force", "timestamp-ui", "machine-readable", "debug", "syntax-only", "check", "diff", "write", "recursive", "validate"].includes(m[1]!)) {
+      if (
+        value !== undefined &&
+        /^=(true|false)$/.test(value) &&
+        [
+          "color",
+          "force",
+          "timestamp-ui",
+          "machine-readable",
+          "debug",
+          "syntax-only",
+          "check",
+          "diff",
+          "write",
+          "recursive",
+          "validate",
+        ].includes(m[1]!)
+      ) {
         out.push(value === "=false" ? `--no-${m[1]}` : `--${m[1]}`);
       } else out.push(`--${m[1]}${value ?? ""}`);
       continue;
     }
-    const dm = /^--(color|force|timestamp-ui|machine-readable|debug|syntax-only|check|diff|write|recursive|validate)=(true|false)$/.exec(arg);
+    const dm =
+      /^--(color|force|timestamp-ui|machine-readable|debug|syntax-only|check|diff|write|recursive|validate)=(true|false)$/.exec(
+        arg,
+      );
     if (dm) {
       out.push(dm[2] === "false" ? `--no-${dm[1]}` : `--${dm[1]}`);
       continue;
@@ -55,7 +74,13 @@ export function normalizeArgv(argv: string[]): string[] {
 
 /** Packer-style `-only`/`-except` values: comma-separated globs (`*` and `?`). */
 export function splitList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -63,6 +88,9 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${body}$`);
 }

@@ -12,12 +12,22 @@ export interface VarOptions {
 export function parseVars(vars: string[] = []): [string, string][] {
   return vars.map((v) => {
     const i = v.indexOf("=");
-    if (i <= 0) throw new InvalidInputError([{ severity: "error", summary: `-var ${JSON.stringify(v)}: expected name=value`, detail: "Example: -var image=debian:bookworm" }]);
+    if (i <= 0)
+      throw new InvalidInputError([
+        {
+          severity: "error",
+          summary: `-var ${JSON.stringify(v)}: expected name=value`,
+          detail: "Example: -var image=debian:bookworm",
+        },
+      ]);
     return [v.slice(0, i), v.slice(i + 1)];
   });
 }
 
-export async function loadForCli(path: string, opts: VarOptions & { syntaxOnly?: boolean }): Promise<Template> {
+export async function loadForCli(
+  path: string,
+  opts: VarOptions & { syntaxOnly?: boolean },
+): Promise<Template> {
   return loadTemplate(path, {
     vars: parseVars(opts.var),
     varFiles: opts.varFile ?? [],

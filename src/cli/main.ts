@@ -22,7 +22,9 @@ export async function run(argv: string[]): Promise<number> {
     .command("version")
     .description("Print kiln's version and the Packer version whose templates it runs.")
     .action(() => {
-      process.stdout.write(`kiln v${kilnVersion()} (runs Packer ${PACKER_COMPAT_VERSION} docker templates)\n`);
+      process.stdout.write(
+        `kiln v${kilnVersion()} (runs Packer ${PACKER_COMPAT_VERSION} docker templates)\n`,
+      );
     });
   try {
     await program.parseAsync(normalizeArgv(argv), { from: "user" });
@@ -32,7 +34,9 @@ export async function run(argv: string[]): Promise<number> {
       // --help and --version exit 0; usage errors are invalid input.
       return e.exitCode === 0 ? 0 : 2;
     }
-    process.stderr.write(`kiln: internal error: ${e instanceof Error ? (process.env.KILN_LOG ? e.stack : e.message) : String(e)}\n`);
+    process.stderr.write(
+      `kiln: internal error: ${e instanceof Error ? (process.env.KILN_LOG ? e.stack : e.message) : String(e)}\n`,
+    );
     return 1;
   }
 }

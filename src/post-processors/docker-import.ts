@@ -10,7 +10,10 @@ export class DockerImport implements PostProcessor {
 
   async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
     const file = input.kind === "export" ? input.path : input.kind === "files" ? input.files[0] : undefined;
-    if (!file || (input.builderId !== "packer.docker" && input.builderId !== "packer.post-processor.artifice")) {
+    if (
+      !file ||
+      (input.builderId !== "packer.docker" && input.builderId !== "packer.post-processor.artifice")
+    ) {
       throw new BuildError(
         `Unknown artifact type: ${input.builderId}\nCan only import from Docker builder and Artifice post-processor artifacts. If you are getting this error after having run the docker builder, it may be because you set commit: true in your Docker builder, so the image is already imported.`,
       );
@@ -27,7 +30,13 @@ export class DockerImport implements PostProcessor {
     });
     ctx.ui.message(`Imported ID: ${imageId}`);
     const full = this.c.tag ? ref : `${ref}:latest`;
-    const artifact: Artifact = { kind: "image", builderId: "packer.post-processor.docker-import", imageId, id: ref, tags: [full] };
+    const artifact: Artifact = {
+      kind: "image",
+      builderId: "packer.post-processor.docker-import",
+      imageId,
+      id: ref,
+      tags: [full],
+    };
     return { artifact, keep: false, forceKeep: false };
   }
 }

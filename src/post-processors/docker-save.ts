@@ -12,7 +12,10 @@ export class DockerSave implements PostProcessor {
   constructor(private readonly c: DockerSaveConfig) {}
 
   async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
-    if (input.kind !== "image") throw new BuildError(`Unknown artifact type: ${input.builderId}\nCan only save Docker builder artifacts.`);
+    if (input.kind !== "image")
+      throw new BuildError(
+        `Unknown artifact type: ${input.builderId}\nCan only save Docker builder artifacts.`,
+      );
     const path = this.c.path;
     ctx.ui.message(`Saving image: ${input.id}`);
     await mkdir(dirname(path), { recursive: true });
@@ -23,7 +26,10 @@ export class DockerSave implements PostProcessor {
       await rename(temp, path);
     } catch (e) {
       await rm(temp, { force: true });
-      throw new BuildError(`Error saving ${input.id} to ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new BuildError(
+        `Error saving ${input.id} to ${path}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     ctx.ui.message(`Saved to: ${path}`);
     return { artifact: input, keep: true, forceKeep: false };

@@ -16,7 +16,9 @@ export class DockerTag implements PostProcessor {
       );
     }
     if (this.c.tag && this.c.tag.length > 0) {
-      ctx.ui.say('Deprecation warning: "tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).');
+      ctx.ui.say(
+        'Deprecation warning: "tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).',
+      );
     }
     const tags = [...this.c.tags, ...(this.c.tag ?? [])];
     const refs: string[] = [];
@@ -24,7 +26,11 @@ export class DockerTag implements PostProcessor {
       ctx.ui.message(`Tagging image: ${input.id}`);
       ctx.ui.message(`Repository: ${this.c.repository}`);
       await ctx.engine.tagImage(input.imageId, this.c.repository, "latest");
-      refs.push(this.c.repository.includes(":") && !this.c.repository.endsWith("]") ? this.c.repository : `${this.c.repository}:latest`);
+      refs.push(
+        this.c.repository.includes(":") && !this.c.repository.endsWith("]")
+          ? this.c.repository
+          : `${this.c.repository}:latest`,
+      );
     }
     for (const tag of tags) {
       ctx.ui.message(`Tagging image: ${input.id}`);

@@ -5,7 +5,12 @@ import { f, type ComponentSpec, type ConfigOf } from "../template/schema.js";
 export const dockerTagSchema = {
   repository: f.string("Repository to tag into.").need(),
   tags: f.strings("Tags; each becomes repository:tag.").default([]).acceptSingle(),
-  tag: f.strings('Deprecated: use "tags".').acceptSingle().deprecate('"tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).'),
+  tag: f
+    .strings('Deprecated: use "tags".')
+    .acceptSingle()
+    .deprecate(
+      '"tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).',
+    ),
   force: f.bool("Ignored on Docker ≥ 1.12 (as Packer).").default(false),
   platform: f.string("Platform (accepted).").default(""),
   docker_path: f.string("Unused: kiln speaks the Engine API.").default("docker").ignore("Engine API"),
@@ -56,14 +61,28 @@ export const artificeSchema = {
   keep_input_artifact: f.bool("Keep the input artifact.").default(false),
 };
 
-export const dockerTagSpec: ComponentSpec<typeof dockerTagSchema> = { type: "docker-tag", schema: dockerTagSchema };
-export const dockerImportSpec: ComponentSpec<typeof dockerImportSchema> = { type: "docker-import", schema: dockerImportSchema };
-export const dockerSaveSpec: ComponentSpec<typeof dockerSaveSchema> = { type: "docker-save", schema: dockerSaveSchema };
+export const dockerTagSpec: ComponentSpec<typeof dockerTagSchema> = {
+  type: "docker-tag",
+  schema: dockerTagSchema,
+};
+export const dockerImportSpec: ComponentSpec<typeof dockerImportSchema> = {
+  type: "docker-import",
+  schema: dockerImportSchema,
+};
+export const dockerSaveSpec: ComponentSpec<typeof dockerSaveSchema> = {
+  type: "docker-save",
+  schema: dockerSaveSchema,
+};
 export const dockerPushSpec: ComponentSpec<typeof dockerPushSchema> = {
   type: "docker-push",
   schema: dockerPushSchema,
   check(c) {
-    return c.ecr_login && !c.login_server ? [["login_server", "ecr_login needs login_server (the ECR registry host)"]] : [];
+    return c.ecr_login && !c.login_server
+      ? [["login_server", "ecr_login needs login_server (the ECR registry host)"]]
+      : [];
   },
 };
-export const manifestSpec: ComponentSpec<typeof manifestSchema> = { type: "manifest", schema: manifestSchema };
+export const manifestSpec: ComponentSpec<typeof manifestSchema> = {
+  type: "manifest",
+  schema: manifestSchema,
+};

@@ -15,7 +15,10 @@ export function provisionerFactories(): Record<string, ProvisionerFactory> {
   };
 }
 
-export function postProcessorFactories(opts: { force: boolean; cwd: string }): Record<string, PostProcessorFactory> {
+export function postProcessorFactories(opts: {
+  force: boolean;
+  cwd: string;
+}): Record<string, PostProcessorFactory> {
   return {
     "docker-tag": createDockerTag,
     "docker-import": createDockerImport,

@@ -19,7 +19,11 @@ export function currentIdentity(runId: string): RunIdentity {
   return { runId, pid: process.pid, host: hostname() };
 }
 
-const slug = (s: string) => s.replace(/[^a-zA-Z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "x";
+const slug = (s: string) =>
+  s
+    .replace(/[^a-zA-Z0-9.-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40) || "x";
 
 /**
  * Build containers are identified by name, not labels: the daemon merges every container label

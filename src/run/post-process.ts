@@ -40,7 +40,11 @@ export async function runPostProcessors(
     let completed = true;
     for (const [i, def] of seq.entries()) {
       ctx.signal.throwIfAborted();
-      ctx.ui.say(def.named ? `Running post-processor: ${def.name} (type ${def.type})` : `Running post-processor: ${def.type}`);
+      ctx.ui.say(
+        def.named
+          ? `Running post-processor: ${def.name} (type ${def.type})`
+          : `Running post-processor: ${def.type}`,
+      );
       const factory = factories[def.type];
       if (!factory) throw new Error(`internal: no post-processor implementation for ${def.type}`);
       const pp = factory(substituteBuildData(def.config, ctx.buildData));
@@ -55,7 +59,10 @@ export async function runPostProcessors(
         break;
       }
       let keep = result.keep;
-      if (def.keepInputArtifact !== undefined && !(result.keep && !def.keepInputArtifact && result.forceKeep)) {
+      if (
+        def.keepInputArtifact !== undefined &&
+        !(result.keep && !def.keepInputArtifact && result.forceKeep)
+      ) {
         keep = def.keepInputArtifact;
       }
       if (i === 0) {
@@ -63,7 +70,9 @@ export async function runPostProcessors(
       } else if (keep) {
         artifacts.push(prior);
       } else {
-        await destroyArtifact(ctx.engine, prior).catch((e) => errors.push(`Failed cleaning up prior artifact: ${errorMessage(e)}`));
+        await destroyArtifact(ctx.engine, prior).catch((e) =>
+          errors.push(`Failed cleaning up prior artifact: ${errorMessage(e)}`),
+        );
       }
       prior = result.artifact;
     }
@@ -74,7 +83,9 @@ export async function runPostProcessors(
   if (keepOriginal || anyFailed) {
     artifacts.unshift(builderArtifact);
   } else {
-    await destroyArtifact(ctx.engine, builderArtifact).catch((e) => errors.push(`Error destroying builder artifact: ${errorMessage(e)}`));
+    await destroyArtifact(ctx.engine, builderArtifact).catch((e) =>
+      errors.push(`Error destroying builder artifact: ${errorMessage(e)}`),
+    );
   }
   return { artifacts, errors };
 }

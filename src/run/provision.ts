@@ -51,13 +51,17 @@ export async function runProvisioner(
     } catch (e) {
       if (ctx.signal.aborted) throw e;
       const err = timedOut
-        ? new BuildError(`provisioner ${index + 1} (${def.type}) timed out after ${seconds(def.timeoutMs)} (its "timeout" option)`)
+        ? new BuildError(
+            `provisioner ${index + 1} (${def.type}) timed out after ${seconds(def.timeoutMs)} (its "timeout" option)`,
+          )
         : e;
       if (attemptsLeft <= 0) {
         if (def.maxRetries > 0) ctx.ui.error("retry limit reached.");
         throw err;
       }
-      ctx.ui.error(`Provisioner failed with "${errorMessage(err)}", retrying with ${attemptsLeft} trie(s) left`);
+      ctx.ui.error(
+        `Provisioner failed with "${errorMessage(err)}", retrying with ${attemptsLeft} trie(s) left`,
+      );
       attemptsLeft--;
     } finally {
       if (timer) clearTimeout(timer);

@@ -43,7 +43,10 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
   env.activeCleanups.add(cleanup);
   const buildData: BuildData = initialBuildData();
   const render = (text: string, data: Record<string, string> = {}) =>
-    substituteBuildData(template.renderLate(text, { name: build.sourceName, type: build.type }, data), buildData);
+    substituteBuildData(
+      template.renderLate(text, { name: build.sourceName, type: build.type }, data),
+      buildData,
+    );
   const outcome = (artifacts: Artifact[], error?: string): BuildOutcome => ({
     name: build.name,
     artifacts,
@@ -143,7 +146,12 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       env.postProcessors,
     );
     if (chain.errors.length > 0) {
-      return outcome([], chain.errors.length === 1 ? chain.errors[0] : `${chain.errors.length} error(s) occurred:\n\n${chain.errors.map((x) => `* ${x}`).join("\n")}`);
+      return outcome(
+        [],
+        chain.errors.length === 1
+          ? chain.errors[0]
+          : `${chain.errors.length} error(s) occurred:\n\n${chain.errors.map((x) => `* ${x}`).join("\n")}`,
+      );
     }
     return outcome(chain.artifacts);
   } catch (e) {
@@ -167,11 +175,16 @@ async function decideOnError(env: RunEnv, ui: BuildUi): Promise<Decision> {
     case "cleanup":
       return "cleanup";
     case "ask": {
-      const answer = env.ui.interactive && ui.ask
-        ? await ui.ask("[c] Clean up and exit, [a] abort without cleanup, or [r] retry step (build may fail even if retry succeeds)? ")
-        : undefined;
+      const answer =
+        env.ui.interactive && ui.ask
+          ? await ui.ask(
+              "[c] Clean up and exit, [a] abort without cleanup, or [r] retry step (build may fail even if retry succeeds)? ",
+            )
+          : undefined;
       if (answer === undefined) {
-        ui.error("-on-error=ask needs a terminal; not interactive, so cleaning up as -on-error=cleanup would.");
+        ui.error(
+          "-on-error=ask needs a terminal; not interactive, so cleaning up as -on-error=cleanup would.",
+        );
         return "cleanup";
       }
       const a = answer.trim().toLowerCase();

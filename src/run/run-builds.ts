@@ -6,7 +6,12 @@ import { formatDuration } from "../ui/duration.js";
 
 const dur = (ms: number) => formatDuration(BigInt(Math.round(ms * 1e6)));
 
-export async function runBuilds(builds: BuildDef[], template: Template, env: RunEnv, parallel: number): Promise<BuildOutcome[]> {
+export async function runBuilds(
+  builds: BuildDef[],
+  template: Template,
+  env: RunEnv,
+  parallel: number,
+): Promise<BuildOutcome[]> {
   const started = performance.now();
   env.ui.announceBuilds?.(builds.map((b) => b.name));
   const outcomes: BuildOutcome[] = new Array(builds.length);
@@ -18,7 +23,13 @@ export async function runBuilds(builds: BuildDef[], template: Template, env: Run
       if (i >= builds.length) return;
       const build = builds[i]!;
       if (env.signal.aborted) {
-        outcomes[i] = { name: build.name, artifacts: [], error: "Build was cancelled", elapsedMs: 0, cancelled: true };
+        outcomes[i] = {
+          name: build.name,
+          artifacts: [],
+          error: "Build was cancelled",
+          elapsedMs: 0,
+          cancelled: true,
+        };
         continue;
       }
       const o = await runBuild(build, template, env);

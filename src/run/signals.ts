@@ -20,10 +20,16 @@ export function installSignalHandlers(opts: {
     count++;
     code ??= sig === "SIGINT" ? 130 : 143;
     if (count === 1) {
-      opts.say(sig === "SIGINT" ? "Cancelling build after receiving interrupt" : "Cancelling build after receiving terminate");
+      opts.say(
+        sig === "SIGINT"
+          ? "Cancelling build after receiving interrupt"
+          : "Cancelling build after receiving terminate",
+      );
       controller.abort(new Error(`received ${sig}`));
     } else if (count === 2) {
-      opts.say("Cleanup is in progress; kiln will exit when it is done. Send the signal once more to exit at once.");
+      opts.say(
+        "Cleanup is in progress; kiln will exit when it is done. Send the signal once more to exit at once.",
+      );
     } else {
       const left = opts.pending();
       if (left.length > 0) {

@@ -22,7 +22,9 @@ export function suggest(input: string, candidates: Iterable<string>, max = 2): s
   const limit = Math.max(2, Math.floor(input.length / 3));
   return [...candidates]
     .map((c) => ({ c, d: editDistance(lower, c.toLowerCase()) }))
-    .filter(({ c, d }) => d <= limit || c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()))
+    .filter(
+      ({ c, d }) => d <= limit || c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()),
+    )
     .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
     .slice(0, max)
     .map(({ c }) => c);

@@ -20,7 +20,11 @@ interface FullConfig {
   OnBuild?: string[];
 }
 async function config(ref: string): Promise<FullConfig & { Author?: string; Comment?: string }> {
-  const img = (await inspectImage(ref)) as unknown as { Config: FullConfig; Author?: string; Comment?: string };
+  const img = (await inspectImage(ref)) as unknown as {
+    Config: FullConfig;
+    Author?: string;
+    Comment?: string;
+  };
   assert.ok(img, `image ${ref} exists`);
   return { ...img.Config, Author: img.Author, Comment: img.Comment };
 }
@@ -92,7 +96,10 @@ describe("docker builder options", () => {
   });
 
   it("discard: no image, artifact says so", async (t) => {
-    const r = await build(t, { builders: [{ type: "docker", image: BUSYBOX, pull: false, discard: true }], provisioners: [shell("true")] });
+    const r = await build(t, {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, discard: true }],
+      provisioners: [shell("true")],
+    });
     assert.equal(r.code, 0, describeRun(r));
     assert.equal(r.imageIds.length, 0);
     assert.match(r.stdout, /--> docker: Exported Docker file: $/m);
@@ -113,11 +120,16 @@ describe("docker builder options", () => {
   });
 
   it("pull: true with a local-only image warns and uses the local image; pull: false with a missing image fails clearly", async (t) => {
-    const ok = await build(t, { builders: [{ type: "docker", image: BUSYBOX, commit: true }], provisioners: [shell("true")] });
+    const ok = await build(t, {
+      builders: [{ type: "docker", image: BUSYBOX, commit: true }],
+      provisioners: [shell("true")],
+    });
     assert.equal(ok.code, 0, describeRun(ok));
     assert.match(ok.stdout, /Pulling Docker image: kiln-test\/busybox:1/);
     assert.match(ok.stdout, /using the image already present in the engine/);
-    const missing = await build(t, { builders: [{ type: "docker", image: "kiln-it/does-not-exist:1", pull: false, commit: true }] });
+    const missing = await build(t, {
+      builders: [{ type: "docker", image: "kiln-it/does-not-exist:1", pull: false, commit: true }],
+    });
     assert.equal(missing.code, 1, describeRun(missing));
     assert.match(missing.stdout, /Base image kiln-it\/does-not-exist:1 is not present in the engine/);
   });
@@ -130,7 +142,20 @@ describe("docker builder options", () => {
           image: BUSYBOX,
           pull: false,
           discard: true,
-          run_command: ["-d", "-i", "-t", "-e", "RUNENV=from-run-command", "--hostname", "kilnhost", "-w", "/tmp", "--entrypoint=/bin/sh", "--", "{{.Image}}"],
+          run_command: [
+            "-d",
+            "-i",
+            "-t",
+            "-e",
+            "RUNENV=from-run-command",
+            "--hostname",
+            "kilnhost",
+            "-w",
+            "/tmp",
+            "--entrypoint=/bin/sh",
+            "--",
+            "{{.Image}}",
+          ],
         },
       ],
       provisioners: [shell('echo "env=$RUNENV host=$(hostname) pwd=$(pwd)"')],
@@ -144,7 +169,9 @@ describe("docker builder options", () => {
     const host = tempDir(t);
     writeFileSync(join(host, "from-host.txt"), "hello from host\n");
     const r = await build(t, {
-      builders: [{ type: "docker", image: BUSYBOX, pull: false, discard: true, volumes: { [host]: "/mnt/host" } }],
+      builders: [
+        { type: "docker", image: BUSYBOX, pull: false, discard: true, volumes: { [host]: "/mnt/host" } },
+      ],
       provisioners: [shell("cat /mnt/host/from-host.txt", "echo back > /mnt/host/from-container.txt")],
     });
     assert.equal(r.code, 0, describeRun(r));
@@ -172,7 +199,16 @@ describe("docker builder options", () => {
 
   it("cap_add / cap_drop: capabilities are added and dropped", async (t) => {
     const r = await build(t, {
-      builders: [{ type: "docker", image: BUSYBOX, pull: false, discard: true, cap_add: ["SYS_ADMIN"], cap_drop: ["CHOWN"] }],
+      builders: [
+        {
+          type: "docker",
+          image: BUSYBOX,
+          pull: false,
+          discard: true,
+          cap_add: ["SYS_ADMIN"],
+          cap_drop: ["CHOWN"],
+        },
+      ],
       provisioners: [shell("grep CapEff /proc/self/status")],
     });
     assert.equal(r.code, 0, describeRun(r));
@@ -195,7 +231,9 @@ describe("docker builder options", () => {
 
   it("device: host devices appear in the build container", async (t) => {
     const r = await build(t, {
-      builders: [{ type: "docker", image: BUSYBOX, pull: false, discard: true, device: ["/dev/null:/dev/kilnnull"] }],
+      builders: [
+        { type: "docker", image: BUSYBOX, pull: false, discard: true, device: ["/dev/null:/dev/kilnnull"] },
+      ],
       provisioners: [shell("test -c /dev/kilnnull && echo device-ok")],
     });
     assert.equal(r.code, 0, describeRun(r));
@@ -217,7 +255,16 @@ describe("docker builder options", () => {
     mkdirSync(join(base, "d"));
     writeFileSync(join(base, "d", "f.txt"), "x");
     const mk = (fix: boolean) => ({
-      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true, fix_upload_owner: fix, run_command: ["-d", "-i", "-t", "-u", "1000", "--entrypoint=/bin/sh", "--", "{{.Image}}"] }],
+      builders: [
+        {
+          type: "docker",
+          image: BUSYBOX,
+          pull: false,
+          commit: true,
+          fix_upload_owner: fix,
+          run_command: ["-d", "-i", "-t", "-u", "1000", "--entrypoint=/bin/sh", "--", "{{.Image}}"],
+        },
+      ],
       provisioners: [{ type: "file", source: join(base, "d", "f.txt"), destination: "/tmp/f.txt" }],
     });
     const yes = await build(t, mk(true));
@@ -234,7 +281,10 @@ describe("docker builder options", () => {
       provisioners: [shell("true")],
     });
     assert.equal(r.code, 0, describeRun(r));
-    assert.equal((await inImage(r.imageIds[0]!, "ls -d /kiln-files /packer-files 2>/dev/null | wc -l")).trim(), "0");
+    assert.equal(
+      (await inImage(r.imageIds[0]!, "ls -d /kiln-files /packer-files 2>/dev/null | wc -l")).trim(),
+      "0",
+    );
   });
 
   it("platform: the container runs for the requested platform", async (t) => {

@@ -21,7 +21,10 @@ describe("failure paths", () => {
   });
 
   it("a provisioner that exits 1: exit 1, Packer's message, nothing left", async (t) => {
-    const r = await build(t, { builders: [commit], provisioners: [{ type: "shell", inline: ["echo failing", "exit 1"] }] });
+    const r = await build(t, {
+      builders: [commit],
+      provisioners: [{ type: "shell", inline: ["echo failing", "exit 1"] }],
+    });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /Script exited with non-zero exit status: 1/);
     assert.match(r.stdout, /==> Some builds didn't complete successfully and had errors:/);
@@ -30,7 +33,10 @@ describe("failure paths", () => {
   });
 
   it("a bad changes line: exit 2 at validate time, positioned, no container created", async (t) => {
-    const r = await build(t, { builders: [{ ...commit, changes: ["FROBNICATE x"] }], provisioners: [{ type: "shell", inline: ["true"] }] });
+    const r = await build(t, {
+      builders: [{ ...commit, changes: ["FROBNICATE x"] }],
+      provisioners: [{ type: "shell", inline: ["true"] }],
+    });
     assert.equal(r.code, 2, describeRun(r));
     assert.match(r.stderr, /template\.json:\d+:\d+: error: .*FROBNICATE/);
     assert.doesNotMatch(r.stdout, /Starting docker container/);
@@ -38,7 +44,10 @@ describe("failure paths", () => {
   });
 
   it("the base image missing: exit 1, clear message, nothing left", async (t) => {
-    const r = await build(t, { builders: [{ ...commit, image: "kiln-it/missing-base:0" }], provisioners: [{ type: "shell", inline: ["true"] }] });
+    const r = await build(t, {
+      builders: [{ ...commit, image: "kiln-it/missing-base:0" }],
+      provisioners: [{ type: "shell", inline: ["true"] }],
+    });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /kiln-it\/missing-base:0/);
     assert.match(r.stdout, /not present in the engine/);
@@ -63,9 +72,17 @@ describe("failure paths", () => {
       t,
       {
         builders: [commit],
-        provisioners: [{ type: "shell", inline: ["dd if=/dev/urandom of=/big bs=1M count=400 2>/dev/null", "echo filled"] }],
+        provisioners: [
+          {
+            type: "shell",
+            inline: ["dd if=/dev/urandom of=/big bs=1M count=400 2>/dev/null", "echo filled"],
+          },
+        ],
       },
-      { signalAfter: { signal: "SIGTERM", whenOutputMatches: /Committing the container/, delayMs: 100 }, timeoutMs: 120_000 },
+      {
+        signalAfter: { signal: "SIGTERM", whenOutputMatches: /Committing the container/, delayMs: 100 },
+        timeoutMs: 120_000,
+      },
     );
     assert.equal(r.code, 143, describeRun(r));
     assert.match(r.stdout + r.stderr, /Cancelling build after receiving terminate/);
@@ -73,13 +90,20 @@ describe("failure paths", () => {
   });
 
   it("-on-error=abort keeps the container and says how to enter and remove it", async (t) => {
-    const r = await build(t, { builders: [commit], provisioners: [{ type: "shell", inline: ["exit 4"] }] }, { args: ["-on-error=abort"] });
+    const r = await build(
+      t,
+      { builders: [commit], provisioners: [{ type: "shell", inline: ["exit 4"] }] },
+      { args: ["-on-error=abort"] },
+    );
     assert.equal(r.code, 1, describeRun(r));
     const id = /docker rm -f ([0-9a-f]{12})/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
     assert.match(r.stdout, new RegExp(`docker exec -it ${id} /bin/sh`));
     const { objects } = await countKilnObjects({ labels: ["kiln.run"] });
-    assert.ok(objects.some((o) => o.id.startsWith(id)), "container kept");
+    assert.ok(
+      objects.some((o) => o.id.startsWith(id)),
+      "container kept",
+    );
     // remove it as the message says (the harness sweeps kiln.run objects too)
     const { dockerRequest } = await import("../harness/docker-api.js");
     await dockerRequest("DELETE", `/containers/${id}`, { query: { force: 1 } });
@@ -92,14 +116,21 @@ describe("failure paths", () => {
       file,
       JSON.stringify({ bulders: [], builders: [{ type: "docker", imgae: "x", commit: true }] }, null, 2),
     );
-    const r = await runKiln(["validate", file], { cwd: dir, env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" } });
+    const r = await runKiln(["validate", file], {
+      cwd: dir,
+      env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+    });
     assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
     assert.match(r.stderr, /broken\.json:2:3: error: .*bulders.*did you mean "builders"/);
     assert.match(r.stderr, /broken\.json:\d+:\d+: error: .*imgae.*did you mean "image"/);
   });
 
   it("an unreachable engine at build time: exit 1, names the socket, no retry loop", async (t) => {
-    const r = await build(t, { builders: [commit] }, { env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" } });
+    const r = await build(
+      t,
+      { builders: [commit] },
+      { env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" } },
+    );
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout + r.stderr, /\/nonexistent\/docker\.sock/);
     assert.ok(r.durationMs < 10_000);

@@ -4,7 +4,15 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { build, BUSYBOX, describeRun, inImage, inspectImage, removeProduced, trackImage } from "./support/build.js";
+import {
+  build,
+  BUSYBOX,
+  describeRun,
+  inImage,
+  inspectImage,
+  removeProduced,
+  trackImage,
+} from "./support/build.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 
 const commit = { type: "docker", image: BUSYBOX, pull: false, commit: true };
@@ -22,20 +30,37 @@ describe("local post-processors", () => {
     const r = await build(t, {
       builders: [commit],
       provisioners: [mark],
-      "post-processors": [{ type: "docker-tag", repository: "kiln-it/tagged", tags: ["1.0", "latest"], tag: "old", force: true }],
+      "post-processors": [
+        {
+          type: "docker-tag",
+          repository: "kiln-it/tagged",
+          tags: ["1.0", "latest"],
+          tag: "old",
+          force: true,
+        },
+      ],
     });
     assert.equal(r.code, 0, describeRun(r));
-    assert.match(r.stdout, /docker \(docker-tag\): Deprecation warning: "tag" option has been replaced with "tags"/);
+    assert.match(
+      r.stdout,
+      /docker \(docker-tag\): Deprecation warning: "tag" option has been replaced with "tags"/,
+    );
     assert.match(r.stdout, /docker \(docker-tag\): Repository: kiln-it\/tagged:1\.0/);
     const id = r.imageIds[0]!;
     for (const ref of ["kiln-it/tagged:1.0", "kiln-it/tagged:latest", "kiln-it/tagged:old"]) {
       assert.equal((await inspectImage(ref))?.Id, id, ref);
     }
-    assert.match(r.stdout, /--> docker: Imported Docker image: kiln-it\/tagged:old with tags kiln-it\/tagged:1\.0 kiln-it\/tagged:latest kiln-it\/tagged:old/);
+    assert.match(
+      r.stdout,
+      /--> docker: Imported Docker image: kiln-it\/tagged:old with tags kiln-it\/tagged:1\.0 kiln-it\/tagged:latest kiln-it\/tagged:old/,
+    );
   });
 
   it("docker-tag after export_path fails with Packer's explanation", async (t) => {
-    const r = await build(t, { builders: [exported], "post-processors": [{ type: "docker-tag", repository: "kiln-it/never" }] });
+    const r = await build(t, {
+      builders: [exported],
+      "post-processors": [{ type: "docker-tag", repository: "kiln-it/never" }],
+    });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /Can only tag from Docker builder artifacts/);
   });
@@ -47,14 +72,22 @@ describe("local post-processors", () => {
       provisioners: [mark],
       "post-processors": [
         [
-          { type: "docker-import", repository: "kiln-it/imp", tag: "1", changes: ['CMD ["cat", "/mark.txt"]', "ENV IMPORTED=yes"] },
+          {
+            type: "docker-import",
+            repository: "kiln-it/imp",
+            tag: "1",
+            changes: ['CMD ["cat", "/mark.txt"]', "ENV IMPORTED=yes"],
+          },
           { type: "docker-tag", repository: "kiln-it/imp", tags: ["2"] },
           { type: "docker-save", path: "saved/imp.tar" },
         ],
       ],
     });
     assert.equal(r.code, 0, describeRun(r));
-    const img = (await inspectImage("kiln-it/imp:1")) as unknown as { Id: string; Config: { Cmd: string[]; Env: string[] } };
+    const img = (await inspectImage("kiln-it/imp:1")) as unknown as {
+      Id: string;
+      Config: { Cmd: string[]; Env: string[] };
+    };
     assert.deepEqual(img.Config.Cmd, ["cat", "/mark.txt"]);
     assert.ok(img.Config.Env.includes("IMPORTED=yes"));
     assert.equal((await inspectImage("kiln-it/imp:2"))?.Id, img.Id);
@@ -63,7 +96,9 @@ describe("local post-processors", () => {
     assert.equal(existsSync(join(r.dir, "image.tar")), false);
     const saved = join(r.dir, "saved/imp.tar");
     assert.ok(statSync(saved).size > 0);
-    const manifest = JSON.parse(execFileSync("tar", ["-xOf", saved, "manifest.json"], { encoding: "utf8" })) as { RepoTags: string[] }[];
+    const manifest = JSON.parse(
+      execFileSync("tar", ["-xOf", saved, "manifest.json"], { encoding: "utf8" }),
+    ) as { RepoTags: string[] }[];
     assert.deepEqual(manifest[0]?.RepoTags, ["kiln-it/imp:2"]);
     assert.match(r.stdout, /docker \(docker-import\): Imported ID: sha256:/);
     assert.match(r.stdout, /docker \(docker-save\): Saved to: saved\/imp\.tar/);
@@ -73,7 +108,9 @@ describe("local post-processors", () => {
     trackImage("kiln-it/keep:1");
     const r = await build(t, {
       builders: [exported],
-      "post-processors": [{ type: "docker-import", repository: "kiln-it/keep", tag: "1", keep_input_artifact: true }],
+      "post-processors": [
+        { type: "docker-import", repository: "kiln-it/keep", tag: "1", keep_input_artifact: true },
+      ],
     });
     assert.equal(r.code, 0, describeRun(r));
     assert.ok(existsSync(join(r.dir, "image.tar")));
@@ -90,15 +127,23 @@ describe("local post-processors", () => {
       ],
     });
     assert.equal(r.code, 1, describeRun(r));
-    assert.match(r.stdout, /Post-processor failed: Unknown artifact type: packer\.post-processor\.docker-import/);
+    assert.match(
+      r.stdout,
+      /Post-processor failed: Unknown artifact type: packer\.post-processor\.docker-import/,
+    );
     assert.ok(await inspectImage("kiln-it/seq:a"), "the first sequence ran");
     assert.ok(await inspectImage(r.imageIds[0]!), "builder image kept after a failed sequence");
   });
 
   it("docker-save directly after commit saves the image id", async (t) => {
-    const r = await build(t, { builders: [commit], "post-processors": [{ type: "docker-save", path: "direct.tar" }] });
+    const r = await build(t, {
+      builders: [commit],
+      "post-processors": [{ type: "docker-save", path: "direct.tar" }],
+    });
     assert.equal(r.code, 0, describeRun(r));
-    const manifest = JSON.parse(execFileSync("tar", ["-xOf", join(r.dir, "direct.tar"), "manifest.json"], { encoding: "utf8" })) as { Config: string }[];
+    const manifest = JSON.parse(
+      execFileSync("tar", ["-xOf", join(r.dir, "direct.tar"), "manifest.json"], { encoding: "utf8" }),
+    ) as { Config: string }[];
     assert.ok(manifest[0]?.Config.includes(r.imageIds[0]!.slice(7, 19)));
     void readFileSync;
   });

@@ -23,21 +23,37 @@ describe("shell provisioner options", () => {
           inline_shebang: "/bin/sh -eu",
           environment_vars: ["GREETING=hello", "SPACEY=a b 'c'"],
           env: { FROM_ENV_MAP: "mapped", GREETING: "overridden" },
-          inline: ['echo "g=$GREETING s=$SPACEY m=$FROM_ENV_MAP n=$PACKER_BUILD_NAME t=$PACKER_BUILDER_TYPE"', "echo to-stderr >&2", "head -1 $0"],
+          inline: [
+            'echo "g=$GREETING s=$SPACEY m=$FROM_ENV_MAP n=$PACKER_BUILD_NAME t=$PACKER_BUILDER_TYPE"',
+            "echo to-stderr >&2",
+            "head -1 $0",
+          ],
         },
       ],
     });
     assert.equal(r.code, 0, describeRun(r));
-    assert.match(r.stdout, /    bb: g=overridden s=a b 'c' m=mapped n=bb t=docker/);
+    assert.match(r.stdout, / {4}bb: g=overridden s=a b 'c' m=mapped n=bb t=docker/);
     assert.match(r.stdout, /==> bb: to-stderr/);
-    assert.match(r.stdout, /    bb: #!\/bin\/sh -eu/);
+    assert.match(r.stdout, / {4}bb: #!\/bin\/sh -eu/);
   });
 
   it("script and scripts: uploaded and run in order; relative to the working directory", async (t) => {
     const r = await build(
       t,
-      { builders: [docker], provisioners: [{ type: "shell", script: "one.sh" }, { type: "shell", scripts: ["two.sh", "three.sh"] }] },
-      { files: { "one.sh": "#!/bin/sh\necho one\n", "two.sh": "#!/bin/sh\necho two\n", "three.sh": "#!/bin/sh\r\necho three\r\n" } },
+      {
+        builders: [docker],
+        provisioners: [
+          { type: "shell", script: "one.sh" },
+          { type: "shell", scripts: ["two.sh", "three.sh"] },
+        ],
+      },
+      {
+        files: {
+          "one.sh": "#!/bin/sh\necho one\n",
+          "two.sh": "#!/bin/sh\necho two\n",
+          "three.sh": "#!/bin/sh\r\necho three\r\n",
+        },
+      },
     );
     assert.equal(r.code, 0, describeRun(r));
     const order = [...r.stdout.matchAll(/docker: (one|two|three)$/gm)].map((m) => m[1]);
@@ -53,7 +69,11 @@ describe("shell provisioner options", () => {
           type: "shell",
           environment_vars: ["SECRETISH=s3cr3t-value"],
           execute_command: "sh -c '{{ .Vars }} {{ .Path }}'",
-          inline: ['echo "got=$SECRETISH"', "cat /proc/$$/cmdline | tr '\\0' ' '; echo", "cat /proc/$PPID/cmdline | tr '\\0' ' '; echo"],
+          inline: [
+            'echo "got=$SECRETISH"',
+            "cat /proc/$$/cmdline | tr '\\0' ' '; echo",
+            "cat /proc/$PPID/cmdline | tr '\\0' ' '; echo",
+          ],
         },
       ],
     });
@@ -68,29 +88,47 @@ describe("shell provisioner options", () => {
     const r = await build(t, {
       builders: [docker],
       provisioners: [
-        { type: "shell", remote_folder: "/root", remote_file: "kept.sh", skip_clean: true, inline: ["echo kept"] },
+        {
+          type: "shell",
+          remote_folder: "/root",
+          remote_file: "kept.sh",
+          skip_clean: true,
+          inline: ["echo kept"],
+        },
         { type: "shell", remote_path: "/srv-script.sh", inline: ["echo $0"] },
       ],
     });
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /docker: \/srv-script\.sh/);
-    const files = await inImage(r.imageIds[0]!, "ls /root/kept.sh /srv-script.sh 2>&1; ls -a /root /tmp | grep -c kiln-env || true");
+    const files = await inImage(
+      r.imageIds[0]!,
+      "ls /root/kept.sh /srv-script.sh 2>&1; ls -a /root /tmp | grep -c kiln-env || true",
+    );
     assert.match(files, /\/root\/kept\.sh/);
     assert.match(files, /No such file/); // remote_path removed without skip_clean
     assert.match(files.trim().split("\n").pop()!, /^0$/); // env files never left behind
   });
 
   it("a missing remote_folder fails at once, naming it", async (t) => {
-    const r = await build(t, { builders: [docker], provisioners: [{ type: "shell", remote_folder: "/nope", inline: ["true"] }] });
+    const r = await build(t, {
+      builders: [docker],
+      provisioners: [{ type: "shell", remote_folder: "/nope", inline: ["true"] }],
+    });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /directory \/nope does not exist in the container/);
     assert.ok(r.durationMs < 30_000, `failed in ${r.durationMs} ms`);
   });
 
   it("valid_exit_codes: listed non-zero codes pass; others fail with Packer's message", async (t) => {
-    const ok = await build(t, { builders: [docker], provisioners: [{ type: "shell", valid_exit_codes: [0, 3], inline: ["exit 3"] }] });
+    const ok = await build(t, {
+      builders: [docker],
+      provisioners: [{ type: "shell", valid_exit_codes: [0, 3], inline: ["exit 3"] }],
+    });
     assert.equal(ok.code, 0, describeRun(ok));
-    const bad = await build(t, { builders: [docker], provisioners: [{ type: "shell", inline: ["echo before", "exit 3"] }] });
+    const bad = await build(t, {
+      builders: [docker],
+      provisioners: [{ type: "shell", inline: ["echo before", "exit 3"] }],
+    });
     assert.equal(bad.code, 1, describeRun(bad));
     assert.match(bad.stdout, /Script exited with non-zero exit status: 3\. Allowed exit codes are: \[0\]/);
     assert.match(bad.stdout, /Build 'docker' errored after/);
@@ -99,7 +137,14 @@ describe("shell provisioner options", () => {
   it("expect_disconnect and start_retry_timeout are accepted; a disconnecting script does not fail the build", async (t) => {
     const r = await build(t, {
       builders: [{ ...docker, commit: false, discard: true }],
-      provisioners: [{ type: "shell", expect_disconnect: true, start_retry_timeout: "30s", inline: ["echo going", "kill -9 $$"] }],
+      provisioners: [
+        {
+          type: "shell",
+          expect_disconnect: true,
+          start_retry_timeout: "30s",
+          inline: ["echo going", "kill -9 $$"],
+        },
+      ],
     });
     // kill -9 of the script's own shell yields exit 137, which expect_disconnect does not excuse
     // (Packer only tolerates a dropped connection); kiln reports the exit status.
@@ -155,10 +200,19 @@ describe("file provisioner options", () => {
     const r = await build(t, {
       builders: [{ ...docker, commit: false, discard: true }],
       provisioners: [
-        { type: "shell", inline: ["mkdir -p /out/d", "echo made > /out/file.txt", "echo deep > /out/d/deep.txt"] },
+        {
+          type: "shell",
+          inline: ["mkdir -p /out/d", "echo made > /out/file.txt", "echo deep > /out/d/deep.txt"],
+        },
         { type: "file", direction: "download", source: "/out/file.txt", destination: "got/" },
         { type: "file", direction: "download", source: "/out/d", destination: "gotdir" },
-        { type: "file", direction: "upload", generated: true, source: "got/file.txt", destination: "/tmp/roundtrip.txt" },
+        {
+          type: "file",
+          direction: "upload",
+          generated: true,
+          source: "got/file.txt",
+          destination: "/tmp/roundtrip.txt",
+        },
         { type: "shell", inline: ["cat /tmp/roundtrip.txt"] },
       ],
     });

@@ -98,12 +98,20 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
       Privileged: c.privileged || mapped.spec.HostConfig.Privileged,
       CapAdd: [...(mapped.spec.HostConfig.CapAdd ?? []), ...c.cap_add],
       CapDrop: [...(mapped.spec.HostConfig.CapDrop ?? []), ...c.cap_drop],
-      Binds: [...(mapped.spec.HostConfig.Binds ?? []), ...Object.entries(c.volumes).map(([h, ctr]) => `${h.replace(/^~(?=\/)/, process.env.HOME ?? "~")}:${ctr}`)],
+      Binds: [
+        ...(mapped.spec.HostConfig.Binds ?? []),
+        ...Object.entries(c.volumes).map(
+          ([h, ctr]) => `${h.replace(/^~(?=\/)/, process.env.HOME ?? "~")}:${ctr}`,
+        ),
+      ],
       Tmpfs: {
         ...(mapped.spec.HostConfig.Tmpfs ?? {}),
         ...Object.fromEntries(tmpfs.flatMap((t) => (t.ok ? [[t.value.target, t.value.options]] : []))),
       },
-      Devices: [...(mapped.spec.HostConfig.Devices ?? []), ...devices.flatMap((d) => (d.ok ? [d.value] : []))],
+      Devices: [
+        ...(mapped.spec.HostConfig.Devices ?? []),
+        ...devices.flatMap((d) => (d.ok ? [d.value] : [])),
+      ],
       Runtime: c.runtime || mapped.spec.HostConfig.Runtime,
     },
   };
@@ -136,7 +144,8 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
   const comm = new DockerCommunicator(engine, id, {
     execUser: c.exec_user,
     tty: c.pty,
-    uploadOwner: async () => (owner ??= c.fix_upload_owner ? await resolveOwner(engine, id, ownerUser) : { uid: 0, gid: 0 }),
+    uploadOwner: async () =>
+      (owner ??= c.fix_upload_owner ? await resolveOwner(engine, id, ownerUser) : { uid: 0, gid: 0 }),
   });
 
   await deps.provision(comm, tempDir);
@@ -152,7 +161,16 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
     });
     ui.message(`Image ID: ${imageId}`);
     deps.buildData.ImageSha256 = imageId;
-    return { containerId: id, artifact: { kind: "image", builderId: "packer.post-processor.docker-import", imageId, id: imageId, tags: [] } };
+    return {
+      containerId: id,
+      artifact: {
+        kind: "image",
+        builderId: "packer.post-processor.docker-import",
+        imageId,
+        id: imageId,
+        tags: [],
+      },
+    };
   }
   if (c.export_path) {
     ui.say("Exporting the container");
@@ -174,6 +192,9 @@ async function exportTo(engine: Engine, id: string, path: string, signal: AbortS
     await rename(temp, path);
   } catch (e) {
     await rm(temp, { force: true });
-    throw new BuildError(`Error exporting the container to ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new BuildError(
+      `Error exporting the container to ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }

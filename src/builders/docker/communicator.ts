@@ -76,7 +76,11 @@ export class DockerCommunicator implements Communicator {
   }
 
   /** Several small files into one directory in a single archive request. */
-  async uploadFiles(dir: string, files: { name: string; data: string | Buffer; mode: number }[], signal?: AbortSignal) {
+  async uploadFiles(
+    dir: string,
+    files: { name: string; data: string | Buffer; mode: number }[],
+    signal?: AbortSignal,
+  ) {
     await this.requireDir(dir, `cannot upload to ${dir}`);
     const owner = await this.opts.uploadOwner();
     await this.engine.putArchive(this.containerId, dir, packData(files, owner), signal);
@@ -98,20 +102,38 @@ export class DockerCommunicator implements Communicator {
       const target = dst.endsWith("/") || remoteIsDir ? posix.join(dst, basename(src)) : dst;
       const dir = posix.dirname(target);
       await this.requireDir(dir, `cannot upload ${src} to ${target}`);
-      await this.engine.putArchive(this.containerId, dir, packPath(src, posix.basename(target), owner), signal);
+      await this.engine.putArchive(
+        this.containerId,
+        dir,
+        packPath(src, posix.basename(target), owner),
+        signal,
+      );
       return;
     }
     if (remoteIsDir) {
       const contentsOnly = src.endsWith("/");
       const prefix = contentsOnly ? "." : basename(stripSlash(src));
-      await this.engine.putArchive(this.containerId, stripSlash(dst) || "/", packPath(src, prefix, owner), signal);
+      await this.engine.putArchive(
+        this.containerId,
+        stripSlash(dst) || "/",
+        packPath(src, prefix, owner),
+        signal,
+      );
       return;
     }
-    if (remote) throw new BuildError(`cannot upload directory ${src}: ${dst} exists in the container and is not a directory`);
+    if (remote)
+      throw new BuildError(
+        `cannot upload directory ${src}: ${dst} exists in the container and is not a directory`,
+      );
     const target = stripSlash(dst);
     const parent = posix.dirname(target);
     await this.requireDir(parent, `cannot upload ${src} to ${dst}`);
-    await this.engine.putArchive(this.containerId, parent, packPath(src, posix.basename(target), owner), signal);
+    await this.engine.putArchive(
+      this.containerId,
+      parent,
+      packPath(src, posix.basename(target), owner),
+      signal,
+    );
   }
 
   /**
@@ -138,7 +160,12 @@ export class DockerCommunicator implements Communicator {
     const ex = tarExtract();
     const done = new Promise<void>((resolve, reject) => {
       ex.on("entry", (header, stream, next) => {
-        const rel = header.name === top ? "" : header.name.startsWith(top + "/") ? header.name.slice(top.length + 1) : header.name;
+        const rel =
+          header.name === top
+            ? ""
+            : header.name.startsWith(top + "/")
+              ? header.name.slice(top.length + 1)
+              : header.name;
         const target = srcIsDir ? join(root, rel) : root;
         if (!target.startsWith(srcIsDir ? root : dirname(root))) {
           stream.resume();

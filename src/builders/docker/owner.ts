@@ -35,7 +35,8 @@ async function readSmallFile(engine: Engine, id: string, path: string): Promise<
 function lookup(table: string | undefined, name: string, field: number): number | undefined {
   for (const line of (table ?? "").split("\n")) {
     const parts = line.split(":");
-    if (parts[0] === name && parts[field] !== undefined && /^\d+$/.test(parts[field]!)) return Number(parts[field]);
+    if (parts[0] === name && parts[field] !== undefined && /^\d+$/.test(parts[field]!))
+      return Number(parts[field]);
   }
   return undefined;
 }
@@ -53,7 +54,8 @@ export async function resolveOwner(engine: Engine, containerId: string, user: st
   if (/^\d+$/.test(u)) uid = Number(u);
   else {
     const found = lookup(await getPasswd(), u, 2);
-    if (found === undefined) throw new Error(`user "${u}" is not in the image's /etc/passwd, so uploads cannot be owned by it`);
+    if (found === undefined)
+      throw new Error(`user "${u}" is not in the image's /etc/passwd, so uploads cannot be owned by it`);
     uid = found;
   }
   let gid: number | undefined;

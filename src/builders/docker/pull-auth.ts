@@ -21,7 +21,10 @@ export async function resolvePullAuth(
     signal,
     onSecret: addSecret,
     onWarning: (w) => ui.error(w),
-    templateLogin: c.login && !c.ecr_login ? { server: c.login_server, username: c.login_username, password: c.login_password } : undefined,
+    templateLogin:
+      c.login && !c.ecr_login
+        ? { server: c.login_server, username: c.login_username, password: c.login_password }
+        : undefined,
     ecr: c.ecr_login
       ? {
           server: c.login_server,

@@ -25,14 +25,21 @@ export async function pullStep(
 ): Promise<void> {
   ui.say(`Pulling Docker image: ${image}`);
   try {
-    await engine.pullImage(image, { platform: opts.platform || undefined, auth: opts.auth, signal: opts.signal, onProgress: progressPrinter(ui) });
+    await engine.pullImage(image, {
+      platform: opts.platform || undefined,
+      auth: opts.auth,
+      signal: opts.signal,
+      onProgress: progressPrinter(ui),
+    });
   } catch (e) {
     if (opts.signal.aborted) throw e;
     const cause = e instanceof Error ? e.message : String(e);
     const local = await engine.inspectImage(image).catch(() => undefined);
     if (local) {
       // Deliberate difference from Packer (docs/compat.md): a local-only base image still builds.
-      ui.error(`Pull of ${image} failed (${cause}); using the image already present in the engine (${local.Id.slice(0, 19)}). Set "pull": false to skip the pull.`);
+      ui.error(
+        `Pull of ${image} failed (${cause}); using the image already present in the engine (${local.Id.slice(0, 19)}). Set "pull": false to skip the pull.`,
+      );
       return;
     }
     throw new BuildError(

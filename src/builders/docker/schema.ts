@@ -7,7 +7,11 @@ export const dockerBuilderSchema = {
   commit: f.bool("Commit the container to an image (artifact: image id).").default(false),
   discard: f.bool("Throw the container away.").default(false),
   export_path: f.string("Export the container's filesystem as a tar to this path."),
-  changes: f.strings("Dockerfile instructions applied at commit: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR.").default([]),
+  changes: f
+    .strings(
+      "Dockerfile instructions applied at commit: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR.",
+    )
+    .default([]),
   author: f.string("Author recorded in the committed image.").default(""),
   message: f.string("Commit message recorded in the committed image.").default(""),
   run_command: f
@@ -38,12 +42,25 @@ export const dockerBuilderSchema = {
   aws_profile: f.string("AWS profile for `ecr_login`.").default(""),
   aws_force_use_public_ecr: f.bool("Use ECR Public.").default(false),
   communicator: f.string("Only `docker` is supported.").default("docker").choices(["docker", "none"]),
-  docker_path: f.string("Path of the docker CLI (unused: kiln speaks the Engine API).").default("docker").ignore("kiln talks to the Engine API, not the docker CLI"),
+  docker_path: f
+    .string("Path of the docker CLI (unused: kiln speaks the Engine API).")
+    .default("docker")
+    .ignore("kiln talks to the Engine API, not the docker CLI"),
 };
 export type DockerBuilderConfig = ConfigOf<typeof dockerBuilderSchema>;
 
 /** Instructions the daemon accepts in `changes` (MAINTAINER is documented by Packer but refused by Docker). */
-export const CHANGE_INSTRUCTIONS = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "USER", "VOLUME", "WORKDIR"] as const;
+export const CHANGE_INSTRUCTIONS = [
+  "CMD",
+  "ENTRYPOINT",
+  "ENV",
+  "EXPOSE",
+  "LABEL",
+  "ONBUILD",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
+] as const;
 
 export const dockerBuilderSpec: ComponentSpec<typeof dockerBuilderSchema> = {
   type: "docker",
@@ -51,14 +68,24 @@ export const dockerBuilderSpec: ComponentSpec<typeof dockerBuilderSchema> = {
   check(c) {
     const problems: [string, string][] = [];
     if (!c.image) problems.push(["", "the docker builder needs `image`: the base image to start from"]);
-    const modes = [c.commit && "commit", c.discard && "discard", c.export_path && "export_path"].filter(Boolean);
+    const modes = [c.commit && "commit", c.discard && "discard", c.export_path && "export_path"].filter(
+      Boolean,
+    );
     if (modes.length > 1) {
-      problems.push([String(modes[1]), `only one of commit, discard and export_path may be set; found ${modes.join(", ")}`]);
+      problems.push([
+        String(modes[1]),
+        `only one of commit, discard and export_path may be set; found ${modes.join(", ")}`,
+      ]);
     } else if (modes.length === 0) {
-      problems.push(["", "no instructions for the result: set exactly one of commit, discard or export_path"]);
+      problems.push([
+        "",
+        "no instructions for the result: set exactly one of commit, discard or export_path",
+      ]);
     }
-    if (c.windows_container) problems.push(["windows_container", "Windows containers are not supported by kiln"]);
-    if (c.ecr_login && !c.login_server) problems.push(["login_server", "ecr_login needs login_server (the ECR registry host)"]);
+    if (c.windows_container)
+      problems.push(["windows_container", "Windows containers are not supported by kiln"]);
+    if (c.ecr_login && !c.login_server)
+      problems.push(["login_server", "ecr_login needs login_server (the ECR registry host)"]);
     return problems;
   },
 };

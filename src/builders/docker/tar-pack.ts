@@ -28,7 +28,15 @@ function addEntry(p: Pack, header: Parameters<Pack["entry"]>[0], body?: Buffer |
   });
 }
 
-async function addFile(p: Pack, local: string, name: string, owner: Owner, mode: number, size: number, mtime: Date) {
+async function addFile(
+  p: Pack,
+  local: string,
+  name: string,
+  owner: Owner,
+  mode: number,
+  size: number,
+  mtime: Date,
+) {
   const sink = p.entry({ name, mode, size, mtime, uid: owner.uid, gid: owner.gid, type: "file" });
   await pipeline(createReadStream(local), sink);
 }
@@ -42,7 +50,12 @@ async function addTree(p: Pack, local: string, name: string, owner: Owner): Prom
     if (name !== "" && name !== ".") await addEntry(p, { ...common, type: "directory" });
     const children = (await readdir(local)).sort();
     for (const child of children) {
-      await addTree(p, join(local, child), name === "" || name === "." ? child : posix.join(name, child), owner);
+      await addTree(
+        p,
+        join(local, child),
+        name === "" || name === "." ? child : posix.join(name, child),
+        owner,
+      );
     }
   } else if (st.isFile()) {
     await addFile(p, local, name, owner, st.mode & 0o7777, st.size, st.mtime);
@@ -69,7 +82,11 @@ export function packData(entries: TarEntrySource[], owner: Owner): Readable {
   (async () => {
     for (const e of entries) {
       const body = typeof e.data === "string" ? Buffer.from(e.data) : e.data;
-      await addEntry(p, { name: e.name, mode: e.mode, uid: owner.uid, gid: owner.gid, size: body.length, mtime: new Date() }, body);
+      await addEntry(
+        p,
+        { name: e.name, mode: e.mode, uid: owner.uid, gid: owner.gid, size: body.length, mtime: new Date() },
+        body,
+      );
     }
   })().then(
     () => p.finalize(),

@@ -46,7 +46,11 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--only <names>", "only run these builds (comma-separated globs)", splitList)
     .option("--except <names>", "skip these builds and post-processors (comma-separated globs)", splitList)
     .option("--force", "accepted for compatibility (the docker builder has nothing to force)")
-    .addOption(new Option("--on-error <mode>", "what to do when a build fails").choices(["cleanup", "abort", "ask", "run-cleanup-provisioner"]).default("cleanup"))
+    .addOption(
+      new Option("--on-error <mode>", "what to do when a build fails")
+        .choices(["cleanup", "abort", "ask", "run-cleanup-provisioner"])
+        .default("cleanup"),
+    )
     .option("--color", "force colours on (the default, unless NO_COLOR / PACKER_NO_COLOR)")
     .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
     .option("--timestamp-ui", "prefix build output with RFC3339 timestamps")
@@ -75,7 +79,9 @@ function makeUi(flags: BuildFlags): Ui {
 async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   const parallel = Number(flags.parallelBuilds);
   if (!Number.isInteger(parallel) || parallel < 0) {
-    process.stderr.write(`-parallel-builds: expected a whole number ≥ 0, got ${JSON.stringify(flags.parallelBuilds)}\n`);
+    process.stderr.write(
+      `-parallel-builds: expected a whole number ≥ 0, got ${JSON.stringify(flags.parallelBuilds)}\n`,
+    );
     return 2;
   }
   let template;
@@ -118,7 +124,8 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
         provisioners: provisionerFactories(),
         postProcessors: postProcessorFactories({ force: Boolean(flags.force), cwd: process.cwd() }),
         activeCleanups,
-        pullAuth: (b, image, bui) => resolvePullAuth(b.builder, image, bui, (v) => ui.addSecret(v), process.env, signals.signal),
+        pullAuth: (b, image, bui) =>
+          resolvePullAuth(b.builder, image, bui, (v) => ui.addSecret(v), process.env, signals.signal),
       },
       flags.debug ? 1 : parallel,
     );

@@ -8,7 +8,8 @@ export function renderInspect(t: Template): string {
   if (t.description) lines.push("Description:", "", t.description, "");
   const optional = t.variables.filter((v) => !v.required);
   const required = t.variables.filter((v) => v.required);
-  const show = (v: Template["variables"][number]) => (v.sensitive ? "<sensitive>" : JSON.stringify(v.value ?? ""));
+  const show = (v: Template["variables"][number]) =>
+    v.sensitive ? "<sensitive>" : JSON.stringify(v.value ?? "");
   lines.push("Optional variables and their defaults:", "");
   for (const v of optional) lines.push(`  ${v.name} = ${show(v)}`);
   if (optional.length === 0) lines.push("  <No optional variables>");
@@ -23,7 +24,8 @@ export function renderInspect(t: Template): string {
   if (provs.length === 0) lines.push("  <No provisioners>");
   lines.push("", "Post-processors:", "");
   const seqs = t.builds[0]?.postProcessors ?? [];
-  for (const [i, seq] of seqs.entries()) lines.push(`  ${i}: ${seq.map((p) => (p.named ? `${p.name} (${p.type})` : p.type)).join(" → ")}`);
+  for (const [i, seq] of seqs.entries())
+    lines.push(`  ${i}: ${seq.map((p) => (p.named ? `${p.name} (${p.type})` : p.type)).join(" → ")}`);
   if (seqs.length === 0) lines.push("  <No post-processors>");
   lines.push(
     "",

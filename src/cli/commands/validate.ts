@@ -29,7 +29,8 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
         const t = await loadForCli(template, flags);
         if (!flags.syntaxOnly) {
           const sequenceProblems = checkPushSequences(t);
-          if (sequenceProblems.some((d) => d.severity === "error")) throw new InvalidInputError(sequenceProblems);
+          if (sequenceProblems.some((d) => d.severity === "error"))
+            throw new InvalidInputError(sequenceProblems);
           t.warnings.push(...sequenceProblems);
         }
         for (const w of t.warnings) process.stderr.write(formatDiagnostic(w) + "\n");

@@ -26,7 +26,9 @@ export class FileProvisioner implements Provisioner {
       const local = isAbsolute(src) ? src : resolve(process.cwd(), src);
       const st = await stat(local).catch(() => undefined);
       if (!st) {
-        throw new BuildError(`Bad source '${src}': no such file or directory${c.generated ? " (generated: it was not created by an earlier step)" : ""}`);
+        throw new BuildError(
+          `Bad source '${src}': no such file or directory${c.generated ? " (generated: it was not created by an earlier step)" : ""}`,
+        );
       }
       ctx.ui.say(`Uploading ${src} => ${c.destination}`);
       // Keep the user's trailing slash: it selects "contents of" for directories.

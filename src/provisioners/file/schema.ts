@@ -16,13 +16,16 @@ export const fileSpec: ComponentSpec<typeof fileSchema> = {
   schema: fileSchema,
   check(c) {
     const p: [string, string][] = [];
-    const n = [c.source !== undefined, c.sources !== undefined, c.content !== undefined].filter(Boolean).length;
+    const n = [c.source !== undefined, c.sources !== undefined, c.content !== undefined].filter(
+      Boolean,
+    ).length;
     if (n === 0) p.push(["", "the file provisioner needs source, sources or content"]);
     if (n > 1) p.push(["", "only one of source, sources and content may be set"]);
     if (c.sources && c.sources.length > 1 && !c.destination.endsWith("/")) {
       p.push(["destination", "with several sources the destination must be a directory ending in /"]);
     }
-    if (c.content !== undefined && c.direction === "download") p.push(["content", "content can only be uploaded"]);
+    if (c.content !== undefined && c.direction === "download")
+      p.push(["content", "content can only be uploaded"]);
     return p;
   },
 };

@@ -10,7 +10,8 @@ import { HclError } from "./diagnostics.js";
 import { child, evaluate, type EvalContext } from "./evaluate.js";
 import { STRING } from "./types.js";
 import { convert } from "./convert.js";
-import { Value, isMapping, isSequence, numberToString, objectOf, num, str } from "./value.js";
+import type { Value } from "./value.js";
+import { isMapping, isSequence, numberToString, objectOf, num, str } from "./value.js";
 
 /** A body item with the evaluation context it belongs to (dynamic blocks add an iterator). */
 export interface Scoped<T extends Attribute | Block = Attribute | Block> {
@@ -43,7 +44,12 @@ export function expandBody(lctx: HclLoadContext, body: Body, ctx: EvalContext): 
 
 function expandDynamic(lctx: HclLoadContext, block: Block, ctx: EvalContext): Scoped<Block>[] {
   if (block.labels.length !== 1) {
-    error(lctx, block.headerRange, "Invalid dynamic block", 'A dynamic block has one label: the type of the blocks it generates, e.g. dynamic "provisioner" { … }.');
+    error(
+      lctx,
+      block.headerRange,
+      "Invalid dynamic block",
+      'A dynamic block has one label: the type of the blocks it generates, e.g. dynamic "provisioner" { … }.',
+    );
     return [];
   }
   const type = block.labels[0]!.value;
@@ -57,28 +63,61 @@ function expandDynamic(lctx: HclLoadContext, block: Block, ctx: EvalContext): Sc
       else if (item.name === "iterator") iterator = item;
       else if (item.name === "labels") labels = item;
       else {
-        error(lctx, item.nameRange, "Unsupported argument", `An argument named "${item.name}" is not expected in a dynamic block.`, suggest(item.name, ["for_each", "iterator", "labels"]));
+        error(
+          lctx,
+          item.nameRange,
+          "Unsupported argument",
+          `An argument named "${item.name}" is not expected in a dynamic block.`,
+          suggest(item.name, ["for_each", "iterator", "labels"]),
+        );
       }
     } else if (item.type === "content") {
-      if (content) error(lctx, item.typeRange, "Duplicate content block", "A dynamic block has exactly one content block.");
+      if (content)
+        error(
+          lctx,
+          item.typeRange,
+          "Duplicate content block",
+          "A dynamic block has exactly one content block.",
+        );
       content = item;
     } else {
-      error(lctx, item.typeRange, "Unsupported block type", `Blocks of type "${item.type}" are not expected in a dynamic block; the generated body goes in a content block.`, suggest(item.type, ["content"]));
+      error(
+        lctx,
+        item.typeRange,
+        "Unsupported block type",
+        `Blocks of type "${item.type}" are not expected in a dynamic block; the generated body goes in a content block.`,
+        suggest(item.type, ["content"]),
+      );
     }
   }
   if (!forEach) {
-    error(lctx, block.headerRange, "Missing required argument", 'A dynamic block needs "for_each": the collection to generate blocks from.');
+    error(
+      lctx,
+      block.headerRange,
+      "Missing required argument",
+      'A dynamic block needs "for_each": the collection to generate blocks from.',
+    );
     return [];
   }
   if (!content) {
-    error(lctx, block.headerRange, "Missing content block", "A dynamic block needs a content block: the body of each generated block.");
+    error(
+      lctx,
+      block.headerRange,
+      "Missing content block",
+      "A dynamic block needs a content block: the body of each generated block.",
+    );
     return [];
   }
   let iterName = type;
   if (iterator) {
     const e = iterator.expr;
     if (e.kind !== "variable") {
-      error(lctx, e.range, "Invalid dynamic iterator name", "The iterator must be a bare name, e.g. iterator = item.");
+      error(
+        lctx,
+        e.range,
+        "Invalid dynamic iterator name",
+        "The iterator must be a bare name, e.g. iterator = item.",
+      );
       return [];
     }
     iterName = e.name;
@@ -98,17 +137,35 @@ function expandDynamic(lctx: HclLoadContext, block: Block, ctx: EvalContext): Sc
   if (isSequence(coll)) pairs = coll.items.map((v, i) => [coll.type.kind === "set" ? v : num(i), v]);
   else if (isMapping(coll)) pairs = [...coll.entries].map(([k, v]) => [str(k), v]);
   else {
-    error(lctx, forEach.expr.range, "Invalid dynamic for_each value", `Cannot use a ${coll.type.kind} value in for_each. An iterable collection is required.`);
+    error(
+      lctx,
+      forEach.expr.range,
+      "Invalid dynamic for_each value",
+      `Cannot use a ${coll.type.kind} value in for_each. An iterable collection is required.`,
+    );
     return [];
   }
   const out: Scoped<Block>[] = [];
   for (const [k, v] of pairs) {
-    const inner = child(ctx, [[iterName, objectOf([["key", k], ["value", v]])]]);
+    const inner = child(ctx, [
+      [
+        iterName,
+        objectOf([
+          ["key", k],
+          ["value", v],
+        ]),
+      ],
+    ]);
     const labelValues: { value: string; range: Range }[] = [];
     if (labels) {
       try {
         const lv = evaluate(labels.expr, inner);
-        if (lv.isNull || !isSequence(lv)) throw new HclError("Invalid dynamic block label", labels.expr.range, "labels must be a list of strings.");
+        if (lv.isNull || !isSequence(lv))
+          throw new HclError(
+            "Invalid dynamic block label",
+            labels.expr.range,
+            "labels must be a list of strings.",
+          );
         for (const l of lv.items) {
           labelValues.push({ value: convert(l, STRING).str, range: labels.expr.range });
         }
@@ -169,7 +226,9 @@ export function labelsOk(lctx: HclLoadContext, block: Block, names: string[], ex
   error(
     lctx,
     range,
-    block.labels.length > names.length ? "Extraneous label for " + block.type : "Missing " + (names[block.labels.length] ?? "label") + " for " + block.type,
+    block.labels.length > names.length
+      ? "Extraneous label for " + block.type
+      : "Missing " + (names[block.labels.length] ?? "label") + " for " + block.type,
     `A ${block.type} block has ${names.length === 0 ? "no labels" : `${names.length} label${names.length > 1 ? "s" : ""}: ${names.join(" and ")}`}, e.g. ${example}.`,
   );
   return false;
@@ -209,7 +268,10 @@ export function toValueNode(v: Value, pos: SourcePos, expr?: Expr): ValueNode {
       }
       const entries: ObjectEntry[] = [...v.entries].map(([k, x]) => {
         const src = byKey.get(k);
-        const e: ObjectEntry = { key: k, value: toValueNode(x, src ? toSourcePos(src.value.range) : pos, src?.value) };
+        const e: ObjectEntry = {
+          key: k,
+          value: toValueNode(x, src ? toSourcePos(src.value.range) : pos, src?.value),
+        };
         e.keyPos = src ? toSourcePos(src.key.range) : pos;
         return e;
       });
@@ -248,7 +310,11 @@ export function bodyToNode(lctx: HclLoadContext, items: Scoped[], pos: SourcePos
     if (item.kind === "attribute") {
       try {
         const v = evaluate(item.expr, ctx);
-        entries.push({ key: item.name, keyPos: toSourcePos(item.nameRange), value: toValueNode(v, toSourcePos(item.expr.range), item.expr) });
+        entries.push({
+          key: item.name,
+          keyPos: toSourcePos(item.nameRange),
+          value: toValueNode(v, toSourcePos(item.expr.range), item.expr),
+        });
       } catch (e) {
         reportError(lctx, e);
         failed = true;

@@ -3,7 +3,7 @@
 // post-processor sequences evaluated for that source (source.name, build.ID… differ per build).
 import type { DockerBuilderConfig } from "../../builders/docker/schema.js";
 import { lookupComponent } from "../components.js";
-import type { SourcePos } from "../diagnostic.js";
+import type { Diagnostic, SourcePos } from "../diagnostic.js";
 import { f, type ComponentSpec } from "../schema.js";
 import { suggest } from "../suggest.js";
 import { buildDataSentinel, type BuildDef, type PostProcessorDef, type ProvisionerDef } from "../types.js";
@@ -76,7 +76,15 @@ const POST_PROCESSOR_CORE = ["only", "except", "name", "keep_input_artifact"];
 
 const BUILD_SCHEMA = {
   attributes: ["name", "description", "sources"],
-  blocks: ["source", "provisioner", "post-processor", "post-processors", "error-cleanup-provisioner", "dynamic", "hcp_packer_registry"],
+  blocks: [
+    "source",
+    "provisioner",
+    "post-processor",
+    "post-processors",
+    "error-cleanup-provisioner",
+    "dynamic",
+    "hcp_packer_registry",
+  ],
   where: "a build block",
 };
 
@@ -85,7 +93,15 @@ export function readSources(lctx: HclLoadContext, files: SourceFile[]): Map<stri
   for (const file of files) {
     for (const item of file.body.items) {
       if (item.kind !== "block" || item.type !== "source") continue;
-      if (!labelsOk(lctx, item, ["type", "name"], 'source "docker" "app" { image = "debian:12", commit = true }')) continue;
+      if (
+        !labelsOk(
+          lctx,
+          item,
+          ["type", "name"],
+          'source "docker" "app" { image = "debian:12", commit = true }',
+        )
+      )
+        continue;
       const type = item.labels[0]!.value;
       const name = item.labels[1]!.value;
       const found = lookupComponent("builder", type, toSourcePos(item.labels[0]!.range));
@@ -93,7 +109,12 @@ export function readSources(lctx: HclLoadContext, files: SourceFile[]): Map<stri
       const ref = `${type}.${name}`;
       const prev = out.get(ref);
       if (prev) {
-        error(lctx, item.headerRange, `Duplicate source "${ref}"`, `The source ${ref} was already defined at ${at(prev.block.headerRange)}.`);
+        error(
+          lctx,
+          item.headerRange,
+          `Duplicate source "${ref}"`,
+          `The source ${ref} was already defined at ${at(prev.block.headerRange)}.`,
+        );
         continue;
       }
       const def: SourceDef = { type, name, block: item };
@@ -109,7 +130,7 @@ function at(r: Range): string {
 }
 
 /** Adds the source excerpt to a diagnostic made elsewhere (component lookup). */
-function withExcerpt(lctx: HclLoadContext, d: import("../diagnostic.js").Diagnostic, range: Range): import("../diagnostic.js").Diagnostic {
+function withExcerpt(lctx: HclLoadContext, d: Diagnostic, range: Range): Diagnostic {
   const text = lctx.sources.get(range.file);
   if (!text) return d;
   const line = (text.split("\n")[range.start.line - 1] ?? "").replace(/\r$/, "");
@@ -123,11 +144,21 @@ function withExcerpt(lctx: HclLoadContext, d: import("../diagnostic.js").Diagnos
 function evalString(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): string | undefined {
   try {
     const v = evaluate(attr.expr, ctx);
-    if (v.isNull) throw new HclError(`Invalid value for "${attr.name}"`, attr.expr.range, "A string is required, got null.");
+    if (v.isNull)
+      throw new HclError(
+        `Invalid value for "${attr.name}"`,
+        attr.expr.range,
+        "A string is required, got null.",
+      );
     return convert(v, STRING).str;
   } catch (e) {
     if (e instanceof ConversionError) {
-      error(lctx, attr.expr.range, `Inappropriate value for attribute "${attr.name}"`, "A string is required.");
+      error(
+        lctx,
+        attr.expr.range,
+        `Inappropriate value for attribute "${attr.name}"`,
+        "A string is required.",
+      );
       return undefined;
     }
     reportError(lctx, e);
@@ -140,12 +171,22 @@ function evalStrings(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): s
     const v = evaluate(attr.expr, ctx);
     if (v.isNull) return [];
     return convert(v, list(STRING)).items.map((x) => {
-      if (x.isNull) throw new HclError(`Invalid value for "${attr.name}"`, attr.expr.range, "The list must not contain null.");
+      if (x.isNull)
+        throw new HclError(
+          `Invalid value for "${attr.name}"`,
+          attr.expr.range,
+          "The list must not contain null.",
+        );
       return x.str;
     });
   } catch (e) {
     if (e instanceof ConversionError) {
-      error(lctx, attr.expr.range, `Inappropriate value for attribute "${attr.name}"`, `A list of strings is required: ${e.describe()}.`);
+      error(
+        lctx,
+        attr.expr.range,
+        `Inappropriate value for attribute "${attr.name}"`,
+        `A list of strings is required: ${e.describe()}.`,
+      );
       return undefined;
     }
     reportError(lctx, e);
@@ -160,10 +201,18 @@ function parseRef(s: string): string | undefined {
 }
 
 function buildObject(name: string): Value {
-  return objectOf([["name", str(name)], ...BUILD_DATA_KEYS.map((k): [string, Value] => [k, str(buildDataSentinel(k))])]);
+  return objectOf([
+    ["name", str(name)],
+    ...BUILD_DATA_KEYS.map((k): [string, Value] => [k, str(buildDataSentinel(k))]),
+  ]);
 }
 
-export function readBuilds(lctx: HclLoadContext, files: SourceFile[], sources: Map<string, SourceDef>, base: EvalContext): { builds: BuildDef[]; description?: string } {
+export function readBuilds(
+  lctx: HclLoadContext,
+  files: SourceFile[],
+  sources: Map<string, SourceDef>,
+  base: EvalContext,
+): { builds: BuildDef[]; description?: string } {
   const builds: BuildDef[] = [];
   const names = new Map<string, Range>();
   let description: string | undefined;
@@ -173,7 +222,11 @@ export function readBuilds(lctx: HclLoadContext, files: SourceFile[], sources: M
       if (block.kind !== "block" || block.type !== "build") continue;
       sawBuild = true;
       if (!labelsOk(lctx, block, [], 'build { sources = ["source.docker.app"] }')) continue;
-      const items = checkBody(lctx, block.body.items.map((item) => ({ item, ctx: base })), BUILD_SCHEMA);
+      const items = checkBody(
+        lctx,
+        block.body.items.map((item) => ({ item, ctx: base })),
+        BUILD_SCHEMA,
+      );
       let buildName = "";
       const uses: SourceUse[] = [];
       for (const { item } of items) {
@@ -192,24 +245,50 @@ export function readBuilds(lctx: HclLoadContext, files: SourceFile[], sources: M
           const use = sourceBlock(lctx, sources, item, base);
           if (use) uses.push(use);
         } else if (item.type === "hcp_packer_registry") {
-          warning(lctx, item.typeRange, "hcp_packer_registry is ignored", "kiln does not publish metadata to HCP Packer.");
+          warning(
+            lctx,
+            item.typeRange,
+            "hcp_packer_registry is ignored",
+            "kiln does not publish metadata to HCP Packer.",
+          );
         } else if (item.type === "dynamic") {
           const t = item.labels[0]?.value;
-          if (t !== undefined && !["provisioner", "post-processor", "error-cleanup-provisioner", "post-processors"].includes(t)) {
-            error(lctx, item.labels[0]!.range, "Unsupported block type", `dynamic blocks in a build generate provisioner, post-processor, post-processors or error-cleanup-provisioner blocks, not "${t}".`, suggest(t, ["provisioner", "post-processor", "post-processors", "error-cleanup-provisioner"]));
+          if (
+            t !== undefined &&
+            !["provisioner", "post-processor", "error-cleanup-provisioner", "post-processors"].includes(t)
+          ) {
+            error(
+              lctx,
+              item.labels[0]!.range,
+              "Unsupported block type",
+              `dynamic blocks in a build generate provisioner, post-processor, post-processors or error-cleanup-provisioner blocks, not "${t}".`,
+              suggest(t, ["provisioner", "post-processor", "post-processors", "error-cleanup-provisioner"]),
+            );
           }
         }
       }
       if (uses.length === 0) {
-        error(lctx, block.headerRange, "Build without sources", 'A build block needs at least one source: sources = ["source.docker.app"], or a source "source.docker.app" {} block.');
+        error(
+          lctx,
+          block.headerRange,
+          "Build without sources",
+          'A build block needs at least one source: sources = ["source.docker.app"], or a source "source.docker.app" {} block.',
+        );
         continue;
       }
       const refs = uses.map((u) => `${u.def.type}.${u.localName}`);
       for (const use of uses) {
-        const fullName = buildName ? `${buildName}.${use.def.type}.${use.localName}` : `${use.def.type}.${use.localName}`;
+        const fullName = buildName
+          ? `${buildName}.${use.def.type}.${use.localName}`
+          : `${use.def.type}.${use.localName}`;
         const prev = names.get(fullName);
         if (prev) {
-          error(lctx, use.range, `Duplicate build "${fullName}"`, `A build named ${fullName} was already defined at ${at(prev)}; give the source a different name with source "source.${use.ref}" { name = "…" }.`);
+          error(
+            lctx,
+            use.range,
+            `Duplicate build "${fullName}"`,
+            `A build named ${fullName} was already defined at ${at(prev)}; give the source a different name with source "source.${use.ref}" { name = "…" }.`,
+          );
           continue;
         }
         names.set(fullName, use.range);
@@ -220,7 +299,7 @@ export function readBuilds(lctx: HclLoadContext, files: SourceFile[], sources: M
   }
   if (!sawBuild && files.length > 0) {
     const first = files[0]!;
-    error(
+    warning(
       lctx,
       { file: first.path, start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } },
       "No build block",
@@ -247,7 +326,13 @@ function sourceRefs(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): [s
         const v = evaluate(item, ctx);
         out.push([convert(v, STRING).str, item.range]);
       } catch (err) {
-        if (err instanceof ConversionError) error(lctx, item.range, "Invalid source reference", 'Each source is a string such as "source.docker.app".');
+        if (err instanceof ConversionError)
+          error(
+            lctx,
+            item.range,
+            "Invalid source reference",
+            'Each source is a string such as "source.docker.app".',
+          );
         else reportError(lctx, err);
       }
     }
@@ -268,10 +353,20 @@ function bareRef(e: Expr): string | undefined {
   return `source.${parts.join(".")}`;
 }
 
-function resolveUse(lctx: HclLoadContext, sources: Map<string, SourceDef>, text: string, range: Range): SourceUse | undefined {
+function resolveUse(
+  lctx: HclLoadContext,
+  sources: Map<string, SourceDef>,
+  text: string,
+  range: Range,
+): SourceUse | undefined {
   const ref = parseRef(text);
   if (!ref) {
-    error(lctx, range, "Invalid source reference", `${JSON.stringify(text)} is not a source reference; write "source.<type>.<name>", e.g. "source.docker.app".`);
+    error(
+      lctx,
+      range,
+      "Invalid source reference",
+      `${JSON.stringify(text)} is not a source reference; write "source.<type>.<name>", e.g. "source.docker.app".`,
+    );
     return undefined;
   }
   const def = sources.get(ref);
@@ -281,7 +376,9 @@ function resolveUse(lctx: HclLoadContext, sources: Map<string, SourceDef>, text:
       lctx,
       range,
       `Unknown source ${ref}`,
-      known.length ? `Sources defined in this template: ${known.map((k) => `source.${k}`).join(", ")}.` : 'The template defines no source block; add e.g. source "docker" "app" { … }.',
+      known.length
+        ? `Sources defined in this template: ${known.map((k) => `source.${k}`).join(", ")}.`
+        : 'The template defines no source block; add e.g. source "docker" "app" { … }.',
       suggest(ref, known).map((k) => `source.${k}`),
     );
     return undefined;
@@ -289,8 +386,14 @@ function resolveUse(lctx: HclLoadContext, sources: Map<string, SourceDef>, text:
   return { ref, def, localName: def.name, overrides: [], range };
 }
 
-function sourceBlock(lctx: HclLoadContext, sources: Map<string, SourceDef>, block: Block, base: EvalContext): SourceUse | undefined {
-  if (!labelsOk(lctx, block, ["reference"], 'source "source.docker.app" { name = "variant" }')) return undefined;
+function sourceBlock(
+  lctx: HclLoadContext,
+  sources: Map<string, SourceDef>,
+  block: Block,
+  base: EvalContext,
+): SourceUse | undefined {
+  if (!labelsOk(lctx, block, ["reference"], 'source "source.docker.app" { name = "variant" }'))
+    return undefined;
   const use = resolveUse(lctx, sources, block.labels[0]!.value, block.labels[0]!.range);
   if (!use) return undefined;
   use.range = block.headerRange;
@@ -307,9 +410,13 @@ function sourceBlock(lctx: HclLoadContext, sources: Map<string, SourceDef>, bloc
 
 function mergeOverrides(own: Scoped[], overrides: Scoped[]): Scoped[] {
   if (overrides.length === 0) return own;
-  const attrs = new Set(overrides.filter((o) => o.item.kind === "attribute").map((o) => (o.item as Attribute).name));
+  const attrs = new Set(
+    overrides.filter((o) => o.item.kind === "attribute").map((o) => (o.item as Attribute).name),
+  );
   const blocks = new Set(overrides.filter((o) => o.item.kind === "block").map((o) => (o.item as Block).type));
-  const kept = own.filter((o) => (o.item.kind === "attribute" ? !attrs.has(o.item.name) : !blocks.has(o.item.type)));
+  const kept = own.filter((o) =>
+    o.item.kind === "attribute" ? !attrs.has(o.item.name) : !blocks.has(o.item.type),
+  );
   return [...kept, ...overrides];
 }
 
@@ -320,14 +427,23 @@ interface BuildId {
   refs: string[];
 }
 
-function buildFor(lctx: HclLoadContext, block: Block, use: SourceUse, id: BuildId, base: EvalContext): BuildDef | undefined {
+function buildFor(
+  lctx: HclLoadContext,
+  block: Block,
+  use: SourceUse,
+  id: BuildId,
+  base: EvalContext,
+): BuildDef | undefined {
   const sourceObj = objectOf([
     ["name", str(use.localName)],
     ["type", str(use.def.type)],
   ]);
   const sourceCtx = child(base, [["source", sourceObj]]);
   const hints = new Map(base.hints ?? []);
-  hints.set("build", "build.* values (build.ID, build.name…) are only available in provisioners and post-processors.");
+  hints.set(
+    "build",
+    "build.* values (build.ID, build.name…) are only available in provisioners and post-processors.",
+  );
   const builderCtx: EvalContext = { ...sourceCtx, hints };
   const ctx = child(sourceCtx, [["build", buildObject(id.buildName)]]);
   const blockPos = toSourcePos(use.def.block.headerRange);
@@ -367,7 +483,12 @@ function buildFor(lctx: HclLoadContext, block: Block, use: SourceUse, id: BuildI
       }
       case "error-cleanup-provisioner": {
         if (cleanupSeen && cleanupSeen !== item.range) {
-          error(lctx, item.headerRange, "Duplicate error-cleanup-provisioner", `A build has at most one error-cleanup-provisioner; another is at ${at(cleanupSeen)}.`);
+          error(
+            lctx,
+            item.headerRange,
+            "Duplicate error-cleanup-provisioner",
+            `A build has at most one error-cleanup-provisioner; another is at ${at(cleanupSeen)}.`,
+          );
           break;
         }
         cleanupSeen = item.range;
@@ -381,7 +502,15 @@ function buildFor(lctx: HclLoadContext, block: Block, use: SourceUse, id: BuildI
         break;
       }
       case "post-processors": {
-        if (!labelsOk(lctx, item, [], 'post-processors { post-processor "docker-tag" { … } post-processor "docker-push" {} }')) break;
+        if (
+          !labelsOk(
+            lctx,
+            item,
+            [],
+            'post-processors { post-processor "docker-tag" { … } post-processor "docker-push" {} }',
+          )
+        )
+          break;
         const seqItems = checkBody(lctx, expandBody(lctx, item.body, ictx), {
           attributes: [],
           blocks: ["post-processor"],
@@ -430,7 +559,13 @@ function split(items: Scoped[], coreKeys: string[]): Split {
 }
 
 /** Whether only/except let the component run for source `me`; undefined when invalid. */
-function applies(lctx: HclLoadContext, core: Map<string, Attribute>, ctx: EvalContext, me: string, refs: string[]): boolean | undefined {
+function applies(
+  lctx: HclLoadContext,
+  core: Map<string, Attribute>,
+  ctx: EvalContext,
+  me: string,
+  refs: string[],
+): boolean | undefined {
   const only = core.get("only");
   const except = core.get("except");
   if (only && except) {
@@ -459,14 +594,24 @@ function applies(lctx: HclLoadContext, core: Map<string, Attribute>, ctx: EvalCo
   return only ? names.includes(me) : !names.includes(me);
 }
 
-function coreNode(lctx: HclLoadContext, core: Map<string, Attribute>, keys: string[], ctx: EvalContext, pos: SourcePos): Extract<ValueNode, { kind: "object" }> {
+function coreNode(
+  lctx: HclLoadContext,
+  core: Map<string, Attribute>,
+  keys: string[],
+  ctx: EvalContext,
+  pos: SourcePos,
+): Extract<ValueNode, { kind: "object" }> {
   const entries: ObjectEntry[] = [];
   for (const k of keys) {
     const a = core.get(k);
     if (!a) continue;
     try {
       const v = evaluate(a.expr, ctx);
-      entries.push({ key: k, keyPos: toSourcePos(a.nameRange), value: toValueNode(v, toSourcePos(a.expr.range), a.expr) });
+      entries.push({
+        key: k,
+        keyPos: toSourcePos(a.nameRange),
+        value: toValueNode(v, toSourcePos(a.expr.range), a.expr),
+      });
     } catch (e) {
       reportError(lctx, e);
     }
@@ -508,7 +653,11 @@ function provisionerFor(
     blockPos,
     what: `${label} (${type})`,
   };
-  const coreRes = validateConfig(provisionerCoreSpec, coreNode(lctx, core, ["pause_before", "max_retries", "timeout", "name"], ctx, blockPos), common);
+  const coreRes = validateConfig(
+    provisionerCoreSpec,
+    coreNode(lctx, core, ["pause_before", "max_retries", "timeout", "name"], ctx, blockPos),
+    common,
+  );
   const own = validateConfig(found.spec, configNode, common);
   report(lctx, ...coreRes.diagnostics, ...own.diagnostics);
   if ([...coreRes.diagnostics, ...own.diagnostics].some((d) => d.severity === "error")) return undefined;
@@ -544,13 +693,24 @@ function applyOverride(
   }
   if (v.isNull) return node;
   if (!isMapping(v)) {
-    error(lctx, attr.expr.range, "Invalid override", "override is an object of source name → options, e.g. override = { app = { inline = [\"…\"] } }.");
+    error(
+      lctx,
+      attr.expr.range,
+      "Invalid override",
+      'override is an object of source name → options, e.g. override = { app = { inline = ["…"] } }.',
+    );
     return node;
   }
   const names = refs.flatMap((r) => [r, r.slice(r.indexOf(".") + 1)]);
   for (const k of v.entries.keys()) {
     if (!names.includes(k)) {
-      error(lctx, attr.expr.range, `override: no source of this build is named ${JSON.stringify(k)}`, `override keys are source names (${refs.map((r) => r.slice(r.indexOf(".") + 1)).join(", ")}) or type.name.`, suggest(k, names));
+      error(
+        lctx,
+        attr.expr.range,
+        `override: no source of this build is named ${JSON.stringify(k)}`,
+        `override keys are source names (${refs.map((r) => r.slice(r.indexOf(".") + 1)).join(", ")}) or type.name.`,
+        suggest(k, names),
+      );
     }
   }
   const mine = v.entries.get(sourceName) ?? v.entries.get(me);
@@ -566,8 +726,15 @@ function applyOverride(
   return { kind: "object", entries, pos: node.pos };
 }
 
-function postProcessorFor(lctx: HclLoadContext, block: Block, ctx: EvalContext, me: string, refs: string[]): PostProcessorDef | undefined {
-  if (!labelsOk(lctx, block, ["type"], 'post-processor "docker-tag" { repository = "app" }')) return undefined;
+function postProcessorFor(
+  lctx: HclLoadContext,
+  block: Block,
+  ctx: EvalContext,
+  me: string,
+  refs: string[],
+): PostProcessorDef | undefined {
+  if (!labelsOk(lctx, block, ["type"], 'post-processor "docker-tag" { repository = "app" }'))
+    return undefined;
   const type = block.labels[0]!.value;
   const found = lookupComponent("post-processor", type, toSourcePos(block.labels[0]!.range));
   if (found.diagnostic) {
@@ -587,7 +754,11 @@ function postProcessorFor(lctx: HclLoadContext, block: Block, ctx: EvalContext, 
     blockPos,
     what: `post-processor "${type}"`,
   };
-  const coreRes = validateConfig(postProcessorCoreSpec, coreNode(lctx, core, ["name", "keep_input_artifact"], ctx, blockPos), common);
+  const coreRes = validateConfig(
+    postProcessorCoreSpec,
+    coreNode(lctx, core, ["name", "keep_input_artifact"], ctx, blockPos),
+    common,
+  );
   const body = bodyToNode(lctx, config, blockPos);
   if (body.failed) return undefined;
   const own = validateConfig(found.spec, body.node, common);

@@ -4,7 +4,13 @@
 import { formatDiagnostic, type Diagnostic } from "../diagnostic.js";
 import type { LoadOptions } from "../types.js";
 import type { Range } from "./ast.js";
-import { HclError, SuppressedError, diagnosticFrom, diagnosticFromError, type SourceMap } from "./diagnostics.js";
+import {
+  HclError,
+  SuppressedError,
+  diagnosticFrom,
+  diagnosticFromError,
+  type SourceMap,
+} from "./diagnostics.js";
 import type { FnEnv } from "./functions/registry.js";
 
 export interface HclLoadContext {
@@ -21,8 +27,23 @@ export interface HclLoadContext {
   fnEnv: FnEnv;
 }
 
-export function report(ctx: HclLoadContext, ...diags: Diagnostic[]): void {
-  for (const d of diags) {
+/** The source line of a point position, with a caret under the token that starts there. */
+function excerptAt(ctx: HclLoadContext, d: Diagnostic): Diagnostic {
+  const pos = d.pos;
+  const text = pos && ctx.sources.get(pos.file);
+  if (!pos || text === undefined) return d;
+  const num = String(pos.line);
+  if (d.detail?.includes(`\n${num} | `) || d.detail?.startsWith(`${num} | `)) return d;
+  const line = (text.split("\n")[pos.line - 1] ?? "").replace(/\r$/, "");
+  const rest = line.slice(pos.column - 1);
+  const token = /^("(?:[^"\\]|\\.)*"?|[\p{L}\p{N}_.-]+|.)/u.exec(rest)?.[0] ?? " ";
+  const pad = line.slice(0, pos.column - 1).replace(/[^\t]/g, " ");
+  const quote = `${num} | ${line}\n${" ".repeat(num.length)} | ${pad}${"^".repeat(Math.max(1, token.length))}`;
+  return { ...d, detail: [d.detail, quote].filter(Boolean).join("\n\n") };
+}
+
+export function report(ctx: HclLoadContext, ...raw: Diagnostic[]): void {
+  for (const d of raw.map((x) => excerptAt(ctx, x))) {
     const key = formatDiagnostic(d);
     if (ctx.seen.has(key)) continue;
     ctx.seen.add(key);
@@ -43,8 +64,21 @@ export function error(
   report(ctx, diagnosticFrom(ctx.sources, summary, range, opts));
 }
 
-export function warning(ctx: HclLoadContext, range: Range | undefined, summary: string, detail?: string): void {
-  report(ctx, diagnosticFrom(ctx.sources, summary, range, detail ? { detail, severity: "warning" } : { severity: "warning" }));
+export function warning(
+  ctx: HclLoadContext,
+  range: Range | undefined,
+  summary: string,
+  detail?: string,
+): void {
+  report(
+    ctx,
+    diagnosticFrom(
+      ctx.sources,
+      summary,
+      range,
+      detail ? { detail, severity: "warning" } : { severity: "warning" },
+    ),
+  );
 }
 
 /** Records an evaluation failure; returns false. Errors that are not HCL's propagate. */

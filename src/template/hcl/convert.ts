@@ -14,7 +14,19 @@ import {
   typeEquals,
   type Type,
 } from "./types.js";
-import { Value, bool, listOf, mapOf, nullOf, num, numberToString, objectOf, setOf, str, tupleOf } from "./value.js";
+import {
+  Value,
+  bool,
+  listOf,
+  mapOf,
+  nullOf,
+  num,
+  numberToString,
+  objectOf,
+  setOf,
+  str,
+  tupleOf,
+} from "./value.js";
 
 export class ConversionError extends Error {
   override readonly name = "ConversionError";
@@ -72,7 +84,8 @@ export function convert(v: Value, target: Type): Value {
     case "number": {
       if (v.type.kind === "string") {
         const n = parseNumber(v.str);
-        if (n === undefined) throw new ConversionError(`a number is required; ${JSON.stringify(v.str)} is not a number`);
+        if (n === undefined)
+          throw new ConversionError(`a number is required; ${JSON.stringify(v.str)} is not a number`);
         return num(n);
       }
       throw required(target);
@@ -90,7 +103,8 @@ export function convert(v: Value, target: Type): Value {
       let elem = target.elem;
       if (hasDynamic(elem)) {
         const u = unify(v.items.map((x) => x.type));
-        if (!u) throw new ConversionError(`${article(target)} is required; all elements must have the same type`);
+        if (!u)
+          throw new ConversionError(`${article(target)} is required; all elements must have the same type`);
         elem = refine(elem, u);
       }
       const items = v.items.map((x, i) => nested(i, () => convert(x, elem)));
@@ -101,7 +115,10 @@ export function convert(v: Value, target: Type): Value {
       let elem = target.elem;
       if (hasDynamic(elem)) {
         const u = unify([...v.entries.values()].map((x) => x.type));
-        if (!u) throw new ConversionError(`${article(target)} is required; all map elements must have the same type`);
+        if (!u)
+          throw new ConversionError(
+            `${article(target)} is required; all map elements must have the same type`,
+          );
         elem = refine(elem, u);
       }
       return mapOf(
@@ -112,7 +129,9 @@ export function convert(v: Value, target: Type): Value {
     case "tuple": {
       if (!["list", "set", "tuple"].includes(v.type.kind)) throw required(target);
       if (v.items.length !== target.elems.length) {
-        throw new ConversionError(`a tuple of ${target.elems.length} elements is required, got ${v.items.length}`);
+        throw new ConversionError(
+          `a tuple of ${target.elems.length} elements is required, got ${v.items.length}`,
+        );
       }
       return tupleOf(v.items.map((x, i) => nested(i, () => convert(x, target.elems[i]!))));
     }
@@ -132,7 +151,12 @@ export function convert(v: Value, target: Type): Value {
       }
       // Attributes the target type does not declare are dropped, as in HCL.
       const result = objectOf(out);
-      return new Value(target.optional ? { ...(result.type as Extract<Type, { kind: "object" }>), optional: target.optional } : result.type, result.v);
+      return new Value(
+        target.optional
+          ? { ...(result.type as Extract<Type, { kind: "object" }>), optional: target.optional }
+          : result.type,
+        result.v,
+      );
     }
   }
   return v;
@@ -141,7 +165,10 @@ export function convert(v: Value, target: Type): Value {
 /** Replaces `dynamic` parts of a constraint with the concrete parts of a unified type. */
 function refine(constraint: Type, concrete: Type): Type {
   if (constraint.kind === "dynamic") return concrete;
-  if ((constraint.kind === "list" || constraint.kind === "set" || constraint.kind === "map") && constraint.kind === concrete.kind) {
+  if (
+    (constraint.kind === "list" || constraint.kind === "set" || constraint.kind === "map") &&
+    constraint.kind === concrete.kind
+  ) {
     return { kind: constraint.kind, elem: refine(constraint.elem, (concrete as typeof constraint).elem) };
   }
   return constraint;
@@ -198,7 +225,9 @@ export function unify(types: Type[]): Type | undefined {
     }
     const u = unify(elems);
     if (!u) return undefined;
-    return known.some((t) => t.kind === "set") && known.every((t) => t.kind === "set") ? setType(u) : listType(u);
+    return known.some((t) => t.kind === "set") && known.every((t) => t.kind === "set")
+      ? setType(u)
+      : listType(u);
   }
   return undefined;
 }
@@ -209,4 +238,3 @@ export function unifyValues(values: Value[]): Value[] {
   if (!u) throw new ConversionError("the values have no common type");
   return values.map((v) => convert(v, u));
 }
-

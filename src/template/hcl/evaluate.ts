@@ -7,9 +7,9 @@ import { FunctionError, type FnEnv, type FunctionTable } from "./functions/regis
 import { suggest } from "../suggest.js";
 import { typeFromExpr } from "./type-expr.js";
 import { BOOL, DYNAMIC, NUMBER, STRING, friendlyName, type Type } from "./types.js";
+import type { Value } from "./value.js";
 import {
   NULL,
-  Value,
   bool,
   isMapping,
   isSequence,
@@ -53,8 +53,7 @@ export function evaluate(e: Expr, ctx: EvalContext): Value {
   switch (e.kind) {
     case "literal":
       return e.value === null ? NULL : typeof e.value === "boolean" ? bool(e.value) : num(e.value);
-    case "template":
-    {
+    case "template": {
       // A template that is only `${expr}` yields the value itself, not its string form.
       const only = e.parts.length === 1 ? e.parts[0]! : undefined;
       if (only?.kind === "interp") return evaluate(only.expr, ctx);
@@ -87,7 +86,8 @@ export function evaluate(e: Expr, ctx: EvalContext): Value {
     case "object": {
       const entries = new Map<string, Value>();
       for (const item of e.items) {
-        const key = item.bareKey !== undefined ? item.bareKey : objectKey(evaluate(item.key, ctx), item.key.range);
+        const key =
+          item.bareKey !== undefined ? item.bareKey : objectKey(evaluate(item.key, ctx), item.key.range);
         entries.set(key, evaluate(item.value, ctx));
       }
       return objectOf(entries);
@@ -104,14 +104,19 @@ function objectKey(k: Value, range: Range): string {
   try {
     return convert(k, STRING).str;
   } catch {
-    throw new HclError("Invalid object key", range, `The key expression produced ${friendlyName(k.type)}, but a string is required.`);
+    throw new HclError(
+      "Invalid object key",
+      range,
+      `The key expression produced ${friendlyName(k.type)}, but a string is required.`,
+    );
   }
 }
 
 function lookupRoot(name: string, range: Range, ctx: EvalContext): Value {
   const v = ctx.variables.get(name);
   if (v) return v;
-  if (ctx.restriction) throw new HclError("Variables not allowed", range, `Variables may not be used here: ${ctx.restriction}`);
+  if (ctx.restriction)
+    throw new HclError("Variables not allowed", range, `Variables may not be used here: ${ctx.restriction}`);
   const hint = ctx.hints?.get(name);
   throw new HclError(
     "Unknown variable",
@@ -124,9 +129,14 @@ function lookupRoot(name: string, range: Range, ctx: EvalContext): Value {
 function getAttr(e: Extract<Expr, { kind: "getattr" }>, ctx: EvalContext): Value {
   const obj = evaluate(e.obj, ctx);
   const rootName = e.obj.kind === "variable" ? e.obj.name : undefined;
-  if (rootName && ctx.poisoned?.has(`${rootName}.${e.name}`)) throw new SuppressedError(`${rootName}.${e.name}`);
+  if (rootName && ctx.poisoned?.has(`${rootName}.${e.name}`))
+    throw new SuppressedError(`${rootName}.${e.name}`);
   if (obj.isNull) {
-    throw new HclError("Attempt to get attribute from null value", e.nameRange, "This value is null, so it does not have any attributes.");
+    throw new HclError(
+      "Attempt to get attribute from null value",
+      e.nameRange,
+      "This value is null, so it does not have any attributes.",
+    );
   }
   if (isMapping(obj)) {
     const v = obj.entries.get(e.name);
@@ -140,7 +150,7 @@ function getAttr(e: Extract<Expr, { kind: "getattr" }>, ctx: EvalContext): Value
       throw new HclError(
         `Reference to undeclared ${what}`,
         { ...e.range },
-        `An ${what} named "${e.name}" has not been declared. Declare it with a \`${decl}\` block.`,
+        `${what === "input variable" ? "An" : "A"} ${what} named "${e.name}" has not been declared. Declare it with a \`${decl}\` block.`,
         suggest(e.name, keys).map((k) => `${rootName}.${k}`),
       );
     }
@@ -158,21 +168,40 @@ function getAttr(e: Extract<Expr, { kind: "getattr" }>, ctx: EvalContext): Value
       `This value is a ${friendlyName(obj.type)}, which has no attributes. Did you mean to use a splat, [*].${e.name}?`,
     );
   }
-  throw new HclError("Unsupported attribute", e.nameRange, `Can't access attributes on a primitive-typed value (${friendlyName(obj.type)}).`);
+  throw new HclError(
+    "Unsupported attribute",
+    e.nameRange,
+    `Can't access attributes on a primitive-typed value (${friendlyName(obj.type)}).`,
+  );
 }
 
 function index(coll: Value, key: Value, e: { range: Range; key: Expr }): Value {
-  if (coll.isNull) throw new HclError("Attempt to index null value", e.range, "This value is null, so it does not have any indices.");
-  if (key.isNull) throw new HclError("Invalid index", e.key.range, "Can't use a null value as an indexing key.");
+  if (coll.isNull)
+    throw new HclError(
+      "Attempt to index null value",
+      e.range,
+      "This value is null, so it does not have any indices.",
+    );
+  if (key.isNull)
+    throw new HclError("Invalid index", e.key.range, "Can't use a null value as an indexing key.");
   const kind = coll.type.kind;
   if (kind === "list" || kind === "tuple") {
     let n: number;
     try {
       n = convert(key, NUMBER).num;
     } catch {
-      throw new HclError("Invalid index", e.key.range, `The given key does not identify an element in this collection value: a number is required.`);
+      throw new HclError(
+        "Invalid index",
+        e.key.range,
+        `The given key does not identify an element in this collection value: a number is required.`,
+      );
     }
-    if (!Number.isInteger(n)) throw new HclError("Invalid index", e.key.range, "The given key does not identify an element: a whole number is required.");
+    if (!Number.isInteger(n))
+      throw new HclError(
+        "Invalid index",
+        e.key.range,
+        "The given key does not identify an element: a whole number is required.",
+      );
     const v = coll.items[n];
     if (n < 0 || !v) {
       throw new HclError(
@@ -188,7 +217,11 @@ function index(coll: Value, key: Value, e: { range: Range; key: Expr }): Value {
     try {
       k = convert(key, STRING).str;
     } catch {
-      throw new HclError("Invalid index", e.key.range, "The given key does not identify an element in this collection value: a string is required.");
+      throw new HclError(
+        "Invalid index",
+        e.key.range,
+        "The given key does not identify an element in this collection value: a string is required.",
+      );
     }
     const v = coll.entries.get(k);
     if (!v) {
@@ -202,9 +235,17 @@ function index(coll: Value, key: Value, e: { range: Range; key: Expr }): Value {
     return v;
   }
   if (kind === "set") {
-    throw new HclError("Invalid index", e.key.range, "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it is only possible to perform operations across all elements of the set.");
+    throw new HclError(
+      "Invalid index",
+      e.key.range,
+      "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it is only possible to perform operations across all elements of the set.",
+    );
   }
-  throw new HclError("Invalid index", e.range, `This value does not have any indices: it is a ${friendlyName(coll.type)}.`);
+  throw new HclError(
+    "Invalid index",
+    e.range,
+    `This value does not have any indices: it is a ${friendlyName(coll.type)}.`,
+  );
 }
 
 function splat(e: Extract<Expr, { kind: "splat" }>, ctx: EvalContext): Value {
@@ -218,10 +259,15 @@ function splat(e: Extract<Expr, { kind: "splat" }>, ctx: EvalContext): Value {
 
 function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
   if (!ctx.functions) {
-    throw new HclError("Function calls not allowed", e.nameRange, `Functions may not be called here: ${ctx.restriction ?? "only literal values are allowed"}`);
+    throw new HclError(
+      "Function calls not allowed",
+      e.nameRange,
+      `Functions may not be called here: ${ctx.restriction ?? "only literal values are allowed"}`,
+    );
   }
   if (e.name === "try") {
-    if (e.args.length === 0) throw new HclError("Invalid function call", e.range, "try() needs at least one argument.");
+    if (e.args.length === 0)
+      throw new HclError("Invalid function call", e.range, "try() needs at least one argument.");
     const errors: string[] = [];
     for (const a of e.args) {
       try {
@@ -232,10 +278,15 @@ function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
         errors.push(`${err.summary}${err.detail ? `: ${err.detail}` : ""}`);
       }
     }
-    throw new HclError("Error in function call", e.range, `Call to function "try" failed: no expression succeeded:\n- ${errors.join("\n- ")}`);
+    throw new HclError(
+      "Error in function call",
+      e.range,
+      `Call to function "try" failed: no expression succeeded:\n- ${errors.join("\n- ")}`,
+    );
   }
   if (e.name === "can") {
-    if (e.args.length !== 1) throw new HclError("Invalid function call", e.range, "can() takes exactly one argument.");
+    if (e.args.length !== 1)
+      throw new HclError("Invalid function call", e.range, "can() takes exactly one argument.");
     try {
       evaluate(e.args[0]!, ctx);
       return bool(true);
@@ -245,14 +296,23 @@ function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
     }
   }
   if (e.name === "convert" && ctx.functions.has("convert")) {
-    if (e.args.length !== 2) throw new HclError("Invalid function call", e.range, "convert() takes a value and a type, e.g. convert(x, list(string)).");
+    if (e.args.length !== 2)
+      throw new HclError(
+        "Invalid function call",
+        e.range,
+        "convert() takes a value and a type, e.g. convert(x, list(string)).",
+      );
     const t = typeFromExpr(e.args[1]!);
     const v = evaluate(e.args[0]!, ctx);
     try {
       return convert(v, t);
     } catch (err) {
       if (err instanceof ConversionError) {
-        throw new HclError("Invalid function argument", e.args[0]!.range, `Invalid value for "value" parameter: ${err.describe()}.`);
+        throw new HclError(
+          "Invalid function argument",
+          e.args[0]!.range,
+          `Invalid value for "value" parameter: ${err.describe()}.`,
+        );
       }
       throw err;
     }
@@ -264,11 +324,20 @@ function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
       "Call to unknown function",
       e.nameRange,
       hint ?? `There is no function named "${e.name}".`,
-      hint ? [] : suggest(e.name, [...ctx.functions.keys()].filter((n) => !ctx.functions!.get(n)!.unsupported)),
+      hint
+        ? []
+        : suggest(
+            e.name,
+            [...ctx.functions.keys()].filter((n) => !ctx.functions!.get(n)!.unsupported),
+          ),
     );
   }
   if (def.unsupported) {
-    throw new HclError("Function not supported", e.nameRange, `kiln does not support "${e.name}": ${def.unsupported}`);
+    throw new HclError(
+      "Function not supported",
+      e.nameRange,
+      `kiln does not support "${e.name}": ${def.unsupported}`,
+    );
   }
   let args = e.args.map((a) => evaluate(a, ctx));
   const argRanges = e.args.map((a) => a.range);
@@ -276,7 +345,11 @@ function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
     const last = args[args.length - 1]!;
     const lastRange = argRanges[argRanges.length - 1]!;
     if (last.isNull || !isSequence(last)) {
-      throw new HclError("Invalid expanding argument value", lastRange, "The expanding argument (indicated by ...) must be of a tuple, list, or set type.");
+      throw new HclError(
+        "Invalid expanding argument value",
+        lastRange,
+        "The expanding argument (indicated by ...) must be of a tuple, list, or set type.",
+      );
     }
     args = [...args.slice(0, -1), ...last.items];
     argRanges.splice(argRanges.length - 1, 1, ...last.items.map(() => lastRange));
@@ -295,13 +368,21 @@ function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
     const param = i < min ? def.params[i]! : def.variadic!;
     if (a.isNull) {
       if (param.allowNull) return a;
-      throw new HclError("Invalid function argument", argRanges[i], `Invalid value for "${param.name}" parameter: argument must not be null.`);
+      throw new HclError(
+        "Invalid function argument",
+        argRanges[i],
+        `Invalid value for "${param.name}" parameter: argument must not be null.`,
+      );
     }
     try {
       return convert(a, param.type);
     } catch (err) {
       if (err instanceof ConversionError) {
-        throw new HclError("Invalid function argument", argRanges[i], `Invalid value for "${param.name}" parameter: ${err.describe()}.`);
+        throw new HclError(
+          "Invalid function argument",
+          argRanges[i],
+          `Invalid value for "${param.name}" parameter: ${err.describe()}.`,
+        );
       }
       throw err;
     }
@@ -311,10 +392,18 @@ function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
   } catch (err) {
     if (err instanceof FunctionError) {
       const at = err.arg !== undefined ? argRanges[err.arg] : undefined;
-      throw new HclError("Error in function call", at ?? e.range, `Call to function "${e.name}" failed: ${err.message}`);
+      throw new HclError(
+        "Error in function call",
+        at ?? e.range,
+        `Call to function "${e.name}" failed: ${err.message}`,
+      );
     }
     if (err instanceof ConversionError) {
-      throw new HclError("Error in function call", e.range, `Call to function "${e.name}" failed: ${err.describe()}.`);
+      throw new HclError(
+        "Error in function call",
+        e.range,
+        `Call to function "${e.name}" failed: ${err.describe()}.`,
+      );
     }
     throw err;
   }
@@ -322,7 +411,12 @@ function call(e: Extract<Expr, { kind: "call" }>, ctx: EvalContext): Value {
 
 function conditional(e: Extract<Expr, { kind: "conditional" }>, ctx: EvalContext): Value {
   const c = evaluate(e.cond, ctx);
-  if (c.isNull) throw new HclError("Null condition", e.cond.range, "The condition value is null. Conditions must either be true or false.");
+  if (c.isNull)
+    throw new HclError(
+      "Null condition",
+      e.cond.range,
+      "The condition value is null. Conditions must either be true or false.",
+    );
   const cond = operand(c, BOOL, e.cond.range, "condition").bool;
   const chosen = evaluate(cond ? e.then : e.else, ctx);
   let otherType: Type = DYNAMIC;
@@ -348,11 +442,17 @@ function conditional(e: Extract<Expr, { kind: "conditional" }>, ctx: EvalContext
 }
 
 function operand(v: Value, t: Type, range: Range, what: string): Value {
-  if (v.isNull) throw new HclError("Invalid operand", range, `Unsuitable value for ${what}: a ${t.kind} is required, got null.`);
+  if (v.isNull)
+    throw new HclError(
+      "Invalid operand",
+      range,
+      `Unsuitable value for ${what}: a ${t.kind} is required, got null.`,
+    );
   try {
     return convert(v, t);
   } catch (err) {
-    if (err instanceof ConversionError) throw new HclError("Invalid operand", range, `Unsuitable value for ${what}: ${err.describe()}.`);
+    if (err instanceof ConversionError)
+      throw new HclError("Invalid operand", range, `Unsuitable value for ${what}: ${err.describe()}.`);
     throw err;
   }
 }
@@ -395,18 +495,32 @@ function binary(e: Extract<Expr, { kind: "binary" }>, ctx: EvalContext): Value {
       if (b === 0) throw new HclError("Division by zero", e.right.range, "Can't divide by zero.");
       return num(a / b);
     case "%":
-      if (b === 0) throw new HclError("Division by zero", e.right.range, "Can't use zero as the divisor of a modulo operation.");
+      if (b === 0)
+        throw new HclError(
+          "Division by zero",
+          e.right.range,
+          "Can't use zero as the divisor of a modulo operation.",
+        );
       return num(a % b);
   }
 }
 
 function iterate(coll: Value, range: Range): [Value, Value][] {
-  if (coll.isNull) throw new HclError("Iteration over null value", range, "A null value cannot be used as the collection in a 'for' expression.");
+  if (coll.isNull)
+    throw new HclError(
+      "Iteration over null value",
+      range,
+      "A null value cannot be used as the collection in a 'for' expression.",
+    );
   if (isSequence(coll)) {
     return coll.items.map((v, i) => [coll.type.kind === "set" ? v : num(i), v]);
   }
   if (isMapping(coll)) return [...coll.entries].map(([k, v]) => [str(k), v]);
-  throw new HclError("Iteration over non-iterable value", range, `A value of type ${friendlyName(coll.type)} cannot be used as the collection in a 'for' expression.`);
+  throw new HclError(
+    "Iteration over non-iterable value",
+    range,
+    `A value of type ${friendlyName(coll.type)} cannot be used as the collection in a 'for' expression.`,
+  );
 }
 
 function forExpr(e: Extract<Expr, { kind: "for" }>, ctx: EvalContext): Value {
@@ -420,7 +534,12 @@ function forExpr(e: Extract<Expr, { kind: "for" }>, ctx: EvalContext): Value {
     const inner = child(ctx, vars);
     if (e.cond) {
       const c = evaluate(e.cond, inner);
-      if (c.isNull) throw new HclError("Condition is null", e.cond.range, "The value of the 'if' clause must not be null.");
+      if (c.isNull)
+        throw new HclError(
+          "Condition is null",
+          e.cond.range,
+          "The value of the 'if' clause must not be null.",
+        );
       if (!operand(c, BOOL, e.cond.range, "the 'if' clause").bool) continue;
     }
     if (!e.keyExpr) {
@@ -461,7 +580,12 @@ function renderParts(parts: TemplatePart[], ctx: EvalContext): string {
         break;
       case "if": {
         const c = evaluate(part.cond, ctx);
-        if (c.isNull) throw new HclError("Null condition", part.cond.range, "The condition of an `%{ if }` directive must not be null.");
+        if (c.isNull)
+          throw new HclError(
+            "Null condition",
+            part.cond.range,
+            "The condition of an `%{ if }` directive must not be null.",
+          );
         const b = operand(c, BOOL, part.cond.range, "the condition").bool;
         if (b) out += renderParts(part.then, ctx);
         else if (part.else) out += renderParts(part.else, ctx);
@@ -481,7 +605,11 @@ function renderParts(parts: TemplatePart[], ctx: EvalContext): string {
 
 function interpolate(v: Value, range: Range): string {
   if (v.isNull) {
-    throw new HclError("Invalid template interpolation value", range, "The expression result is null. Cannot include a null value in a string template.");
+    throw new HclError(
+      "Invalid template interpolation value",
+      range,
+      "The expression result is null. Cannot include a null value in a string template.",
+    );
   }
   switch (v.type.kind) {
     case "string":
@@ -506,9 +634,12 @@ export function evaluateAs(e: Expr, ctx: EvalContext, t: Type, what: string): Va
     return convert(v, t);
   } catch (err) {
     if (err instanceof ConversionError) {
-      throw new HclError(`Inappropriate value for ${what}`, e.range, `${err.describe()[0]!.toUpperCase()}${err.describe().slice(1)}.`);
+      throw new HclError(
+        `Inappropriate value for ${what}`,
+        e.range,
+        `${err.describe()[0]!.toUpperCase()}${err.describe().slice(1)}.`,
+      );
     }
     throw err;
   }
 }
-

@@ -176,7 +176,15 @@ function spaceBetween(subject: FmtToken, before: FmtToken | undefined, after: Fm
   if (a === "," || a === "...") return false;
   if (s === ",") return true;
   // Inside templates the literal text carries its own spacing.
-  if (s === "strlit" || s === "oquote" || s === "oheredoc" || a === "strlit" || a === "cquote" || a === "cheredoc") return false;
+  if (
+    s === "strlit" ||
+    s === "oquote" ||
+    s === "oheredoc" ||
+    a === "strlit" ||
+    a === "cquote" ||
+    a === "cheredoc"
+  )
+    return false;
   // `in [x]` in a for expression is the keyword, not an indexed reference.
   if (s === "ident" && subject.text === "in" && before?.type === "ident") return true;
   if (a === "[" && (s === "ident" || s === "number" || bracketChange(subject) < 0)) return false;

@@ -7,4 +7,6 @@ import type { LateRenderer } from "../types.js";
 const PLACEHOLDER = /\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g;
 
 export const renderLateHcl: LateRenderer = (text, _build, data) =>
-  text.replace(PLACEHOLDER, (m, key: string) => (Object.prototype.hasOwnProperty.call(data, key) ? data[key]! : m));
+  text.replace(PLACEHOLDER, (m, key: string) =>
+    Object.prototype.hasOwnProperty.call(data, key) ? data[key]! : m,
+  );

@@ -7,7 +7,7 @@ import type { Token, TokenType } from "./token.js";
 type Frame =
   | { mode: "normal"; braces: number; interp: boolean }
   | { mode: "quoted" }
-  | { mode: "heredoc"; marker: string; lineStart: boolean }
+  | { mode: "heredoc"; marker: string; lineStart: boolean; opener: Token }
   | { mode: "bare" };
 
 const PUNCT3 = new Set(["..."]);
@@ -45,7 +45,10 @@ export interface LexOptions {
 }
 
 export function lex(src: string, opts: LexOptions = {}): Token[] {
-  return new Lexer(src, opts.template ? { mode: "bare" } : { mode: "normal", braces: 0, interp: false }).run();
+  return new Lexer(
+    src,
+    opts.template ? { mode: "bare" } : { mode: "normal", braces: 0, interp: false },
+  ).run();
 }
 
 class Lexer {
@@ -84,7 +87,10 @@ class Lexer {
     }
     const top = this.stack[this.stack.length - 1]!;
     if (top.mode === "heredoc") {
-      this.emitError(`Unterminated heredoc: no line with the closing marker "${top.marker}"`);
+      // Point at the opener: the end of the file says nothing about which heredoc is open.
+      const o = top.opener;
+      const end = { line: o.start.line, column: o.start.column + 2 + (o.heredoc!.flush ? 1 : 0) + top.marker.length, offset: o.start.offset + 2 + (o.heredoc!.flush ? 1 : 0) + top.marker.length };
+      this.tokens.push({ type: "invalid", text: "", start: o.start, end, error: `Unterminated heredoc: no line with the closing marker "${top.marker}" follows this opener` });
     } else if (top.mode === "quoted") {
       this.emitError("Unterminated template string");
     }
@@ -193,8 +199,8 @@ class Lexer {
     if (c === "<" && s[this.i + 1] === "<") {
       const m = /^<<(-?)([\p{ID_Start}_][\p{ID_Continue}-]*)[ \t]*\r?\n/u.exec(s.slice(this.i, this.i + 300));
       if (m) {
-        this.emit("oheredoc", m[0].length, { heredoc: { marker: m[2]!, flush: m[1] === "-" } });
-        this.stack.push({ mode: "heredoc", marker: m[2]!, lineStart: true });
+        const opener = this.emit("oheredoc", m[0].length, { heredoc: { marker: m[2]!, flush: m[1] === "-" } });
+        this.stack.push({ mode: "heredoc", marker: m[2]!, lineStart: true, opener });
         return;
       }
     }
@@ -236,8 +242,10 @@ class Lexer {
     const cp = String.fromCodePoint(s.codePointAt(this.i)!);
     let hint = "";
     if (c === "'") hint = '; strings are quoted with double quotes (") in HCL';
-    else if (c === "$" && s[this.i + 1] === "{") hint = "; `${` is only valid inside a quoted string or heredoc";
-    else if (c === "\u201c" || c === "\u201d") hint = "; this is a typographic quote, use a plain double quote (\")";
+    else if (c === "$" && s[this.i + 1] === "{")
+      hint = "; `${` is only valid inside a quoted string or heredoc";
+    else if (c === "\u201c" || c === "\u201d")
+      hint = '; this is a typographic quote, use a plain double quote (")';
     this.emit("invalid", cp.length, { error: `Invalid character ${JSON.stringify(cp)}${hint}` });
   }
 

@@ -66,7 +66,9 @@ async function discover(path: string, opts: LoadOptions): Promise<Discovered> {
   const shown = (n: string): string => join(path, n);
   return {
     files: names.filter((n) => n.endsWith(".pkr.hcl")).map((n) => [shown(n), join(abs, n)]),
-    autoVarFiles: names.filter((n) => /\.auto\.pkrvars\.(hcl|json)$/.test(n)).map((n) => [shown(n), join(abs, n)]),
+    autoVarFiles: names
+      .filter((n) => /\.auto\.pkrvars\.(hcl|json)$/.test(n))
+      .map((n) => [shown(n), join(abs, n)]),
     jsonFiles: names.filter((n) => n.endsWith(".pkr.json")).map(shown),
     dir: abs,
     pathRoot: path,
@@ -92,12 +94,17 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
       severity: "error",
       pos: { file: j, line: 1, column: 1 },
       summary: "HCL's JSON syntax (*.pkr.json) is not supported by kiln",
-      detail: "write the template in HCL native syntax (*.pkr.hcl), or use a Packer JSON template (template.json)",
+      detail:
+        "write the template in HCL native syntax (*.pkr.hcl), or use a Packer JSON template (template.json)",
     });
   }
   if (found.files.length === 0 && found.jsonFiles.length === 0) {
     throw new InvalidInputError([
-      { severity: "error", summary: `no *.pkr.hcl files in ${path}`, detail: "a directory template is every *.pkr.hcl file in it" },
+      {
+        severity: "error",
+        summary: `no *.pkr.hcl files in ${path}`,
+        detail: "a directory template is every *.pkr.hcl file in it",
+      },
     ]);
   }
 
@@ -130,9 +137,18 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
   // Block structure at the top level.
   for (const f of files) {
     const literal: EvalContext = { variables: new Map(), env: lctx.fnEnv };
-    for (const { item } of checkBody(lctx, f.body.items.map((item) => ({ item, ctx: literal })), TOP_LEVEL)) {
+    for (const { item } of checkBody(
+      lctx,
+      f.body.items.map((item) => ({ item, ctx: literal })),
+      TOP_LEVEL,
+    )) {
       if (item.kind === "block" && item.type === "data") {
-        error(lctx, item.typeRange, "data sources are not supported by kiln", "Compute the value before the build and pass it with -var, or use a local value.");
+        error(
+          lctx,
+          item.typeRange,
+          "data sources are not supported by kiln",
+          "Compute the value before the build and pass it with -var, or use a local value.",
+        );
       }
     }
   }
@@ -163,7 +179,11 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
     poisoned: variables.poisoned,
     hints,
   };
-  const literal: EvalContext = { variables: new Map(), env: lctx.fnEnv, restriction: "only literal values are allowed here" };
+  const literal: EvalContext = {
+    variables: new Map(),
+    env: lctx.fnEnv,
+    restriction: "only literal values are allowed here",
+  };
   const locals = resolveLocals(lctx, files, base, literal);
   const full: EvalContext = {
     ...base,
@@ -236,7 +256,13 @@ function declaredOnly(files: SourceFile[]): VariableDecl[] {
       } else if (item.type === "variables") {
         for (const a of item.body.items) {
           if (a.kind === "attribute") {
-            out.push({ name: a.name, value: undefined, required: false, sensitive: false, pos: { file: f.path, line: a.range.start.line, column: a.range.start.column } });
+            out.push({
+              name: a.name,
+              value: undefined,
+              required: false,
+              sensitive: false,
+              pos: { file: f.path, line: a.range.start.line, column: a.range.start.column },
+            });
           }
         }
       }
@@ -275,7 +301,10 @@ function templateRenderer(lctx: HclLoadContext): NonNullable<FnEnv["renderTempla
     if (isMapping(vars)) {
       for (const [k, v] of vars.entries) {
         if (!/^[\p{ID_Start}_][\p{ID_Continue}-]*$/u.test(k)) {
-          throw new FunctionError(`invalid template variable name ${JSON.stringify(k)}: must start with a letter, followed by zero or more letters, digits, and underscores`, 1);
+          throw new FunctionError(
+            `invalid template variable name ${JSON.stringify(k)}: must start with a letter, followed by zero or more letters, digits, and underscores`,
+            1,
+          );
         }
         variables.set(k, v);
       }
@@ -286,7 +315,9 @@ function templateRenderer(lctx: HclLoadContext): NonNullable<FnEnv["renderTempla
       variables,
       functions,
       env: lctx.fnEnv,
-      hints: new Map([["templatefile()", "templatefile() cannot be called from inside a template file (no recursion)."]]),
+      hints: new Map([
+        ["templatefile()", "templatefile() cannot be called from inside a template file (no recursion)."],
+      ]),
     };
     try {
       const expr = parseTemplate(text, shown);
@@ -311,8 +342,12 @@ function sortByPosition(diags: Diagnostic[]): Diagnostic[] {
       const pa = a.d.pos;
       const pb = b.d.pos;
       if (!pa || !pb) return (pa ? 1 : 0) - (pb ? 1 : 0) || a.i - b.i;
-      return fileOrder.get(pa.file)! - fileOrder.get(pb.file)! || pa.line - pb.line || pa.column - pb.column || a.i - b.i;
+      return (
+        fileOrder.get(pa.file)! - fileOrder.get(pb.file)! ||
+        pa.line - pb.line ||
+        pa.column - pb.column ||
+        a.i - b.i
+      );
     })
     .map(({ d }) => d);
 }
-

@@ -29,7 +29,12 @@ function collect(lctx: HclLoadContext, files: SourceFile[], literal: EvalContext
   const add = (d: LocalDef): void => {
     const prev = byName.get(d.name);
     if (prev) {
-      error(lctx, d.range, `Duplicate local value "${d.name}"`, `The local value "${d.name}" was already defined at ${prev.range.file}:${prev.range.start.line}:${prev.range.start.column}.`);
+      error(
+        lctx,
+        d.range,
+        `Duplicate local value "${d.name}"`,
+        `The local value "${d.name}" was already defined at ${prev.range.file}:${prev.range.start.line}:${prev.range.start.column}.`,
+      );
       return;
     }
     byName.set(d.name, d);
@@ -42,7 +47,12 @@ function collect(lctx: HclLoadContext, files: SourceFile[], literal: EvalContext
         if (!labelsOk(lctx, item, [], "locals { name = … }")) continue;
         for (const a of item.body.items) {
           if (a.kind === "block") {
-            error(lctx, a.typeRange, "Unsupported block type", "A locals block holds only `name = expression` arguments.");
+            error(
+              lctx,
+              a.typeRange,
+              "Unsupported block type",
+              "A locals block holds only `name = expression` arguments.",
+            );
             continue;
           }
           add({ name: a.name, expr: a.expr, range: a.nameRange, sensitive: false });
@@ -77,7 +87,12 @@ function localBlock(lctx: HclLoadContext, block: Block, literal: EvalContext): L
     }
   }
   if (!expr) {
-    error(lctx, block.headerRange, "Missing required argument", 'A local block needs "expression": the value of the local.');
+    error(
+      lctx,
+      block.headerRange,
+      "Missing required argument",
+      'A local block needs "expression": the value of the local.',
+    );
     return undefined;
   }
   return { name: block.labels[0]!.value, expr, range: block.headerRange, sensitive };
@@ -104,7 +119,12 @@ export function localRefs(e: Expr, out: Map<string, Range> = new Map()): Map<str
       else localRefs(e.obj, out);
       break;
     case "index":
-      if (e.obj.kind === "variable" && e.obj.name === "local" && e.key.kind === "template" && e.key.parts.every((p) => p.kind === "lit")) {
+      if (
+        e.obj.kind === "variable" &&
+        e.obj.name === "local" &&
+        e.key.kind === "template" &&
+        e.key.parts.every((p) => p.kind === "lit")
+      ) {
         out.set(e.key.parts.map((p) => (p.kind === "lit" ? p.text : "")).join(""), e.range);
       } else localRefs(e.obj, out);
       localRefs(e.key, out);
@@ -159,7 +179,12 @@ export function localRefs(e: Expr, out: Map<string, Range> = new Map()): Map<str
  * Evaluates every local in dependency order. `base` holds var/path/packer; the `local` object is
  * filled in as locals are evaluated.
  */
-export function resolveLocals(lctx: HclLoadContext, files: SourceFile[], base: EvalContext, literal: EvalContext): Locals {
+export function resolveLocals(
+  lctx: HclLoadContext,
+  files: SourceFile[],
+  base: EvalContext,
+  literal: EvalContext,
+): Locals {
   const defs = collect(lctx, files, literal);
   const byName = new Map(defs.map((d) => [d.name, d]));
   const values = new Map<string, Value>();

@@ -35,7 +35,12 @@ function readOne(lctx: HclLoadContext, block: Block, ctx: EvalContext): void {
         const v = evaluate(item.expr, ctx);
         const s = v.type.kind === "string" ? v.str : undefined;
         if (s === undefined || !s.split(",").every((c) => CONSTRAINT.test(c))) {
-          error(lctx, item.expr.range, "Invalid version constraint", 'required_version is a version constraint string such as ">= 1.6.0, < 2.0.0" or "~> 1.7".');
+          error(
+            lctx,
+            item.expr.range,
+            "Invalid version constraint",
+            'required_version is a version constraint string such as ">= 1.6.0, < 2.0.0" or "~> 1.7".',
+          );
         }
       } catch (e) {
         reportError(lctx, e);
@@ -44,7 +49,12 @@ function readOne(lctx: HclLoadContext, block: Block, ctx: EvalContext): void {
     }
     for (const p of item.body.items) {
       if (p.kind === "block") {
-        error(lctx, p.typeRange, "Unsupported block type", 'required_plugins holds arguments: docker = { source = "github.com/hashicorp/docker", version = ">= 1.0.0" }.');
+        error(
+          lctx,
+          p.typeRange,
+          "Unsupported block type",
+          'required_plugins holds arguments: docker = { source = "github.com/hashicorp/docker", version = ">= 1.0.0" }.',
+        );
         continue;
       }
       try {
@@ -54,11 +64,21 @@ function readOne(lctx: HclLoadContext, block: Block, ctx: EvalContext): void {
           const s = v.entries.get("source");
           source = s && s.type.kind === "string" ? s.str : undefined;
         } else if (v.type.kind !== "string") {
-          error(lctx, p.expr.range, "Invalid required_plugins entry", 'Each plugin is an object: { source = "github.com/hashicorp/docker", version = ">= 1.0.0" }.');
+          error(
+            lctx,
+            p.expr.range,
+            "Invalid required_plugins entry",
+            'Each plugin is an object: { source = "github.com/hashicorp/docker", version = ">= 1.0.0" }.',
+          );
           continue;
         }
         if (source && !BUILT_IN.includes(source.replace(/^(https?:\/\/)?/, ""))) {
-          warning(lctx, p.nameRange, `plugin ${source} is not available in kiln`, "kiln has its docker builder, docker post-processors and provisioners built in; components of other plugins are unknown to it.");
+          warning(
+            lctx,
+            p.nameRange,
+            `plugin ${source} is not available in kiln`,
+            "kiln has its docker builder, docker post-processors and provisioners built in; components of other plugins are unknown to it.",
+          );
         }
       } catch (e) {
         reportError(lctx, e);

@@ -197,7 +197,12 @@ class Parser {
         return { items, range: this.range(start, t.end) };
       }
       if (t.type === "}") {
-        if (topLevel) this.fail(t, "Argument or block definition required", "Unexpected `}`: there is no open block here.");
+        if (topLevel)
+          this.fail(
+            t,
+            "Argument or block definition required",
+            "Unexpected `}`: there is no open block here.",
+          );
         this.i++;
         return { items, range: this.range(start, t.start) };
       }
@@ -270,10 +275,16 @@ class Parser {
       }
       this.fail(
         open,
-        labels.length === 0 && open.type !== "invalid" ? "Argument or block definition required" : "Invalid block definition",
+        labels.length === 0 && open.type !== "invalid"
+          ? "Argument or block definition required"
+          : "Invalid block definition",
         labels.length === 0
           ? `Expected "=" or a block, found ${describe(open)}.`
-          : `A block definition must have block content delimited by "{" and "}", starting on the same line as the block header; found ${describe(open)}.`,
+          : `A block definition must have block content delimited by "{" and "}", starting on the same line as the block header; found ${describe(open)}.${
+              labels.length === 1 && (open.type === "newline" || open.type === "eof")
+                ? ` If "${name.text}" is an argument, add an equals sign: ${name.text} = …`
+                : ""
+            }`,
       );
     }
     this.i++;
@@ -281,7 +292,11 @@ class Parser {
     const close = this.toks[this.i - 1]!;
     const end = this.toks[this.i]!;
     if (end.type !== "newline" && end.type !== "eof" && end.type !== "}") {
-      this.fail(end, "Missing newline after block definition", `A block definition must end with a newline, found ${describe(end)}.`);
+      this.fail(
+        end,
+        "Missing newline after block definition",
+        `A block definition must end with a newline, found ${describe(end)}.`,
+      );
     }
     return {
       kind: "block",
@@ -318,7 +333,12 @@ class Parser {
     return this.withNewlines(true, () => {
       const e = this.expression();
       const t = this.peek();
-      if (t.type !== "eof") this.fail(t, "Extra characters after expression", `Found ${describe(t)} after the end of the expression.`);
+      if (t.type !== "eof")
+        this.fail(
+          t,
+          "Extra characters after expression",
+          `Found ${describe(t)} after the end of the expression.`,
+        );
       return e;
     });
   }
@@ -328,9 +348,19 @@ class Parser {
     if (this.peek().type !== "?") return cond;
     this.next();
     const then = this.expression();
-    this.expect(":", "Missing false expression in conditional", "A conditional is `condition ? true_value : false_value`.");
+    this.expect(
+      ":",
+      "Missing false expression in conditional",
+      "A conditional is `condition ? true_value : false_value`.",
+    );
     const otherwise = this.expression();
-    return { kind: "conditional", cond, then, else: otherwise, range: this.range(cond.range.start, otherwise.range.end) };
+    return {
+      kind: "conditional",
+      cond,
+      then,
+      else: otherwise,
+      range: this.range(cond.range.start, otherwise.range.end),
+    };
   }
 
   private binary(level: number): Expr {
@@ -427,12 +457,19 @@ class Parser {
     const name = this.peek();
     if (name.type === "ident") {
       this.next();
-      return { kind: "getattr", obj, name: name.text, nameRange: this.tokRange(name), range: this.range(obj.range.start, name.end) };
+      return {
+        kind: "getattr",
+        obj,
+        name: name.text,
+        nameRange: this.tokRange(name),
+        range: this.range(obj.range.start, name.end),
+      };
     }
     if (name.type === "number") {
       // Legacy index syntax `list.0`; `a.0.1` lexes as the number 0.1, hence the split.
       this.next();
-      if (!/^\d+(\.\d+)*$/.test(name.text)) this.fail(name, "Invalid attribute name", "Only whole numbers may follow a dot.");
+      if (!/^\d+(\.\d+)*$/.test(name.text))
+        this.fail(name, "Invalid attribute name", "Only whole numbers may follow a dot.");
       let e = obj;
       let col = name.start.column;
       let off = name.start.offset;
@@ -446,14 +483,22 @@ class Parser {
       }
       return e;
     }
-    this.fail(name, "Invalid attribute name", `An attribute name is required after a dot, found ${describe(name)}.`);
+    this.fail(
+      name,
+      "Invalid attribute name",
+      `An attribute name is required after a dot, found ${describe(name)}.`,
+    );
   }
 
   private indexStep(obj: Expr): Expr {
     this.next(); // "["
     const key = this.withNewlines(true, () => this.expression());
     const close = this.withNewlines(true, () =>
-      this.expect("]", "Missing close bracket on index", `The index operator must end with a "]", found ${describe(this.peek())}.`),
+      this.expect(
+        "]",
+        "Missing close bracket on index",
+        `The index operator must end with a "]", found ${describe(this.peek())}.`,
+      ),
     );
     return { kind: "index", obj, key, range: this.range(obj.range.start, close.end) };
   }
@@ -481,7 +526,11 @@ class Parser {
         this.next();
         const inner = this.withNewlines(true, () => {
           const e = this.expression();
-          this.expect(")", "Unbalanced parentheses", `Expected a closing parenthesis, found ${describe(this.peek())}.`);
+          this.expect(
+            ")",
+            "Unbalanced parentheses",
+            `Expected a closing parenthesis, found ${describe(this.peek())}.`,
+          );
           return e;
         });
         return { kind: "paren", expr: inner, range: this.range(t.start, this.prevEnd()) };
@@ -506,7 +555,11 @@ class Parser {
       let expandFinal = false;
       while (this.peek().type !== ")") {
         if (expandFinal) {
-          this.fail(this.peek(), "Missing closing parenthesis", "An argument expanded with `...` must be the last one.");
+          this.fail(
+            this.peek(),
+            "Missing closing parenthesis",
+            "An argument expanded with `...` must be the last one.",
+          );
         }
         args.push(this.expression());
         const t = this.peek();
@@ -518,6 +571,13 @@ class Parser {
         if (sep.type === ",") {
           this.next();
           continue;
+        }
+        if (sep.type === "}" || sep.type === "]" || sep.type === "seqend" || sep.type === "eof") {
+          this.fail(
+            sep,
+            "Missing closing parenthesis",
+            `The call to "${name.text}" that starts at line ${name.start.line}, column ${name.start.column} has no closing ")".`,
+          );
         }
         if (sep.type !== ")") {
           this.fail(
@@ -554,7 +614,11 @@ class Parser {
           continue;
         }
         if (sep.type !== "]") {
-          this.fail(sep, "Missing item separator", `Expected a comma to mark the beginning of the next item, found ${describe(sep)}.`);
+          this.fail(
+            sep,
+            "Missing item separator",
+            `Expected a comma to mark the beginning of the next item, found ${describe(sep)}.`,
+          );
         }
       }
       const close = this.next();
@@ -581,7 +645,12 @@ class Parser {
         if (t.type === "ident" && (after.type === "=" || after.type === ":")) {
           this.next();
           bareKey = t.text;
-          key = { kind: "template", parts: [{ kind: "lit", text: t.text, range: this.tokRange(t) }], heredoc: false, range: this.tokRange(t) };
+          key = {
+            kind: "template",
+            parts: [{ kind: "lit", text: t.text, range: this.tokRange(t) }],
+            heredoc: false,
+            range: this.tokRange(t),
+          };
         } else {
           key = this.withNewlines(true, () => this.binary(0));
         }
@@ -624,15 +693,27 @@ class Parser {
     if (this.peek().type === ",") {
       this.next();
       keyVar = first.text;
-      valueVar = this.expect("ident", "Invalid for expression", "Expected a value iterator name after the comma.").text;
+      valueVar = this.expect(
+        "ident",
+        "Invalid for expression",
+        "Expected a value iterator name after the comma.",
+      ).text;
     }
     const inTok = this.peek();
     if (inTok.type !== "ident" || inTok.text !== "in") {
-      this.fail(inTok, "Invalid for expression", `Expected "in" after the iterator names, found ${describe(inTok)}.`);
+      this.fail(
+        inTok,
+        "Invalid for expression",
+        `Expected "in" after the iterator names, found ${describe(inTok)}.`,
+      );
     }
     this.next();
     const coll = this.expression();
-    this.expect(":", "Invalid for expression", `Expected a colon after the collection expression, found ${describe(this.peek())}.`);
+    this.expect(
+      ":",
+      "Invalid for expression",
+      `Expected a colon after the collection expression, found ${describe(this.peek())}.`,
+    );
     let keyExpr: Expr | undefined;
     let valueExpr = this.expression();
     let group = false;
@@ -653,7 +734,11 @@ class Parser {
     }
     const end = this.peek();
     if (end.type !== close) {
-      this.fail(end, "Invalid for expression", `Expected "${close}" to end the for expression, found ${describe(end)}.`);
+      this.fail(
+        end,
+        "Invalid for expression",
+        `Expected "${close}" to end the for expression, found ${describe(end)}.`,
+      );
     }
     this.next();
     const e: Expr = { kind: "for", valueVar, coll, valueExpr, group, range: this.range(open.start, end.end) };
@@ -669,7 +754,8 @@ class Parser {
     const open = this.next();
     const items = this.templateItems("cquote");
     const close = this.toks[this.i]!;
-    if (close.type !== "cquote") this.fail(close, "Unterminated template string", "A quoted string must end with `\"` on the same line.");
+    if (close.type !== "cquote")
+      this.fail(close, "Unterminated template string", 'A quoted string must end with `"` on the same line.');
     this.i++;
     const range = this.range(open.start, close.end);
     return { kind: "template", parts: this.buildTemplate(items, "quoted", range), heredoc: false, range };
@@ -679,7 +765,8 @@ class Parser {
     const open = this.next();
     const items = this.templateItems("cheredoc");
     const close = this.toks[this.i]!;
-    if (close.type !== "cheredoc") this.fail(close, "Unterminated heredoc", `No closing "${open.heredoc!.marker}" line was found.`);
+    if (close.type !== "cheredoc")
+      this.fail(close, "Unterminated heredoc", `No closing "${open.heredoc!.marker}" line was found.`);
     this.i++;
     const range = this.range(open.start, close.end);
     if (open.heredoc!.flush) flushHeredoc(items);
@@ -718,7 +805,11 @@ class Parser {
         items.push(item);
         continue;
       }
-      this.fail(t, end === "cquote" ? "Unterminated template string" : "Invalid template", t.type === "invalid" ? undefined : `Unexpected ${describe(t)} in a template.`);
+      this.fail(
+        t,
+        end === "cquote" ? "Unterminated template string" : "Invalid template",
+        t.type === "invalid" ? undefined : `Unexpected ${describe(t)} in a template.`,
+      );
     }
   }
 
@@ -732,7 +823,9 @@ class Parser {
     if (close.type !== "seqend") {
       this.fail(
         close,
-        open.type === "interp" ? "Extra characters after interpolation expression" : "Invalid template directive",
+        open.type === "interp"
+          ? "Extra characters after interpolation expression"
+          : "Invalid template directive",
         `Expected a closing brace to end the ${open.type === "interp" ? "interpolation" : "directive"}, found ${describe(close)}.`,
       );
     }
@@ -766,7 +859,11 @@ class Parser {
       if (this.peek().type === ",") {
         this.next();
         directive.keyVar = a.text;
-        directive.valueVar = this.expect("ident", "Invalid template directive", "Expected a value iterator name.").text;
+        directive.valueVar = this.expect(
+          "ident",
+          "Invalid template directive",
+          "Expected a value iterator name.",
+        ).text;
       }
       const inTok = this.peek();
       if (inTok.type !== "ident" || inTok.text !== "in") {
@@ -786,7 +883,8 @@ class Parser {
     for (let k = 0; k < items.length; k++) {
       const it = items[k]!;
       if (it.kind === "lit") continue;
-      if (it.stripLeft && k > 0 && items[k - 1]!.kind === "lit") texts[k - 1] = texts[k - 1]!.replace(/\s+$/u, "");
+      if (it.stripLeft && k > 0 && items[k - 1]!.kind === "lit")
+        texts[k - 1] = texts[k - 1]!.replace(/\s+$/u, "");
       if (it.stripRight && k + 1 < items.length && items[k + 1]!.kind === "lit") {
         texts[k + 1] = texts[k + 1]!.replace(/^\s+/u, "");
       }
@@ -817,16 +915,37 @@ class Parser {
             elsePart = e.parts;
             stop = e.stop;
           }
-          if (!stop) throw new HclError("Unterminated template directive", it.range, "This `%{ if }` has no matching `%{ endif }`.");
-          const part: TemplatePart = { kind: "if", cond: d.expr!, then: thenPart.parts, range: { ...it.range, end: stop.range.end } };
+          if (!stop)
+            throw new HclError(
+              "Unterminated template directive",
+              it.range,
+              "This `%{ if }` has no matching `%{ endif }`.",
+            );
+          const part: TemplatePart = {
+            kind: "if",
+            cond: d.expr!,
+            then: thenPart.parts,
+            range: { ...it.range, end: stop.range.end },
+          };
           if (elsePart) part.else = elsePart;
           parts.push(part);
           continue;
         }
         if (d.word === "for") {
           const body = parse(["endfor"]);
-          if (!body.stop) throw new HclError("Unterminated template directive", it.range, "This `%{ for }` has no matching `%{ endfor }`.");
-          const part: TemplatePart = { kind: "for", valueVar: d.valueVar!, coll: d.expr!, body: body.parts, range: { ...it.range, end: body.stop.range.end } };
+          if (!body.stop)
+            throw new HclError(
+              "Unterminated template directive",
+              it.range,
+              "This `%{ for }` has no matching `%{ endfor }`.",
+            );
+          const part: TemplatePart = {
+            kind: "for",
+            valueVar: d.valueVar!,
+            coll: d.expr!,
+            body: body.parts,
+            range: { ...it.range, end: body.stop.range.end },
+          };
           if (d.keyVar !== undefined) part.keyVar = d.keyVar;
           parts.push(part);
           continue;
@@ -851,7 +970,10 @@ function flushHeredoc(items: TemplateItem[]): void {
   const lineStarts: TemplateItem[] = [];
   for (let k = 0; k < items.length; k++) {
     const it = items[k]!;
-    const isLineStart = it.kind === "lit" ? it.lineStart : k === 0 || (items[k - 1]!.kind === "lit" && items[k - 1]!.text!.endsWith("\n"));
+    const isLineStart =
+      it.kind === "lit"
+        ? it.lineStart
+        : k === 0 || (items[k - 1]!.kind === "lit" && items[k - 1]!.text!.endsWith("\n"));
     if (!isLineStart) continue;
     if (it.kind !== "lit") {
       min = 0;
@@ -916,11 +1038,19 @@ export function decodeQuoted(raw: string, range: Range): string {
         const n = e === "u" ? 4 : 8;
         const hex = raw.slice(k + 1, k + 1 + n);
         if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) {
-          throw new HclError("Invalid escape sequence", escapeRange(range, raw, k - 1), `\\${e} must be followed by ${n} hexadecimal digits.`);
+          throw new HclError(
+            "Invalid escape sequence",
+            escapeRange(range, raw, k - 1),
+            `\\${e} must be followed by ${n} hexadecimal digits.`,
+          );
         }
         const cp = parseInt(hex, 16);
         if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-          throw new HclError("Invalid escape sequence", escapeRange(range, raw, k - 1), `U+${hex.toUpperCase()} is not a valid Unicode character.`);
+          throw new HclError(
+            "Invalid escape sequence",
+            escapeRange(range, raw, k - 1),
+            `U+${hex.toUpperCase()} is not a valid Unicode character.`,
+          );
         }
         out += String.fromCodePoint(cp);
         k += n;
@@ -940,6 +1070,10 @@ export function decodeQuoted(raw: string, range: Range): string {
 function escapeRange(range: Range, raw: string, at: number): Range {
   // Literal runs never span lines in quoted strings, so columns advance with the offset.
   const skip = range.end.offset - range.start.offset === raw.length ? at : 0;
-  const start = { line: range.start.line, column: range.start.column + skip, offset: range.start.offset + skip };
+  const start = {
+    line: range.start.line,
+    column: range.start.column + skip,
+    offset: range.start.offset + skip,
+  };
   return { file: range.file, start, end: { ...start, column: start.column + 2, offset: start.offset + 2 } };
 }

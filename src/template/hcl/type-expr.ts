@@ -23,7 +23,11 @@ export function typeFromExpr(e: Expr, allowOptional = false): Type {
       case "map":
       case "tuple":
       case "object":
-        throw new HclError("Invalid type specification", e.range, `The ${e.name} type constructor requires one argument specifying the element type, e.g. ${e.name}(string).`);
+        throw new HclError(
+          "Invalid type specification",
+          e.range,
+          `The ${e.name} type constructor requires one argument specifying the element type, e.g. ${e.name}(string).`,
+        );
       default:
         throw new HclError(
           "Invalid type specification",
@@ -45,7 +49,11 @@ export function typeFromExpr(e: Expr, allowOptional = false): Type {
   if (e.kind === "call") {
     const one = (): Expr => {
       if (e.args.length !== 1) {
-        throw new HclError("Invalid type specification", e.range, `The ${e.name} type constructor requires exactly one argument.`);
+        throw new HclError(
+          "Invalid type specification",
+          e.range,
+          `The ${e.name} type constructor requires exactly one argument.`,
+        );
       }
       return e.args[0]!;
     };
@@ -57,25 +65,38 @@ export function typeFromExpr(e: Expr, allowOptional = false): Type {
       case "tuple": {
         const arg = one();
         if (arg.kind !== "tuple") {
-          throw new HclError("Invalid type specification", arg.range, "The tuple type constructor requires a list of element types, e.g. tuple([string, number]).");
+          throw new HclError(
+            "Invalid type specification",
+            arg.range,
+            "The tuple type constructor requires a list of element types, e.g. tuple([string, number]).",
+          );
         }
         return { kind: "tuple", elems: arg.items.map((x) => typeFromExpr(x)) };
       }
       case "object": {
         const arg = one();
         if (arg.kind !== "object") {
-          throw new HclError("Invalid type specification", arg.range, "The object type constructor requires an object of attribute types, e.g. object({ name = string }).");
+          throw new HclError(
+            "Invalid type specification",
+            arg.range,
+            "The object type constructor requires an object of attribute types, e.g. object({ name = string }).",
+          );
         }
         const attrs = new Map<string, Type>();
         const optional = new Set<string>();
         for (const item of arg.items) {
           const key = item.bareKey ?? literalKey(item.key);
           if (key === undefined) {
-            throw new HclError("Invalid type specification", item.key.range, "Object type attribute names must be identifiers.");
+            throw new HclError(
+              "Invalid type specification",
+              item.key.range,
+              "Object type attribute names must be identifiers.",
+            );
           }
           const v = item.value;
           if (v.kind === "call" && v.name === "optional") {
-            if (v.args.length !== 1) throw new HclError("Invalid type specification", v.range, "optional() takes exactly one type.");
+            if (v.args.length !== 1)
+              throw new HclError("Invalid type specification", v.range, "optional() takes exactly one type.");
             attrs.set(key, typeFromExpr(v.args[0]!));
             optional.add(key);
           } else {
@@ -88,7 +109,11 @@ export function typeFromExpr(e: Expr, allowOptional = false): Type {
       }
       case "optional":
         if (!allowOptional) {
-          throw new HclError("Invalid type specification", e.range, "optional() is only allowed for attributes of an object type.");
+          throw new HclError(
+            "Invalid type specification",
+            e.range,
+            "optional() is only allowed for attributes of an object type.",
+          );
         }
         return typeFromExpr(one());
       default:
@@ -101,10 +126,15 @@ export function typeFromExpr(e: Expr, allowOptional = false): Type {
     }
   }
   if (e.kind === "paren") return typeFromExpr(e.expr, allowOptional);
-  throw new HclError("Invalid type specification", e.range, "A type specification is a keyword such as string, or a constructor such as list(string).");
+  throw new HclError(
+    "Invalid type specification",
+    e.range,
+    "A type specification is a keyword such as string, or a constructor such as list(string).",
+  );
 }
 
 function literalKey(e: Expr): string | undefined {
-  if (e.kind === "template" && e.parts.every((p) => p.kind === "lit")) return e.parts.map((p) => (p.kind === "lit" ? p.text : "")).join("");
+  if (e.kind === "template" && e.parts.every((p) => p.kind === "lit"))
+    return e.parts.map((p) => (p.kind === "lit" ? p.text : "")).join("");
   return undefined;
 }

@@ -40,7 +40,8 @@ export function hclString(s: string): string {
       }
     }
   }
-  return (out + '"').replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // `${` and `%{` start template sequences in HCL; doubling the sigil makes them literal.
+  return (out + '"').replace(/([$%])\{/g, (_m, sigil: string) => `${sigil}${sigil}{`);
 }
 
 interface Upgrader {
@@ -222,6 +223,11 @@ function value(u: Upgrader, v: Json, indent: string): string {
   return `{\n${entries.map(([k, x]) => `${indent}  ${objectKey(k)} = ${value(u, x, indent + "  ")}`).join("\n")}\n${indent}}`;
 }
 
+function asList(v: Json | undefined): Json[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
 function objectKey(k: string): string {
   return IDENT.test(k) ? k : hclString(k);
 }
@@ -252,23 +258,34 @@ function provisionerBlock(u: Upgrader, p: JsonObject, kind: string, indent: stri
     lines.push(`${indent}  max_retries = ${Number.isFinite(n) ? n : value(u, p.max_retries, indent + "  ")}`);
   }
   for (const key of ["only", "except"] as const) {
-    if (p[key] !== undefined) lines.push(`${indent}  ${key} = ${value(u, refsFor(u, p[key]), indent + "  ")}`);
+    if (p[key] !== undefined)
+      lines.push(`${indent}  ${key} = ${value(u, refsFor(u, p[key]), indent + "  ")}`);
   }
   if (p.override && typeof p.override === "object" && !Array.isArray(p.override)) {
     const renamed: JsonObject = {};
     for (const [k, v] of Object.entries(p.override)) renamed[u.sourceNames.get(k) ?? k] = v;
     lines.push(`${indent}  override = ${value(u, renamed, indent + "  ")}`);
   }
-  return `${indent}${kind} ${hclString(type)} {\n${lines.join("\n")}${lines.length ? "\n" : ""}${indent}}`;
+  return `${indent}${kind} ${hclString(type)} {${lines.length ? `\n${lines.join("\n")}\n${indent}` : ""}}`;
 }
 
 function postProcessorBlock(u: Upgrader, p: Json, indent: string): string {
-  const obj: JsonObject = typeof p === "string" ? { type: p } : (p as JsonObject);
+  let obj: JsonObject = typeof p === "string" ? { type: p } : (p as JsonObject);
+  if (obj.type === "docker-tag" && obj.tag !== undefined) {
+    // HCL needs lists here (`tag = "1.0"` is refused by Packer); `tag` is the deprecated `tags`.
+    const { tag, ...rest } = obj;
+    const tags = [...asList(rest.tags), ...asList(tag)];
+    obj = { ...rest, tags };
+    u.notes.push('docker-tag\'s deprecated "tag" became "tags"');
+  } else if (obj.type === "docker-tag" && typeof obj.tags === "string") {
+    obj = { ...obj, tags: [obj.tags] };
+  }
   const lines = attributes(u, obj, ["type", "only", "except"], indent + "  ");
   for (const key of ["only", "except"] as const) {
-    if (obj[key] !== undefined) lines.push(`${indent}  ${key} = ${value(u, refsFor(u, obj[key]), indent + "  ")}`);
+    if (obj[key] !== undefined)
+      lines.push(`${indent}  ${key} = ${value(u, refsFor(u, obj[key]), indent + "  ")}`);
   }
-  return `${indent}post-processor ${hclString(String(obj.type))} {\n${lines.join("\n")}${lines.length ? "\n" : ""}${indent}}`;
+  return `${indent}post-processor ${hclString(String(obj.type))} {${lines.length ? `\n${lines.join("\n")}\n${indent}` : ""}}`;
 }
 
 /** Converts the text of a Packer JSON template; throws InvalidInputError on bad JSON. */
@@ -277,20 +294,39 @@ export function hcl2Upgrade(jsonTemplateText: string, fileName: string): string 
   try {
     root = JSON.parse(jsonTemplateText) as Json;
   } catch (e) {
-    throw new InvalidInputError([{ severity: "error", pos: { file: fileName, line: 1, column: 1 }, summary: `not a JSON template: ${(e as Error).message}` }]);
+    throw new InvalidInputError([
+      {
+        severity: "error",
+        pos: { file: fileName, line: 1, column: 1 },
+        summary: `not a JSON template: ${(e as Error).message}`,
+      },
+    ]);
   }
   if (root === null || typeof root !== "object" || Array.isArray(root)) {
-    throw new InvalidInputError([{ severity: "error", pos: { file: fileName, line: 1, column: 1 }, summary: "a template must be a JSON object" }]);
+    throw new InvalidInputError([
+      {
+        severity: "error",
+        pos: { file: fileName, line: 1, column: 1 },
+        summary: "a template must be a JSON object",
+      },
+    ]);
   }
   const t = root;
   const u: Upgrader = { needsTimestamp: false, derived: new Set(), sourceNames: new Map(), notes: [] };
-  const variables = (t.variables && typeof t.variables === "object" && !Array.isArray(t.variables) ? t.variables : {}) as JsonObject;
-  const sensitive = new Set(Array.isArray(t["sensitive-variables"]) ? t["sensitive-variables"].map(String) : []);
+  const variables = (
+    t.variables && typeof t.variables === "object" && !Array.isArray(t.variables) ? t.variables : {}
+  ) as JsonObject;
+  const sensitive = new Set(
+    Array.isArray(t["sensitive-variables"]) ? t["sensitive-variables"].map(String) : [],
+  );
   for (const [k, v] of Object.entries(variables)) if (typeof v === "string" && usesUser(v)) u.derived.add(k);
 
   const builders = (Array.isArray(t.builders) ? t.builders : []) as JsonObject[];
   builders.forEach((b, i) => {
-    const name = typeof b.name === "string" && b.name !== b.type ? b.name.replace(/[.\s]/g, "_") : `autogenerated_${i + 1}`;
+    const name =
+      typeof b.name === "string" && b.name !== b.type
+        ? b.name.replace(/[.\s]/g, "_")
+        : `autogenerated_${i + 1}`;
     u.sourceNames.set(typeof b.name === "string" ? b.name : String(b.type), name);
   });
 
@@ -308,22 +344,31 @@ export function hcl2Upgrade(jsonTemplateText: string, fileName: string): string 
   const sourceBlocks = builders.map((b) => {
     const name = u.sourceNames.get(typeof b.name === "string" ? b.name : String(b.type))!;
     const lines = attributes(u, b, ["type", "name"], "  ");
-    return `source ${hclString(String(b.type))} ${hclString(name)} {\n${lines.join("\n")}${lines.length ? "\n" : ""}}`;
+    return `source ${hclString(String(b.type))} ${hclString(name)} {${lines.length ? `\n${lines.join("\n")}\n` : ""}}`;
   });
 
   const buildLines: string[] = [];
   if (typeof t.description === "string") buildLines.push(`  description = ${hclString(t.description)}`);
-  const refs = builders.map((b) => `source.${String(b.type)}.${u.sourceNames.get(typeof b.name === "string" ? b.name : String(b.type))}`);
+  const refs = builders.map(
+    (b) =>
+      `source.${String(b.type)}.${u.sourceNames.get(typeof b.name === "string" ? b.name : String(b.type))}`,
+  );
   buildLines.push(`  sources = ${value(u, refs, "  ")}`);
   for (const p of (Array.isArray(t.provisioners) ? t.provisioners : []) as JsonObject[]) {
     buildLines.push("", provisionerBlock(u, p, "provisioner", "  "));
   }
   if (t["error-cleanup-provisioner"] && typeof t["error-cleanup-provisioner"] === "object") {
-    buildLines.push("", provisionerBlock(u, t["error-cleanup-provisioner"] as JsonObject, "error-cleanup-provisioner", "  "));
+    buildLines.push(
+      "",
+      provisionerBlock(u, t["error-cleanup-provisioner"] as JsonObject, "error-cleanup-provisioner", "  "),
+    );
   }
   for (const pp of (Array.isArray(t["post-processors"]) ? t["post-processors"] : []) as Json[]) {
     if (Array.isArray(pp)) {
-      buildLines.push("", `  post-processors {\n${pp.map((x) => postProcessorBlock(u, x, "    ")).join("\n")}\n  }`);
+      buildLines.push(
+        "",
+        `  post-processors {\n${pp.map((x) => postProcessorBlock(u, x, "    ")).join("\n")}\n  }`,
+      );
     } else {
       buildLines.push("", postProcessorBlock(u, pp, "  "));
     }
@@ -334,12 +379,14 @@ export function hcl2Upgrade(jsonTemplateText: string, fileName: string): string 
   for (const k of u.derived) localLines.push(`  ${objectKey(k)} = ${value(u, variables[k]!, "  ")}`);
 
   const out: string[] = [
-    `# Converted from ${fileName} by kiln hcl2_upgrade. Review it before relying on it: Go template`,
-    "# actions were translated to HCL expressions, and {{timestamp}} now reads local.timestamp",
-    "# (a compact UTC date-time rather than Unix seconds).",
+    `# Converted from ${fileName} by kiln hcl2_upgrade; review it before relying on it.`,
+    "# Go template actions were translated to HCL expressions.",
   ];
+  if (u.needsTimestamp) {
+    out.push("# {{timestamp}} became local.timestamp: a compact UTC date-time, not Unix seconds.");
+  }
   for (const n of [...new Set(u.notes)]) out.push(`# Note: ${n}.`);
-  out.push("");
+  out.push("", "");
   const body = [...sections];
   if (localLines.length) body.push(`locals {\n${localLines.join("\n")}\n}`);
   body.push(...sourceBlocks, `build {\n${buildLines.join("\n")}\n}`);

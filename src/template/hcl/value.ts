@@ -54,10 +54,7 @@ export const bool = (b: boolean): Value => (b ? TRUE : FALSE);
 export const nullOf = (t: Type): Value => new Value(t, null);
 
 export function tupleOf(items: Value[]): Value {
-  return new Value(
-    tupleType(items.map((v) => v.type)),
-    items,
-  );
+  return new Value(tupleType(items.map((v) => v.type)), items);
 }
 
 export function listOf(elem: Type, items: Value[]): Value {
@@ -141,7 +138,8 @@ export function fromJS(x: unknown): Value {
   if (typeof x === "number") return num(x);
   if (typeof x === "boolean") return bool(x);
   if (Array.isArray(x)) return tupleOf(x.map(fromJS));
-  if (typeof x === "object") return objectOf(Object.entries(x as Record<string, unknown>).map(([k, v]) => [k, fromJS(v)]));
+  if (typeof x === "object")
+    return objectOf(Object.entries(x as Record<string, unknown>).map(([k, v]) => [k, fromJS(v)]));
   return str(String(x));
 }
 

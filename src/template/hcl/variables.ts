@@ -12,7 +12,8 @@ import { FUNCTIONS, withEnv } from "./functions/index.js";
 import { parseExpression } from "./parser.js";
 import { typeFromExpr } from "./type-expr.js";
 import { BOOL, DYNAMIC, STRING, friendlyName, isPrimitive, type Type } from "./types.js";
-import { Value, fromJS, objectOf, toJS } from "./value.js";
+import type { Value } from "./value.js";
+import { fromJS, objectOf, toJS } from "./value.js";
 import { checkBody, labelsOk } from "./body.js";
 
 interface Validation {
@@ -72,7 +73,11 @@ export function defaultsContext(lctx: HclLoadContext): EvalContext {
 
 /** Var-files and -var values hold literal values only. */
 function literalContext(lctx: HclLoadContext): EvalContext {
-  return { variables: new Map(), env: lctx.fnEnv, restriction: "values of variables given in var-files and on the command line must be literal values" };
+  return {
+    variables: new Map(),
+    env: lctx.fnEnv,
+    restriction: "values of variables given in var-files and on the command line must be literal values",
+  };
 }
 
 function literalString(lctx: HclLoadContext, e: Expr, what: string): string | undefined {
@@ -134,7 +139,8 @@ function declareBlock(lctx: HclLoadContext, block: Block): Declaration | undefin
         try {
           decl.sensitive = convert(evaluate(item.expr, literalContext(lctx)), BOOL).bool;
         } catch (e) {
-          if (e instanceof ConversionError) error(lctx, item.expr.range, "Invalid sensitive value", "sensitive must be true or false.");
+          if (e instanceof ConversionError)
+            error(lctx, item.expr.range, "Invalid sensitive value", "sensitive must be true or false.");
           else reportError(lctx, e);
         }
         break;
@@ -156,7 +162,7 @@ function declareBlock(lctx: HclLoadContext, block: Block): Declaration | undefin
 }
 
 function readValidation(lctx: HclLoadContext, block: Block): Validation[] {
-  if (!labelsOk(lctx, block, [], "validation { condition = …, error_message = \"…\" }")) return [];
+  if (!labelsOk(lctx, block, [], 'validation { condition = …, error_message = "…" }')) return [];
   let condition: Expr | undefined;
   let message: Expr | undefined;
   const items = checkBody(
@@ -170,7 +176,12 @@ function readValidation(lctx: HclLoadContext, block: Block): Validation[] {
     else message = item.expr;
   }
   if (!condition) {
-    error(lctx, block.headerRange, "Missing required argument", 'A validation block needs "condition", an expression that is true for valid values.');
+    error(
+      lctx,
+      block.headerRange,
+      "Missing required argument",
+      'A validation block needs "condition", an expression that is true for valid values.',
+    );
     return [];
   }
   const v: Validation = { condition, range: block.headerRange };
@@ -200,7 +211,12 @@ function collect(lctx: HclLoadContext, files: SourceFile[]): Declaration[] {
   const add = (d: Declaration): void => {
     const prev = byName.get(d.name);
     if (prev) {
-      error(lctx, d.range, `Duplicate variable "${d.name}"`, `The variable "${d.name}" was already declared at ${where(prev.range)}.`);
+      error(
+        lctx,
+        d.range,
+        `Duplicate variable "${d.name}"`,
+        `The variable "${d.name}" was already declared at ${where(prev.range)}.`,
+      );
       return;
     }
     byName.set(d.name, d);
@@ -213,10 +229,15 @@ function collect(lctx: HclLoadContext, files: SourceFile[]): Declaration[] {
         const d = declareBlock(lctx, item);
         if (d) add(d);
       } else if (item.type === "variables") {
-        if (!labelsOk(lctx, item, [], "variables { image = \"debian:12\" }")) continue;
+        if (!labelsOk(lctx, item, [], 'variables { image = "debian:12" }')) continue;
         for (const attr of item.body.items) {
           if (attr.kind === "block") {
-            error(lctx, attr.typeRange, "Unsupported block type", 'A variables block holds only `name = default` arguments; declare validations in a variable "name" {} block.');
+            error(
+              lctx,
+              attr.typeRange,
+              "Unsupported block type",
+              'A variables block holds only `name = default` arguments; declare validations in a variable "name" {} block.',
+            );
             continue;
           }
           const d: Declaration = {
@@ -252,12 +273,18 @@ function where(r: Range): string {
 /** A raw string from the environment or the command line, read according to the variable's type. */
 function fromRaw(lctx: HclLoadContext, decl: Declaration, raw: string, label: string): Value {
   if (decl.type.kind === "string" || decl.type.kind === "dynamic") return fromJS(raw);
+  // Numbers and bools convert from the text; only collections are written as HCL expressions.
+  if (isPrimitive(decl.type)) return convertFor(decl, fromJS(raw), undefined, label);
   let expr: Expr;
   try {
     expr = parseExpression(raw, label);
   } catch (e) {
     if (e instanceof HclError) {
-      throw new HclError(`Invalid value for variable "${decl.name}"`, undefined, `${label}: ${JSON.stringify(raw)} is not a valid ${friendlyName(decl.type)} value: ${e.summary}${e.detail ? ` (${e.detail})` : ""}.`);
+      throw new HclError(
+        `Invalid value for variable "${decl.name}"`,
+        undefined,
+        `${label}: ${JSON.stringify(raw)} is not a valid ${friendlyName(decl.type)} value: ${e.summary}${e.detail ? ` (${e.detail})` : ""}.`,
+      );
     }
     throw e;
   }
@@ -265,7 +292,11 @@ function fromRaw(lctx: HclLoadContext, decl: Declaration, raw: string, label: st
     return convertFor(decl, evaluate(expr, literalContext(lctx)), undefined, label);
   } catch (e) {
     if (e instanceof HclError && e.range?.file === label) {
-      throw new HclError(`Invalid value for variable "${decl.name}"`, undefined, `${label}: ${e.summary}${e.detail ? `: ${e.detail}` : ""}`);
+      throw new HclError(
+        `Invalid value for variable "${decl.name}"`,
+        undefined,
+        `${label}: ${e.summary}${e.detail ? `: ${e.detail}` : ""}`,
+      );
     }
     throw e;
   }
@@ -298,7 +329,10 @@ export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varF
   // PKR_VAR_<name>: undeclared names are ignored (the environment holds unrelated variables).
   for (const d of decls) {
     const raw = lctx.opts.env[`PKR_VAR_${d.name}`];
-    if (raw !== undefined) assign(d, () => fromRaw(lctx, d, raw, `PKR_VAR_${d.name}`), { label: `the environment variable PKR_VAR_${d.name}` });
+    if (raw !== undefined)
+      assign(d, () => fromRaw(lctx, d, raw, `PKR_VAR_${d.name}`), {
+        label: `the environment variable PKR_VAR_${d.name}`,
+      });
   }
   // Auto var-files first (lexical order), then -var-file in the order given.
   const ordered = [...varFiles.filter((f) => f.auto), ...varFiles.filter((f) => !f.auto)];
@@ -306,7 +340,12 @@ export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varF
     if (vf.file) {
       for (const item of vf.file.body.items) {
         if (item.kind === "block") {
-          error(lctx, item.typeRange, "Unexpected block in a var-file", "A var-file holds only `name = value` assignments; declare variables in .pkr.hcl files.");
+          error(
+            lctx,
+            item.typeRange,
+            "Unexpected block in a var-file",
+            "A var-file holds only `name = value` assignments; declare variables in .pkr.hcl files.",
+          );
           continue;
         }
         const d = byName.get(item.name);
@@ -314,18 +353,31 @@ export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varF
           unknown(item.name, item.nameRange, `The var-file ${vf.path}`);
           continue;
         }
-        assign(d, () => convertFor(d, evaluate(item.expr, literalContext(lctx)), item.expr.range), { range: item.expr.range, label: vf.path });
+        assign(d, () => convertFor(d, evaluate(item.expr, literalContext(lctx)), item.expr.range), {
+          range: item.expr.range,
+          label: vf.path,
+        });
       }
     } else {
       let data: unknown;
       try {
         data = JSON.parse(vf.text);
       } catch (e) {
-        error(lctx, { file: vf.path, start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } }, "Invalid JSON var-file", (e as Error).message);
+        error(
+          lctx,
+          { file: vf.path, start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } },
+          "Invalid JSON var-file",
+          (e as Error).message,
+        );
         continue;
       }
       if (data === null || typeof data !== "object" || Array.isArray(data)) {
-        error(lctx, undefined, `Invalid JSON var-file ${vf.path}`, 'A JSON var-file is an object of variable names to values, e.g. {"image": "debian:12"}.');
+        error(
+          lctx,
+          undefined,
+          `Invalid JSON var-file ${vf.path}`,
+          'A JSON var-file is an object of variable names to values, e.g. {"image": "debian:12"}.',
+        );
         continue;
       }
       for (const [k, raw] of Object.entries(data as Record<string, unknown>)) {
@@ -402,11 +454,21 @@ function validate(lctx: HclLoadContext, d: Declaration, value: Value, all: strin
     let passed: boolean;
     try {
       const c = evaluate(v.condition, ctx);
-      if (c.isNull) throw new HclError("Invalid variable validation result", v.condition.range, "The condition expression produced null; it must be true or false.");
+      if (c.isNull)
+        throw new HclError(
+          "Invalid variable validation result",
+          v.condition.range,
+          "The condition expression produced null; it must be true or false.",
+        );
       passed = convert(c, BOOL).bool;
     } catch (e) {
       if (e instanceof ConversionError) {
-        error(lctx, v.condition.range, "Invalid variable validation result", "The condition must produce true or false.");
+        error(
+          lctx,
+          v.condition.range,
+          "Invalid variable validation result",
+          "The condition must produce true or false.",
+        );
       } else {
         reportError(lctx, e);
       }
@@ -423,7 +485,9 @@ function validate(lctx: HclLoadContext, d: Declaration, value: Value, all: strin
         reportError(lctx, e);
       }
     }
-    const from = d.origin ? `The value came from ${d.origin.label}${d.origin.range ? ` (${where(d.origin.range)})` : ""}. ` : "";
+    const from = d.origin
+      ? `The value came from ${d.origin.label}${d.origin.range ? ` (${where(d.origin.range)})` : ""}. `
+      : "";
     error(
       lctx,
       d.origin?.range ?? v.condition.range,
@@ -442,6 +506,9 @@ function jsonKeyRange(vf: VarFile, key: string): Range {
   const line = before.split("\n").length;
   const column = offset - before.lastIndexOf("\n");
   const start = { line, column, offset };
-  return { file: vf.path, start, end: { line, column: column + needle.length, offset: offset + needle.length } };
+  return {
+    file: vf.path,
+    start,
+    end: { line, column: column + needle.length, offset: offset + needle.length },
+  };
 }
-

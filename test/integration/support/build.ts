@@ -2,7 +2,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runKiln, tempDir, type RunResult } from "../../harness/kiln.js";
-import { demuxStream, dockerJson, dockerRequest, inspectImage, runContainer } from "../../harness/docker-api.js";
+import {
+  demuxStream,
+  dockerJson,
+  dockerRequest,
+  inspectImage,
+  runContainer,
+} from "../../harness/docker-api.js";
 
 export const BUSYBOX = process.env.KILN_TEST_BUSYBOX ?? "kiln-test/busybox:1";
 export const DEBIAN = process.env.KILN_TEST_DEBIAN ?? "kiln-test/debian:bookworm";
@@ -30,12 +36,25 @@ export async function removeProduced(): Promise<void> {
 export async function build(
   t: { after(fn: () => void): void },
   template: object | string,
-  opts: { args?: string[]; files?: Record<string, string>; prepare?: (dir: string) => void; env?: Record<string, string | undefined>; command?: string; signalAfter?: Parameters<typeof runKiln>[1] extends infer O ? O extends { signalAfter?: infer S } ? S : never : never; timeoutMs?: number } = {},
+  opts: {
+    args?: string[];
+    files?: Record<string, string>;
+    prepare?: (dir: string) => void;
+    env?: Record<string, string | undefined>;
+    command?: string;
+    signalAfter?: Parameters<typeof runKiln>[1] extends infer O
+      ? O extends { signalAfter?: infer S }
+        ? S
+        : never
+      : never;
+    timeoutMs?: number;
+  } = {},
 ): Promise<Built> {
   const dir = tempDir(t);
   const file = join(dir, "template.json");
   writeFileSync(file, typeof template === "string" ? template : JSON.stringify(template, null, 2));
-  for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content, { mode: 0o755 });
+  for (const [name, content] of Object.entries(opts.files ?? {}))
+    writeFileSync(join(dir, name), content, { mode: 0o755 });
   opts.prepare?.(dir);
   const result = await runKiln([opts.command ?? "build", "-color=false", ...(opts.args ?? []), file], {
     cwd: dir,
@@ -43,7 +62,9 @@ export async function build(
     signalAfter: opts.signalAfter,
     timeoutMs: opts.timeoutMs ?? 180_000,
   });
-  const imageIds = [...result.stdout.matchAll(/(?:Image ID|Imported ID): (sha256:[0-9a-f]{64})/g)].map((m) => m[1]!);
+  const imageIds = [...result.stdout.matchAll(/(?:Image ID|Imported ID): (sha256:[0-9a-f]{64})/g)].map(
+    (m) => m[1]!,
+  );
   for (const id of imageIds) trackImage(id);
   return { ...result, dir, imageIds };
 }
@@ -57,14 +78,25 @@ export { inspectImage, runContainer };
 /** Runs `sh -c script` in the image (its entrypoint replaced) and returns stdout; throws on failure. */
 export async function inImage(image: string, script: string, user?: string): Promise<string> {
   const created = await dockerJson<{ Id: string }>("POST", "/containers/create", {
-    body: { Image: image, Entrypoint: ["/bin/sh", "-c"], Cmd: [script], User: user, Labels: { "kiln.test": "1" } },
+    body: {
+      Image: image,
+      Entrypoint: ["/bin/sh", "-c"],
+      Cmd: [script],
+      User: user,
+      Labels: { "kiln.test": "1" },
+    },
   });
   try {
     await dockerJson("POST", `/containers/${created.Id}/start`);
-    const waited = await dockerJson<{ StatusCode: number }>("POST", `/containers/${created.Id}/wait`, { timeoutMs: 60_000 });
-    const logs = await dockerRequest("GET", `/containers/${created.Id}/logs`, { query: { stdout: 1, stderr: 1 } });
+    const waited = await dockerJson<{ StatusCode: number }>("POST", `/containers/${created.Id}/wait`, {
+      timeoutMs: 60_000,
+    });
+    const logs = await dockerRequest("GET", `/containers/${created.Id}/logs`, {
+      query: { stdout: 1, stderr: 1 },
+    });
     const { stdout, stderr } = demuxStream(logs.body);
-    if (waited.StatusCode !== 0) throw new Error(`in-image check failed (${waited.StatusCode}): ${stdout}${stderr}`);
+    if (waited.StatusCode !== 0)
+      throw new Error(`in-image check failed (${waited.StatusCode}): ${stdout}${stderr}`);
     return stdout;
   } finally {
     await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1, v: 1 } });

@@ -46,7 +46,11 @@ class Blowfish {
 
   private f(x: number): number {
     const S = this.S;
-    return ((((S[x >>> 24]! + S[256 + ((x >>> 16) & 0xff)]!) | 0) ^ S[512 + ((x >>> 8) & 0xff)]!) + S[768 + (x & 0xff)]!) | 0;
+    return (
+      ((((S[x >>> 24]! + S[256 + ((x >>> 16) & 0xff)]!) | 0) ^ S[512 + ((x >>> 8) & 0xff)]!) +
+        S[768 + (x & 0xff)]!) |
+      0
+    );
   }
 
   encipher(lr: Uint32Array, off: number): void {

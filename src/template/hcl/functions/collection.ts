@@ -1,8 +1,8 @@
 // Collection functions (go-cty stdlib / HCL semantics).
 import { ConversionError, convert, unify, unifyValues } from "../convert.js";
 import { BOOL, DYNAMIC, NUMBER, STRING, list, type Type } from "../types.js";
+import type { Value } from "../value.js";
 import {
-  Value,
   bool,
   isMapping,
   isSequence,
@@ -24,7 +24,10 @@ export function seq(items: Value[], asList: boolean, elemHint?: Type): Value {
   const u = items.length === 0 ? (elemHint ?? DYNAMIC) : unify(items.map((v) => v.type));
   if (!u) return tupleOf(items);
   try {
-    return listOf(u, items.map((v) => convert(v, u)));
+    return listOf(
+      u,
+      items.map((v) => convert(v, u)),
+    );
   } catch {
     return tupleOf(items);
   }
@@ -100,7 +103,10 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     p("vals", DYNAMIC, true),
   ),
   compact: fn([p("list", list(STRING))], ([l]) =>
-    listOf(STRING, l!.items.filter((v) => !v.isNull && v.str !== "")),
+    listOf(
+      STRING,
+      l!.items.filter((v) => !v.isNull && v.str !== ""),
+    ),
   ),
   concat: fn(
     [],
@@ -116,9 +122,12 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     p("seqs"),
   ),
   contains: fn([p("list"), p("value", DYNAMIC, true)], ([l, v]) => {
-    if (l!.isNull || !(isSequence(l!) || isMapping(l!))) throw new FunctionError("argument must be list, tuple, or set", 0);
+    if (l!.isNull || !(isSequence(l!) || isMapping(l!)))
+      throw new FunctionError("argument must be list, tuple, or set", 0);
     const items = isSequence(l!) ? l!.items : [...l!.entries.values()];
-    return bool(items.some((x) => valueEquals(x, v!) || (x.type.kind !== v!.type.kind && looseEquals(x, v!))));
+    return bool(
+      items.some((x) => valueEquals(x, v!) || (x.type.kind !== v!.type.kind && looseEquals(x, v!))),
+    );
   }),
   distinct: fn([p("list")], ([l]) => {
     const out: Value[] = [];
@@ -157,7 +166,8 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     [p("inputMap"), p("key", STRING)],
     ([m, k, ...rest]) => {
       if (rest.length > 1) throw new FunctionError("lookup() takes at most three arguments");
-      if (m!.isNull || !isMapping(m!)) throw new FunctionError("the first argument must be a map or an object", 0);
+      if (m!.isNull || !isMapping(m!))
+        throw new FunctionError("the first argument must be a map or an object", 0);
       const v = m!.entries.get(k!.str);
       if (v) return v;
       if (rest.length === 1) return rest[0]!;
@@ -172,13 +182,18 @@ export const collectionFunctions: Record<string, FunctionDef> = {
       let allMaps = args.length > 0;
       args.forEach((a, i) => {
         if (a.isNull) return;
-        if (!isMapping(a)) throw new FunctionError("arguments must be maps or objects, got " + a.type.kind, i);
+        if (!isMapping(a))
+          throw new FunctionError("arguments must be maps or objects, got " + a.type.kind, i);
         if (a.type.kind !== "map") allMaps = false;
         for (const [k, v] of a.entries) entries.set(k, v);
       });
       if (allMaps) {
         const u = unify([...entries.values()].map((v) => v.type));
-        if (u) return mapOf(u, [...entries].map(([k, v]) => [k, convert(v, u)] as [string, Value]));
+        if (u)
+          return mapOf(
+            u,
+            [...entries].map(([k, v]) => [k, convert(v, u)] as [string, Value]),
+          );
       }
       return objectOf(entries);
     },
@@ -187,7 +202,8 @@ export const collectionFunctions: Record<string, FunctionDef> = {
   range: fn(
     [],
     (args) => {
-      if (args.length < 1 || args.length > 3) throw new FunctionError("range() takes one to three arguments: [start,] limit [, step]");
+      if (args.length < 1 || args.length > 3)
+        throw new FunctionError("range() takes one to three arguments: [start,] limit [, step]");
       const ns = args.map((a, i) => {
         try {
           return convert(a, NUMBER).num;
@@ -206,12 +222,20 @@ export const collectionFunctions: Record<string, FunctionDef> = {
       }
       if (step === 0) throw new FunctionError("step must not be zero");
       if ((step > 0 && start > limit) || (step < 0 && start < limit)) {
-        if (ns.length === 3) throw new FunctionError(step > 0 ? "step must be negative when start is greater than limit" : "step must be positive when start is less than limit");
+        if (ns.length === 3)
+          throw new FunctionError(
+            step > 0
+              ? "step must be negative when start is greater than limit"
+              : "step must be positive when start is less than limit",
+          );
       }
       const out: Value[] = [];
       for (let x = start; step > 0 ? x < limit : x > limit; x += step) {
         out.push(num(x));
-        if (out.length > 1024) throw new FunctionError("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step");
+        if (out.length > 1024)
+          throw new FunctionError(
+            "more than 1024 values were generated; either decrease the difference between start and end or use a smaller step",
+          );
       }
       return listOf(NUMBER, out);
     },
@@ -226,7 +250,10 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     (args) => {
       const { elem, sets } = setArgs(args);
       const [first, ...rest] = sets;
-      return setOf(elem, first!.filter((v) => rest.every((s) => s.some((x) => valueEquals(x, v)))));
+      return setOf(
+        elem,
+        first!.filter((v) => rest.every((s) => s.some((x) => valueEquals(x, v)))),
+      );
     },
     p("other_sets"),
   ),
@@ -245,7 +272,10 @@ export const collectionFunctions: Record<string, FunctionDef> = {
   ),
   setsubtract: fn([p("a"), p("b")], (args) => {
     const { elem, sets } = setArgs(args);
-    return setOf(elem, sets[0]!.filter((v) => !sets[1]!.some((x) => valueEquals(x, v))));
+    return setOf(
+      elem,
+      sets[0]!.filter((v) => !sets[1]!.some((x) => valueEquals(x, v))),
+    );
   }),
   setunion: fn(
     [p("first_set")],
@@ -260,14 +290,16 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     const a = asIndex(s!, 1);
     const b = asIndex(e!, 2);
     if (a < 0) throw new FunctionError("start index must not be less than zero", 1);
-    if (b > items.length) throw new FunctionError("end index must not be greater than the length of the list", 2);
+    if (b > items.length)
+      throw new FunctionError("end index must not be greater than the length of the list", 2);
     if (a > b) throw new FunctionError("start index must not be greater than end index", 1);
     const out = items.slice(a, b);
     return l!.type.kind === "tuple" ? tupleOf(out) : seq(out, true, elemTypeOf(l!));
   }),
   sort: fn([p("list", list(STRING))], ([l]) => {
     const items = l!.items.map((v, i) => {
-      if (v.isNull) throw new FunctionError(`given list element ${i} is null; a null string cannot be sorted`, 0);
+      if (v.isNull)
+        throw new FunctionError(`given list element ${i} is null; a null string cannot be sorted`, 0);
       return v.str;
     });
     return listOf(STRING, items.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(str));
@@ -277,7 +309,11 @@ export const collectionFunctions: Record<string, FunctionDef> = {
     if (items.length === 0) throw new FunctionError("cannot sum an empty list", 0);
     let total = 0;
     items.forEach((v, i) => {
-      if (v.isNull) throw new FunctionError(`argument must be list, set, or tuple of number type; element ${i} is null`, 0);
+      if (v.isNull)
+        throw new FunctionError(
+          `argument must be list, set, or tuple of number type; element ${i} is null`,
+          0,
+        );
       try {
         total += convert(v, NUMBER).num;
       } catch (e) {
@@ -294,7 +330,9 @@ export const collectionFunctions: Record<string, FunctionDef> = {
   zipmap: fn([p("keys", list(STRING)), p("values")], ([k, v]) => {
     const vals = requireSeq(v!, 1);
     if (k!.items.length !== vals.length) {
-      throw new FunctionError(`number of keys (${k!.items.length}) does not match number of values (${vals.length})`);
+      throw new FunctionError(
+        `number of keys (${k!.items.length}) does not match number of values (${vals.length})`,
+      );
     }
     const entries: [string, Value][] = k!.items.map((key, i) => {
       if (key.isNull) throw new FunctionError(`keys list has null value at index ${i}`, 0);

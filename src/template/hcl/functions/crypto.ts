@@ -6,7 +6,8 @@ import { str } from "../value.js";
 import { bcryptHash } from "./bcrypt.js";
 import { FunctionError, fn, p, type FunctionDef } from "./registry.js";
 
-const hash = (algo: string) => fn([p("str", STRING)], ([s]) => str(createHash(algo).update(s!.str, "utf8").digest("hex")));
+const hash = (algo: string) =>
+  fn([p("str", STRING)], ([s]) => str(createHash(algo).update(s!.str, "utf8").digest("hex")));
 
 const NAMESPACES: Record<string, string> = {
   dns: "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
@@ -17,7 +18,11 @@ const NAMESPACES: Record<string, string> = {
 
 function uuidBytes(u: string, arg: number): Buffer {
   const hex = u.replace(/^urn:uuid:/i, "").replace(/[{}-]/g, "");
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new FunctionError(`uuidv5() doesn't support namespace ${JSON.stringify(u)}: use dns, url, oid, x500 or a UUID`, arg);
+  if (!/^[0-9a-fA-F]{32}$/.test(hex))
+    throw new FunctionError(
+      `uuidv5() doesn't support namespace ${JSON.stringify(u)}: use dns, url, oid, x500 or a UUID`,
+      arg,
+    );
   return Buffer.from(hex, "hex");
 }
 
@@ -33,7 +38,8 @@ export const cryptoFunctions: Record<string, FunctionDef> = {
       let rounds = 10;
       if (cost) {
         rounds = Number(cost.v);
-        if (!Number.isInteger(rounds) || rounds < 4 || rounds > 31) throw new FunctionError("the cost must be a whole number between 4 and 31", 1);
+        if (!Number.isInteger(rounds) || rounds < 4 || rounds > 31)
+          throw new FunctionError("the cost must be a whole number between 4 and 31", 1);
       }
       return str(bcryptHash(s!.str, rounds));
     },
@@ -51,7 +57,10 @@ export const cryptoFunctions: Record<string, FunctionDef> = {
       throw new FunctionError(`failed to parse the private key: ${(e as Error).message}`, 1);
     }
     try {
-      const out = privateDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(c!.str, "base64"));
+      const out = privateDecrypt(
+        { key, padding: constants.RSA_PKCS1_PADDING },
+        Buffer.from(c!.str, "base64"),
+      );
       return str(out.toString("utf8"));
     } catch (e) {
       throw new FunctionError(`failed to decrypt: ${(e as Error).message}`, 0);

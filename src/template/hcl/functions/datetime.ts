@@ -43,17 +43,25 @@ export const datetimeFunctions: Record<string, FunctionDef> = {
     const t = parseRfc3339(time!.str, 1);
     return str(formatDateSpec(t, spec!.str));
   }),
-  legacy_isotime: fn([p("format", STRING)], ([layout], env) => str(formatGoLayout(utcTime(env.startTime), layout!.str))),
-  legacy_strftime: fn([p("format", STRING)], ([format], env) => str(formatStrftime(utcTime(env.startTime), format!.str))),
+  legacy_isotime: fn([p("format", STRING)], ([layout], env) =>
+    str(formatGoLayout(utcTime(env.startTime), layout!.str)),
+  ),
+  legacy_strftime: fn([p("format", STRING)], ([format], env) =>
+    str(formatStrftime(utcTime(env.startTime), format!.str)),
+  ),
   rfc3339_parse: fn([p("timestamp", STRING)], ([s]) => dateObject(parseRfc3339(s!.str, 0, true))),
   timeadd: fn([p("timestamp", STRING), p("duration", STRING)], ([time, dur]) => {
     const t = parseRfc3339(time!.str, 0);
     const d = parseGoDuration(dur!.str, 1);
     const whole = Math.trunc(d);
     const nanos = t.nanos + Math.round((d - whole) * 1e6);
-    return str(formatRfc3339({ ...t, ms: t.ms + whole + Math.floor(nanos / 1e6), nanos: ((nanos % 1e6) + 1e6) % 1e6 }));
+    return str(
+      formatRfc3339({ ...t, ms: t.ms + whole + Math.floor(nanos / 1e6), nanos: ((nanos % 1e6) + 1e6) % 1e6 }),
+    );
   }),
-  timestamp: fn([], (_args, env) => str(formatRfc3339(utcTime(new Date(Math.floor(env.startTime.getTime() / 1000) * 1000))))),
+  timestamp: fn([], (_args, env) =>
+    str(formatRfc3339(utcTime(new Date(Math.floor(env.startTime.getTime() / 1000) * 1000)))),
+  ),
   unix_timestamp_parse: fn([p("timestamp", NUMBER)], ([n]) => {
     if (!Number.isFinite(n!.num)) throw new FunctionError("the timestamp must be a finite number", 0);
     return dateObject({ ms: Math.floor(n!.num) * 1000, nanos: 0, offset: 0, utc: true });

@@ -76,7 +76,7 @@ function parseCsv(text: string): string[][] {
     fieldStarted = true;
     i++;
   }
-  if (quoted) throw new FunctionError("extraneous or missing \" in quoted field", 0);
+  if (quoted) throw new FunctionError('extraneous or missing " in quoted field', 0);
   if (fieldStarted || row.length > 0) {
     row.push(field);
     rows.push(row);
@@ -97,7 +97,11 @@ const ENCODINGS: Record<string, BufferEncoding> = {
 
 function encodingOf(name: string, arg: number): BufferEncoding {
   const e = ENCODINGS[name.toLowerCase()];
-  if (!e) throw new FunctionError(`"${name}" is not a supported IANA encoding name or alias (supported: UTF-8, UTF-16LE, ISO-8859-1, US-ASCII)`, arg);
+  if (!e)
+    throw new FunctionError(
+      `"${name}" is not a supported IANA encoding name or alias (supported: UTF-8, UTF-16LE, ISO-8859-1, US-ASCII)`,
+      arg,
+    );
   return e;
 }
 
@@ -138,8 +142,14 @@ export const encodingFunctions: Record<string, FunctionDef> = {
   }),
   textencodebase64: fn([p("string", STRING), p("encoding", STRING)], ([s, e]) => {
     const enc = encodingOf(e!.str, 1);
-    if ((enc === "latin1" || enc === "ascii") && /[^\u0000-\u00ff]/.test(s!.str)) {
-      throw new FunctionError(`the given string contains characters that cannot be represented in ${e!.str}`, 0);
+    if (
+      (enc === "latin1" || enc === "ascii") &&
+      [...s!.str].some((c) => c.codePointAt(0)! > (enc === "ascii" ? 0x7f : 0xff))
+    ) {
+      throw new FunctionError(
+        `the given string contains characters that cannot be represented in ${e!.str}`,
+        0,
+      );
     }
     return str(Buffer.from(s!.str, enc).toString("base64"));
   }),
@@ -164,4 +174,3 @@ export const encodingFunctions: Record<string, FunctionDef> = {
   }),
   yamlencode: fn([p("value", undefined, true)], ([v]) => str(yamlEncode(toJS(v!)))),
 };
-

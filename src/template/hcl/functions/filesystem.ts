@@ -17,7 +17,11 @@ function readFile(env: FnEnv, path: string): Buffer {
     return readFileSync(abs(env, path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new FunctionError(`no file exists at ${JSON.stringify(path)}; this function works only with files that are distributed as part of the configuration source code`, 0);
+    if (code === "ENOENT")
+      throw new FunctionError(
+        `no file exists at ${JSON.stringify(path)}; this function works only with files that are distributed as part of the configuration source code`,
+        0,
+      );
     if (code === "EISDIR") throw new FunctionError(`${JSON.stringify(path)} is a directory, not a file`, 0);
     throw new FunctionError(`failed to read ${JSON.stringify(path)}: ${(e as Error).message}`, 0);
   }
@@ -115,7 +119,10 @@ export const filesystemFunctions: Record<string, FunctionDef> = {
     try {
       return str(utf8.decode(buf));
     } catch {
-      throw new FunctionError(`contents of ${JSON.stringify(s!.str)} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead`, 0);
+      throw new FunctionError(
+        `contents of ${JSON.stringify(s!.str)} are not valid UTF-8; use the filebase64 function to obtain the Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file hashing results instead`,
+        0,
+      );
     }
   }),
   filebase64: fn([p("path", STRING)], ([s], env) => str(readFile(env, s!.str).toString("base64"))),
@@ -131,10 +138,7 @@ export const filesystemFunctions: Record<string, FunctionDef> = {
     const re = globToRegExp(pattern!.str);
     const files: string[] = [];
     walk(root, "", files);
-    return setOf(
-      STRING,
-      files.filter((f) => re.test(f)).map(str),
-    );
+    return setOf(STRING, files.filter((f) => re.test(f)).map(str));
   }),
   pathexpand: fn([p("path", STRING)], ([s], env) => {
     const path = s!.str;

@@ -60,7 +60,8 @@ export function goFormat(format: string, args: Value[]): string {
       i += prec.length;
     }
     const verb = format[i];
-    if (verb === undefined) throw new FunctionError("invalid format string: unterminated verb at end of string", 0);
+    if (verb === undefined)
+      throw new FunctionError("invalid format string: unterminated verb at end of string", 0);
     i++;
     if (argIdx >= args.length) {
       throw new FunctionError(`not enough arguments for "%${verb}" at offset ${i - 1}`, 0);
@@ -103,7 +104,8 @@ function asNumber(v: Value, verb: string): number {
 
 function asInteger(v: Value, verb: string): number {
   const n = asNumber(v, verb);
-  if (!Number.isInteger(n)) throw new FunctionError(`unsupported value for "%${verb}": an integer is required`);
+  if (!Number.isInteger(n))
+    throw new FunctionError(`unsupported value for "%${verb}": an integer is required`);
   return n;
 }
 
@@ -117,12 +119,20 @@ function goG(n: number, prec: number | undefined, upper: boolean): string {
   if (prec === undefined) {
     // Shortest representation, exponent for large/small magnitudes as Go's %g does.
     const exp = n === 0 ? 0 : Math.floor(Math.log10(Math.abs(n)));
-    if (exp < -4 || exp >= 21) return goExp(n, Math.max(0, String(Math.abs(n)).replace(/e.*$/, "").replace(".", "").replace(/^0+/, "").length - 1), upper);
+    if (exp < -4 || exp >= 21)
+      return goExp(
+        n,
+        Math.max(0, String(Math.abs(n)).replace(/e.*$/, "").replace(".", "").replace(/^0+/, "").length - 1),
+        upper,
+      );
     return numberToString(n);
   }
   const p = prec === 0 ? 1 : prec;
   const exp = n === 0 ? 0 : Math.floor(Math.log10(Math.abs(n)));
-  if (exp < -4 || exp >= p) return goExp(n, p - 1, upper).replace(/\.?0+e/, "e").replace(/\.?0+E/, "E");
+  if (exp < -4 || exp >= p)
+    return goExp(n, p - 1, upper)
+      .replace(/\.?0+e/, "e")
+      .replace(/\.?0+E/, "E");
   return String(Number(n.toPrecision(p)));
 }
 
@@ -131,10 +141,12 @@ function formatOne(verb: string, v: Value, spec: Spec): string {
     case "v":
       if (spec.sharp) return JSON.stringify(toJS(v));
       if (v.isNull) return "null";
-      if (v.type.kind === "string" || v.type.kind === "number" || v.type.kind === "bool") return convert(v, STRING).str;
+      if (v.type.kind === "string" || v.type.kind === "number" || v.type.kind === "bool")
+        return convert(v, STRING).str;
       return JSON.stringify(toJS(v));
     case "t":
-      if (v.type.kind !== "bool" && v.type.kind !== "string") throw new FunctionError(`unsupported value for "%t": bool required`);
+      if (v.type.kind !== "bool" && v.type.kind !== "string")
+        throw new FunctionError(`unsupported value for "%t": bool required`);
       return convert(v, STRING).str;
     case "s": {
       if (v.isNull || (v.type.kind !== "string" && v.type.kind !== "number" && v.type.kind !== "bool")) {

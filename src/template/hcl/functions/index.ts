@@ -22,10 +22,18 @@ const special: Record<string, FunctionDef> = {
 
 const SECRETS = "kiln does not talk to secret stores at load time";
 const secrets: Record<string, FunctionDef> = {
-  vault: unsupported(`${SECRETS}; read the secret before the build (e.g. \`vault kv get\`) and pass it with -var or PKR_VAR_<name>`),
-  consul_key: unsupported(`${SECRETS}; read the key before the build (\`consul kv get\`) and pass it with -var or PKR_VAR_<name>`),
-  aws_secretsmanager: unsupported(`${SECRETS}; fetch the secret before the build (\`aws secretsmanager get-secret-value\`) and pass it with -var or PKR_VAR_<name>`),
-  aws_secretsmanager_raw: unsupported(`${SECRETS}; fetch the secret before the build (\`aws secretsmanager get-secret-value\`) and pass it with -var or PKR_VAR_<name>`),
+  vault: unsupported(
+    `${SECRETS}; read the secret before the build (e.g. \`vault kv get\`) and pass it with -var or PKR_VAR_<name>`,
+  ),
+  consul_key: unsupported(
+    `${SECRETS}; read the key before the build (\`consul kv get\`) and pass it with -var or PKR_VAR_<name>`,
+  ),
+  aws_secretsmanager: unsupported(
+    `${SECRETS}; fetch the secret before the build (\`aws secretsmanager get-secret-value\`) and pass it with -var or PKR_VAR_<name>`,
+  ),
+  aws_secretsmanager_raw: unsupported(
+    `${SECRETS}; fetch the secret before the build (\`aws secretsmanager get-secret-value\`) and pass it with -var or PKR_VAR_<name>`,
+  ),
 };
 
 export const FUNCTIONS: FunctionTable = new Map(

@@ -55,7 +55,8 @@ function parseCidr(s: string, arg: number): Cidr {
   const m = /^(.+)\/(\d{1,3})$/.exec(s);
   const ip = m ? parseIp(m[1]!) : undefined;
   const prefix = m ? Number(m[2]) : NaN;
-  if (!ip || prefix > (ip.v6 ? 128 : 32)) throw new FunctionError(`invalid CIDR expression: ${JSON.stringify(s)}`, arg);
+  if (!ip || prefix > (ip.v6 ? 128 : 32))
+    throw new FunctionError(`invalid CIDR expression: ${JSON.stringify(s)}`, arg);
   const bits = ip.v6 ? 128 : 32;
   const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
   return { v6: ip.v6, addr: ip.addr & mask, prefix };
@@ -67,7 +68,7 @@ function formatIp(v6: boolean, addr: bigint): string {
   // Compress the longest run of zero groups (at least two), as RFC 5952 says.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -87,14 +88,21 @@ function formatIp(v6: boolean, addr: bigint): string {
 
 function subnet(c: Cidr, newbits: number, netnum: number, args: [number, number]): Cidr {
   const bits = c.v6 ? 128 : 32;
-  if (!Number.isInteger(newbits) || newbits < 0) throw new FunctionError("newbits must be a non-negative whole number", args[0]);
+  if (!Number.isInteger(newbits) || newbits < 0)
+    throw new FunctionError("newbits must be a non-negative whole number", args[0]);
   const prefix = c.prefix + newbits;
   if (prefix > bits) {
-    throw new FunctionError(`insufficient address space to extend prefix of ${c.prefix} by ${newbits}`, args[0]);
+    throw new FunctionError(
+      `insufficient address space to extend prefix of ${c.prefix} by ${newbits}`,
+      args[0],
+    );
   }
   const max = 1n << BigInt(newbits);
   if (!Number.isInteger(netnum) || netnum < 0 || BigInt(netnum) >= max) {
-    throw new FunctionError(`prefix extension of ${newbits} does not accommodate a subnet numbered ${netnum}`, args[1]);
+    throw new FunctionError(
+      `prefix extension of ${newbits} does not accommodate a subnet numbered ${netnum}`,
+      args[1],
+    );
   }
   return { v6: c.v6, addr: c.addr | (BigInt(netnum) << BigInt(bits - prefix)), prefix };
 }
@@ -131,12 +139,19 @@ export const networkFunctions: Record<string, FunctionDef> = {
       const out = newbits.map((nb, i) => {
         const prefix = base.prefix + nb.num;
         if (!Number.isInteger(nb.num) || nb.num < 1 || prefix > bits) {
-          throw new FunctionError(`would extend prefix to ${prefix} bits, which is too long for an IPv${base.v6 ? 6 : 4} address`, i + 1);
+          throw new FunctionError(
+            `would extend prefix to ${prefix} bits, which is too long for an IPv${base.v6 ? 6 : 4} address`,
+            i + 1,
+          );
         }
         const size = 1n << BigInt(bits - prefix);
         // Align to the subnet size.
         const start = next % size === 0n ? next : next + (size - (next % size));
-        if (start + size > end) throw new FunctionError(`not enough remaining address space for a subnet with a prefix of ${prefix} bits after ${formatIp(base.v6, next)}`, i + 1);
+        if (start + size > end)
+          throw new FunctionError(
+            `not enough remaining address space for a subnet with a prefix of ${prefix} bits after ${formatIp(base.v6, next)}`,
+            i + 1,
+          );
         next = start + size;
         return str(`${formatIp(base.v6, start)}/${prefix}`);
       });

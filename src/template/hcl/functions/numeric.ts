@@ -28,18 +28,23 @@ export const numericFunctions: Record<string, FunctionDef> = {
   ),
   parseint: fn([p("number", STRING), p("base", NUMBER)], ([s, b]) => {
     const base = b!.num;
-    if (!Number.isInteger(base) || base < 2 || base > 62) throw new FunctionError("base must be a whole number between 2 and 62 inclusive", 1);
+    if (!Number.isInteger(base) || base < 2 || base > 62)
+      throw new FunctionError("base must be a whole number between 2 and 62 inclusive", 1);
     const text = s!.str;
     const m = /^([+-]?)(.+)$/.exec(text);
     const body = m?.[2] ?? "";
-    const alphabet = base <= 36 ? DIGITS.slice(0, base) : "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".slice(0, base);
+    const alphabet =
+      base <= 36
+        ? DIGITS.slice(0, base)
+        : "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".slice(0, base);
     let value = 0n;
     for (const c of body) {
       const d = alphabet.indexOf(base <= 36 ? c.toLowerCase() : c);
       if (d < 0) throw new FunctionError(`cannot parse ${JSON.stringify(text)} as a base ${base} integer`, 0);
       value = value * BigInt(base) + BigInt(d);
     }
-    if (body === "") throw new FunctionError(`cannot parse ${JSON.stringify(text)} as a base ${base} integer`, 0);
+    if (body === "")
+      throw new FunctionError(`cannot parse ${JSON.stringify(text)} as a base ${base} integer`, 0);
     const n = Number(value);
     return num(m?.[1] === "-" ? -n : n);
   }),

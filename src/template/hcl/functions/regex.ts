@@ -48,15 +48,21 @@ export function goRegExp(pattern: string, global: boolean, argIndex = 0): RegExp
     cache.set(key, re);
     return re;
   } catch (e) {
-    throw new FunctionError(`invalid regular expression pattern: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`, argIndex);
+    throw new FunctionError(
+      `invalid regular expression pattern: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`,
+      argIndex,
+    );
   }
 }
 
 /** Go's `$1`/`${1}`/`${name}` replacement syntax in JavaScript's. */
 export function goReplacement(repl: string): string {
-  return repl.replace(/\$\{(\w+)\}|\$(\d+)|\$([A-Za-z_]\w*)|\$\$/g, (m, braced: string | undefined, digits: string | undefined, name: string | undefined) => {
-    if (m === "$$") return "$$";
-    const ref = braced ?? digits ?? name ?? "";
-    return /^\d+$/.test(ref) ? `$${ref}` : `$<${ref}>`;
-  });
+  return repl.replace(
+    /\$\{(\w+)\}|\$(\d+)|\$([A-Za-z_]\w*)|\$\$/g,
+    (m, braced: string | undefined, digits: string | undefined, name: string | undefined) => {
+      if (m === "$$") return "$$";
+      const ref = braced ?? digits ?? name ?? "";
+      return /^\d+$/.test(ref) ? `$${ref}` : `$<${ref}>`;
+    },
+  );
 }

@@ -41,7 +41,11 @@ export class FunctionError extends Error {
   }
 }
 
-export const p = (name: string, type: Type = DYNAMIC, allowNull = false): Param => ({ name, type, allowNull });
+export const p = (name: string, type: Type = DYNAMIC, allowNull = false): Param => ({
+  name,
+  type,
+  allowNull,
+});
 
 export function fn(params: Param[], impl: FunctionDef["impl"], variadic?: Param): FunctionDef {
   const d: FunctionDef = { params, impl };

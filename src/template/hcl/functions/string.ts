@@ -1,6 +1,7 @@
 // String functions (go-cty stdlib semantics; strings are sequences of grapheme clusters).
 import { DYNAMIC, NUMBER, STRING, list } from "../types.js";
-import { Value, bool, isSequence, listOf, objectOf, str } from "../value.js";
+import type { Value } from "../value.js";
+import { bool, isSequence, listOf, objectOf, str } from "../value.js";
 import { goFormat } from "./go-format.js";
 import { goRegExp, goReplacement } from "./regex.js";
 import { FunctionError, fn, p, type FunctionDef } from "./registry.js";
@@ -17,7 +18,11 @@ function regexMatchValue(m: RegExpExecArray): Value {
   if (m.groups && Object.keys(m.groups).length > 0) {
     return objectOf(Object.entries(m.groups).map(([k, v]) => [k, str(v ?? "")]));
   }
-  if (m.length > 1) return listOf(STRING, m.slice(1).map((g) => str(g ?? "")));
+  if (m.length > 1)
+    return listOf(
+      STRING,
+      m.slice(1).map((g) => str(g ?? "")),
+    );
   return str(m[0]);
 }
 
@@ -26,7 +31,10 @@ function formatList(format: string, args: Value[]): Value {
   args.forEach((a, i) => {
     if (!a.isNull && isSequence(a)) {
       if (n !== -1 && a.items.length !== n) {
-        throw new FunctionError(`argument ${i + 1} has length ${a.items.length}, which is inconsistent with the previous list arguments of length ${n}`, i + 1);
+        throw new FunctionError(
+          `argument ${i + 1} has length ${a.items.length}, which is inconsistent with the previous list arguments of length ${n}`,
+          i + 1,
+        );
       }
       n = a.items.length;
     }
@@ -34,7 +42,14 @@ function formatList(format: string, args: Value[]): Value {
   if (n === -1) return listOf(STRING, [str(goFormat(format, args))]);
   const out: Value[] = [];
   for (let k = 0; k < n; k++) {
-    out.push(str(goFormat(format, args.map((a) => (!a.isNull && isSequence(a) ? a.items[k]! : a)))));
+    out.push(
+      str(
+        goFormat(
+          format,
+          args.map((a) => (!a.isNull && isSequence(a) ? a.items[k]! : a)),
+        ),
+      ),
+    );
   }
   return listOf(STRING, out);
 }
@@ -43,7 +58,9 @@ export const stringFunctions: Record<string, FunctionDef> = {
   chomp: fn([p("str", STRING)], ([s]) => str(s!.str.replace(/(?:\r\n|\r|\n)+$/, ""))),
   format: fn([p("format", STRING)], ([f, ...args]) => str(goFormat(f!.str, args)), p("args", DYNAMIC, true)),
   formatlist: fn([p("format", STRING)], ([f, ...args]) => formatList(f!.str, args), p("args", DYNAMIC, true)),
-  indent: fn([p("spaces", NUMBER), p("str", STRING)], ([n, s]) => str(s!.str.replace(/\n/g, "\n" + " ".repeat(Math.max(0, n!.num))))),
+  indent: fn([p("spaces", NUMBER), p("str", STRING)], ([n, s]) =>
+    str(s!.str.replace(/\n/g, "\n" + " ".repeat(Math.max(0, n!.num)))),
+  ),
   join: fn(
     [p("separator", STRING)],
     ([sep, ...lists]) => {
@@ -51,7 +68,11 @@ export const stringFunctions: Record<string, FunctionDef> = {
       const parts: string[] = [];
       lists.forEach((l, li) =>
         l!.items.forEach((v, i) => {
-          if (v.isNull) throw new FunctionError(`element ${i} of list ${li + 1} is null; cannot concatenate null values`, li + 1);
+          if (v.isNull)
+            throw new FunctionError(
+              `element ${i} of list ${li + 1} is null; cannot concatenate null values`,
+              li + 1,
+            );
           parts.push(v.str);
         }),
       );
@@ -94,13 +115,16 @@ export const stringFunctions: Record<string, FunctionDef> = {
     if (offset < 0) throw new FunctionError("offset is out of range for the given string", 1);
     if (offset > g.length) throw new FunctionError("offset is out of range for the given string", 1);
     if (length < 0) {
-      if (length !== -1) throw new FunctionError("length must be -1 (the rest of the string) or a non-negative number", 2);
+      if (length !== -1)
+        throw new FunctionError("length must be -1 (the rest of the string) or a non-negative number", 2);
       length = g.length - offset;
     }
     return str(g.slice(offset, offset + length).join(""));
   }),
   title: fn([p("str", STRING)], ([s]) =>
-    str(s!.str.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, pre: string, c: string) => pre + c.toUpperCase())),
+    str(
+      s!.str.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, pre: string, c: string) => pre + c.toUpperCase()),
+    ),
   ),
   trim: fn([p("str", STRING), p("cutset", STRING)], ([s, cut]) => {
     const set = new Set(Array.from(cut!.str));

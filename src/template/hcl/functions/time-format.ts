@@ -13,7 +13,20 @@ export interface ZonedTime {
   utc: boolean;
 }
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 export function parseRfc3339(s: string, arg = 0, allowSpace = false): ZonedTime {
@@ -22,7 +35,10 @@ export function parseRfc3339(s: string, arg = 0, allowSpace = false): ZonedTime 
     : /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
   const m = re.exec(s);
   if (!m) {
-    throw new FunctionError(`not a valid RFC3339 timestamp: ${JSON.stringify(s)}; timestamps look like "2006-01-02T15:04:05Z"`, arg);
+    throw new FunctionError(
+      `not a valid RFC3339 timestamp: ${JSON.stringify(s)}; timestamps look like "2006-01-02T15:04:05Z"`,
+      arg,
+    );
   }
   const [, y, mo, d, h, mi, se, frac, zone] = m as unknown as string[];
   const month = Number(mo);
@@ -31,10 +47,15 @@ export function parseRfc3339(s: string, arg = 0, allowSpace = false): ZonedTime 
   const min = Number(mi);
   const sec = Number(se);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59) {
-    throw new FunctionError(`not a valid RFC3339 timestamp: ${JSON.stringify(s)}: a field is out of range`, arg);
+    throw new FunctionError(
+      `not a valid RFC3339 timestamp: ${JSON.stringify(s)}: a field is out of range`,
+      arg,
+    );
   }
   const utc = zone === "Z" || zone === "z";
-  const offset = utc ? 0 : (zone!.startsWith("-") ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
+  const offset = utc
+    ? 0
+    : (zone!.startsWith("-") ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
   const fracDigits = (frac ?? "").slice(1).padEnd(9, "0").slice(0, 9);
   const fracNs = frac ? Number(fracDigits) : 0;
   const ms = Date.UTC(Number(y), month - 1, day, hour, min, sec) - offset * 60_000 + Math.floor(fracNs / 1e6);
@@ -63,7 +84,8 @@ export function fields(t: ZonedTime): {
     minute: d.getUTCMinutes(),
     second: d.getUTCSeconds(),
     weekday: d.getUTCDay(),
-    yearDay: Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - start) / 86_400_000) + 1,
+    yearDay:
+      Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - start) / 86_400_000) + 1,
     nanos: d.getUTCMilliseconds() * 1e6 + t.nanos,
   };
 }
@@ -75,7 +97,13 @@ export function isoWeek(t: ZonedTime): { year: number; week: number } {
   date.setUTCDate(date.getUTCDate() - dayNum + 3); // Thursday of this week
   const year = date.getUTCFullYear();
   const firstThursday = new Date(Date.UTC(year, 0, 4));
-  const week = 1 + Math.round((date.getTime() - firstThursday.getTime()) / 86_400_000 / 7 - ((firstThursday.getUTCDay() + 6) % 7) / 7 + 3 / 7);
+  const week =
+    1 +
+    Math.round(
+      (date.getTime() - firstThursday.getTime()) / 86_400_000 / 7 -
+        ((firstThursday.getUTCDay() + 6) % 7) / 7 +
+        3 / 7,
+    );
   return { year, week };
 }
 
@@ -99,13 +127,26 @@ export function utcTime(d: Date): ZonedTime {
   return { ms: d.getTime(), nanos: 0, offset: 0, utc: true };
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Go's time.ParseDuration, in milliseconds (fractions kept). */
 export function parseGoDuration(s: string, arg = 1): number {
   if (s === "0" || s === "+0" || s === "-0") return 0;
   const m = /^([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
-  if (!m) throw new FunctionError(`invalid duration ${JSON.stringify(s)}; durations look like "1h30m", "10s" or "500ms"`, arg);
+  if (!m)
+    throw new FunctionError(
+      `invalid duration ${JSON.stringify(s)}; durations look like "1h30m", "10s" or "500ms"`,
+      arg,
+    );
   let total = 0;
   for (const part of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
     total += Number(part[1]) * UNITS[part[2]!]!;
@@ -239,7 +280,11 @@ export function formatDateSpec(t: ZonedTime, spec: string): string {
         continue;
       }
       const end = spec.indexOf("'", i + 1);
-      if (end < 0) throw new FunctionError("unterminated literal: a single quote must be closed, use '' for a literal quote", 0);
+      if (end < 0)
+        throw new FunctionError(
+          "unterminated literal: a single quote must be closed, use '' for a literal quote",
+          0,
+        );
       let j = i + 1;
       let lit = "";
       // '' inside a quoted literal is an escaped quote.
@@ -341,7 +386,10 @@ export function formatDateSpec(t: ZonedTime, spec: string): string {
         out += offsetString(t, true, true);
         break;
       default:
-        throw new FunctionError(`invalid date format verb ${JSON.stringify(seq)}: quote literal text with single quotes, e.g. 'T'`, 0);
+        throw new FunctionError(
+          `invalid date format verb ${JSON.stringify(seq)}: quote literal text with single quotes, e.g. 'T'`,
+          0,
+        );
     }
   }
   return out;

@@ -18,13 +18,17 @@ export function yamlEncode(x: unknown): string {
 }
 
 function quote(s: string): string {
-  return JSON.stringify(s).replace(/\u0085|\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(s).replace(
+    /\u0085|\u2028|\u2029/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function scalar(x: unknown): string | undefined {
   if (x === null) return "null";
   if (typeof x === "string") return quote(x);
-  if (typeof x === "number") return Number.isFinite(x) ? String(x) : x > 0 ? ".inf" : x < 0 ? "-.inf" : ".nan";
+  if (typeof x === "number")
+    return Number.isFinite(x) ? String(x) : x > 0 ? ".inf" : x < 0 ? "-.inf" : ".nan";
   if (typeof x === "boolean") return String(x);
   if (Array.isArray(x) && x.length === 0) return "[]";
   if (typeof x === "object" && Object.keys(x as object).length === 0) return "{}";
@@ -74,7 +78,8 @@ export function yamlDecode(src: string): unknown {
       if (raw.startsWith("---") && started) throw new YamlError("multiple documents are not supported", no);
       started = true;
       const rest = raw.slice(3).trim();
-      if (rest && !rest.startsWith("#")) lines.push({ indent: 0, text: stripComment(rest, no), raw: rest, no });
+      if (rest && !rest.startsWith("#"))
+        lines.push({ indent: 0, text: stripComment(rest, no), raw: rest, no });
       return;
     }
     if (/^\s*%/.test(raw) && !started) return;
@@ -172,7 +177,11 @@ class YamlParser {
       if (rest === "") {
         this.skipBlank();
         const next = this.lines[this.i];
-        if (next && (next.indent > indent || (next.indent === indent && (next.text === "-" || next.text.startsWith("- "))))) {
+        if (
+          next &&
+          (next.indent > indent ||
+            (next.indent === indent && (next.text === "-" || next.text.startsWith("- "))))
+        ) {
           out[name] = this.parseNode(next.indent);
         } else {
           out[name] = null;
@@ -207,7 +216,13 @@ class YamlParser {
     let s = text;
     while (this.i < this.lines.length) {
       const next = this.lines[this.i]!;
-      if (next.text === "" || next.indent <= indent || mappingKey(next.text) !== undefined || next.text.startsWith("- ")) break;
+      if (
+        next.text === "" ||
+        next.indent <= indent ||
+        mappingKey(next.text) !== undefined ||
+        next.text.startsWith("- ")
+      )
+        break;
       s += " " + next.text;
       this.i++;
     }
@@ -319,7 +334,8 @@ class FlowParser {
 
   end(): void {
     this.ws();
-    if (this.pos < this.s.length) throw new YamlError(`unexpected ${JSON.stringify(this.s.slice(this.pos))}`, this.line);
+    if (this.pos < this.s.length)
+      throw new YamlError(`unexpected ${JSON.stringify(this.s.slice(this.pos))}`, this.line);
   }
 
   value(): unknown {
@@ -367,7 +383,13 @@ class FlowParser {
     const start = this.pos;
     while (this.pos < this.s.length) {
       const c = this.s[this.pos]!;
-      if (c === "," || c === "]" || c === "}" || (c === ":" && (key || /\s/.test(this.s[this.pos + 1] ?? " ")))) break;
+      if (
+        c === "," ||
+        c === "]" ||
+        c === "}" ||
+        (c === ":" && (key || /\s/.test(this.s[this.pos + 1] ?? " ")))
+      )
+        break;
       this.pos++;
     }
     const t = this.s.slice(start, this.pos).trim();
@@ -395,7 +417,21 @@ class FlowParser {
       }
       if (q === '"' && c === "\\") {
         const e = this.s[this.pos + 1];
-        const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", "/": "/", "0": "\0", " ": " ", e: "\x1b", b: "\b", f: "\f", a: "\x07", v: "\v" };
+        const map: Record<string, string> = {
+          n: "\n",
+          t: "\t",
+          r: "\r",
+          '"': '"',
+          "\\": "\\",
+          "/": "/",
+          "0": "\0",
+          " ": " ",
+          e: "\x1b",
+          b: "\b",
+          f: "\f",
+          a: "\x07",
+          v: "\v",
+        };
         if (e !== undefined && map[e] !== undefined) {
           out += map[e];
           this.pos += 2;
