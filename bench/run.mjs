@@ -22,9 +22,10 @@ function sh(cmd, args, opts = {}) {
 }
 
 // Base image from the test harness (built once, reused by tag).
-const setup = JSON.parse(sh("node", ["--import", "tsx", join(root, "test/harness/setup.ts")], { cwd: root }));
-const env = { ...process.env, ...setup.env };
-const image = setup.env.KILN_TEST_BUSYBOX;
+// setup prints the variables to export (and starts a dockerd when none answers; teardown stops it).
+const setupEnv = JSON.parse(sh("node", ["--import", "tsx", join(root, "test/harness/setup.ts"), "setup"], { cwd: root }));
+const env = { ...process.env, ...setupEnv };
+const image = setupEnv.KILN_TEST_BUSYBOX;
 
 const work = mkdtempSync(join(tmpdir(), "kiln-bench-"));
 const template = {
@@ -83,6 +84,7 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+  spawnSync("node", ["--import", "tsx", join(root, "test/harness/setup.ts"), "teardown"], { cwd: root, env, stdio: "ignore" });
 }
 
 const median = (xs) => {

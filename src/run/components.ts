@@ -7,11 +7,20 @@ import { createDockerImport } from "../post-processors/docker-import.js";
 import { createDockerSave } from "../post-processors/docker-save.js";
 import { createDockerPush } from "../post-processors/docker-push.js";
 import { createManifest } from "../post-processors/manifest.js";
+import { createShellLocalProvisioner } from "../provisioners/shell-local/shell-local.js";
+import { createBreakpointProvisioner } from "../provisioners/breakpoint/breakpoint.js";
+import { createAnsibleProvisioner } from "../provisioners/ansible/ansible.js";
+import { createAnsibleLocalProvisioner } from "../provisioners/ansible-local/ansible-local.js";
+import { createShellLocalPostProcessor } from "../post-processors/shell-local.js";
 
 export function provisionerFactories(): Record<string, ProvisionerFactory> {
   return {
     shell: createShellProvisioner,
     file: createFileProvisioner,
+    "shell-local": createShellLocalProvisioner,
+    breakpoint: createBreakpointProvisioner,
+    ansible: createAnsibleProvisioner,
+    "ansible-local": createAnsibleLocalProvisioner,
   };
 }
 
@@ -25,5 +34,6 @@ export function postProcessorFactories(opts: {
     "docker-save": createDockerSave,
     "docker-push": (c) => createDockerPush(c),
     manifest: (c) => createManifest(c, { force: opts.force, cwd: opts.cwd }),
+    "shell-local": createShellLocalPostProcessor,
   };
 }

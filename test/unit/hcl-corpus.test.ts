@@ -77,6 +77,11 @@ const CASES: Case[] = [
     expect: { a: "one\n\ntwo\n" },
   },
   {
+    name: "indented heredoc with a short whitespace line",
+    src: "a = <<-EOT\n    x\n   \n      y\n  EOT\n",
+    expect: { a: "x\n   \n  y\n" },
+  },
+  {
     name: "heredoc keeps backslashes",
     src: "a = <<EOT\nC:\\path \\n\nEOT\n",
     expect: { a: "C:\\path \\n\n" },
@@ -118,6 +123,23 @@ const CASES: Case[] = [
     name: "strip markers",
     src: 'a = "x   ${~ "y" ~}   z"\nb = <<EOT\n%{~ for x in [1, 2] ~}\n${x}\n%{~ endfor ~}\nEOT\n',
     expect: { a: "xyz", b: "12" },
+  },
+  {
+    // A strip marker trims only the literal next to it, before the indentation is removed: the
+    // line after `~}` no longer starts a line, so it keeps its indentation (as in HCL).
+    name: "strip markers in an indented heredoc",
+    src: 'a = <<-EOT\n  %{ for x in ["a", "b"] ~}\n  item ${x}\n  %{ endfor ~}\n  EOT\n',
+    expect: { a: "  item a\n  item b\n" },
+  },
+  {
+    name: "indented heredoc: a trimmed line start counts as unindented",
+    src: "a = <<-EOT\n  %{~ if true ~}\n  yes\n  %{~ endif ~}\n  EOT\n",
+    expect: { a: "  yes\n" },
+  },
+  {
+    name: "indented heredoc: indentation before an interpolation counts",
+    src: 'a = <<-EOT\n    ${"x"}\n  y\n  EOT\n',
+    expect: { a: "  x\ny\n" },
   },
   // ---- operators ---------------------------------------------------------------------------
   {

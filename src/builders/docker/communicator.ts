@@ -49,7 +49,11 @@ export class DockerCommunicator implements Communicator {
     }
   }
 
-  /** Fails at once, naming the directory, when the parent of `dst` does not exist. */
+  /** Fails at once, naming the directory, when it does not exist in the container. */
+  async requireDirectory(dir: string, what: string): Promise<void> {
+    return this.requireDir(dir, what);
+  }
+
   private async requireDir(dir: string, what: string): Promise<void> {
     const st = await this.engine.statPath(this.containerId, dir);
     if (!st) {

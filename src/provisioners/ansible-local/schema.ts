@@ -20,7 +20,11 @@ export const ansibleLocalSchema = {
   staging_directory: f.string(
     "Where files are uploaded in the container (default: a fresh directory under /tmp).",
   ),
-  clean_staging_directory: f.bool("Remove the staging directory afterwards.").default(false),
+  clean_staging_directory: f
+    .bool(
+      "Remove the staging directory afterwards (kiln's default is true: nothing uploaded stays in the image).",
+    )
+    .default(true),
   galaxy_file: f.string("A requirements file for ansible-galaxy (run in the container).").default(""),
   galaxy_command: f.string("The ansible-galaxy executable in the container.").default("ansible-galaxy"),
   galaxy_roles_path: f.string("Where ansible-galaxy installs roles in the container.").default(""),

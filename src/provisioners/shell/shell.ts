@@ -5,6 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { randomInt } from "node:crypto";
+import { Readable } from "node:stream";
 import type { Provisioner, ProvisionContext } from "../../run/types.js";
 import { BuildError } from "../../run/types.js";
 import type { ShellConfig } from "./schema.js";
@@ -24,6 +25,28 @@ export function shellEnvironment(c: ShellConfig, ctx: ProvisionContext): Record<
 
 function singleQuote(v: string): string {
   return `'${v.replace(/'/g, `'"'"'`)}'`;
+}
+
+const DEFAULT_EXECUTE_COMMAND = "chmod +x {{.Path}}; {{.Vars}} {{.Path}}";
+/** Printed on stderr by the upload step when the script cannot be written; never shown. */
+const UPLOAD_FAILED = "__kiln_script_upload_failed__";
+
+const FOLDER_MISSING = "__kiln_remote_folder_missing__";
+const SCRIPT_VAR = "__KILN_SCRIPT";
+/** Linux limits one environment string to 128 KiB (MAX_ARG_STRLEN); stay well below. */
+const MAX_ENV_SCRIPT = 64 * 1024;
+
+async function uploadTogether(
+  ctx: ProvisionContext,
+  folder: string,
+  files: { name: string; data: string; mode: number }[],
+): Promise<void> {
+  const comm = ctx.comm as ProvisionContext["comm"] & {
+    uploadFiles?: (dir: string, f: typeof files, s?: AbortSignal) => Promise<void>;
+  };
+  if (comm.uploadFiles) return comm.uploadFiles(folder, files, ctx.signal);
+  for (const f of files)
+    await comm.uploadData(posix.join(folder, f.name), f.data, { mode: f.mode, signal: ctx.signal });
 }
 
 export class ShellProvisioner implements Provisioner {
@@ -58,37 +81,61 @@ export class ShellProvisioner implements Provisioner {
       const remoteFile = c.remote_file ?? `script_${randomInt(9999)}.sh`;
       const remotePath = c.remote_path ?? posix.join(c.remote_folder, remoteFile);
       const folder = posix.dirname(remotePath);
-      const envFile = posix.join(folder, `.kiln-env-${randomInt(1e9)}.sh`);
-      const envBody = Object.entries(env)
-        .map(([k, v]) => `export ${k}=${singleQuote(v)}\n`)
-        .join("");
-      // {{.Vars}} sources the env file instead of inlining values, so that sudo-style
-      // execute_commands still see the variables and no value ever appears in a command line.
-      const vars = `. ${envFile} &&`;
-      const command = ctx.render(c.execute_command, { Path: remotePath, Vars: vars, EnvVarFile: envFile });
-      const files = [
-        { name: posix.basename(remotePath), data: script.body, mode: 0o755 },
-        { name: posix.basename(envFile), data: envBody, mode: 0o600 },
-      ];
-      const comm = ctx.comm as ProvisionContext["comm"] & {
-        uploadFiles?: (dir: string, f: typeof files, s?: AbortSignal) => Promise<void>;
-      };
-      if (comm.uploadFiles && folder === posix.dirname(envFile)) {
-        await comm.uploadFiles(folder, files, ctx.signal);
+      // The default execute_command gets its variables from the exec request alone, and the
+      // script arrives on the exec's stdin: one round trip per script (the archive endpoint costs
+      // as much again). A custom execute_command using {{.Vars}} (sudo-style) may reset the
+      // environment, so it gets a 0600 env file it can source, uploaded with the script.
+      const needsEnvFile =
+        c.execute_command !== DEFAULT_EXECUTE_COMMAND && /\{\{-?\s*\.Vars\s*-?\}\}/.test(c.execute_command);
+      let full: string;
+      let stdin: Readable | undefined;
+      let execEnv = env;
+      if (needsEnvFile) {
+        const envFile = posix.join(folder, `.kiln-env-${randomInt(1e9)}.sh`);
+        const envBody = Object.entries(env)
+          .map(([k, v]) => `export ${k}=${singleQuote(v)}\n`)
+          .join("");
+        const command = ctx.render(c.execute_command, {
+          Path: remotePath,
+          Vars: `. ${envFile} &&`,
+          EnvVarFile: envFile,
+        });
+        await uploadTogether(ctx, folder, [
+          { name: posix.basename(remotePath), data: script.body, mode: 0o755 },
+          { name: posix.basename(envFile), data: envBody, mode: 0o600 },
+        ]);
+        const cleanup = c.skip_clean ? `rm -f ${envFile}` : `rm -f ${singleQuote(remotePath)} ${envFile}`;
+        full = `${command}\n__kiln_rc=$?; ${cleanup}; exit $__kiln_rc`;
       } else {
-        await comm.uploadData(remotePath, script.body, { mode: 0o755, signal: ctx.signal });
-        await comm.uploadData(envFile, envBody, { mode: 0o600, signal: ctx.signal });
+        const command = ctx.render(c.execute_command, { Path: remotePath, Vars: "", EnvVarFile: "" });
+        const q = singleQuote(remotePath);
+        // Small text scripts travel in the exec request's Env (like environment_vars: never in a
+        // command line) and are written by the shell's printf builtin; others on stdin, which
+        // costs an upgraded connection. The folder check rides in the same exec.
+        const inEnv = script.body.length <= MAX_ENV_SCRIPT && !script.body.includes("\0");
+        const write = inEnv
+          ? `printf '%s' "$${SCRIPT_VAR}" > ${q} || { echo ${UPLOAD_FAILED} >&2; exit 1; }; unset ${SCRIPT_VAR}`
+          : `cat > ${q} || { echo ${UPLOAD_FAILED} >&2; exit 1; }`;
+        full =
+          `[ -d ${singleQuote(folder)} ] || { echo ${FOLDER_MISSING} >&2; exit 1; }; ${write}; chmod 0755 ${q}\n` +
+          `${command}\n__kiln_rc=$?; ${c.skip_clean ? "" : `rm -f ${q}; `}exit $__kiln_rc`;
+        if (inEnv) execEnv = { ...env, [SCRIPT_VAR]: script.body };
+        else stdin = Readable.from([Buffer.from(script.body)]);
       }
-      const cleanup = c.skip_clean ? `rm -f ${envFile}` : `rm -f ${remotePath} ${envFile}`;
-      // Cleanup rides in the same exec: one round trip per script, and it runs whatever the exit code.
-      const full = `${command}\n__kiln_rc=$?; ${cleanup}; exit $__kiln_rc`;
+      let uploadFailed = false;
+      let folderMissing = false;
       let code: number;
       try {
         code = await ctx.comm.run({
           command: full,
-          env,
+          env: execEnv,
+          stdin,
           onStdout: (l) => ctx.ui.message(l),
-          onStderr: (l) => ctx.ui.error(l),
+          onStderr: (l) => {
+            if (l === UPLOAD_FAILED) uploadFailed = true;
+            else if (l === FOLDER_MISSING) folderMissing = true;
+            else ctx.ui.error(l);
+          },
           signal: ctx.signal,
         });
       } catch (e) {
@@ -97,6 +144,16 @@ export class ShellProvisioner implements Provisioner {
           continue;
         }
         throw e;
+      }
+      if (folderMissing) {
+        throw new BuildError(
+          `cannot upload the shell script: directory ${folder} does not exist in the container; create it first (e.g. a shell provisioner running "mkdir -p ${folder}") or set remote_folder to an existing directory`,
+        );
+      }
+      if (uploadFailed) {
+        throw new BuildError(
+          `cannot write the script to ${remotePath} in the container (is ${folder} writable by the exec user?); set remote_folder or remote_path to a writable directory`,
+        );
       }
       if (!c.valid_exit_codes.includes(code)) {
         throw new BuildError(

@@ -18,10 +18,6 @@ export function toSourcePos(r: Range): SourcePos {
   return { file: r.file, line: r.start.line, column: r.start.column };
 }
 
-export function spanRanges(a: Range, b: Range): Range {
-  return { file: a.file, start: a.start, end: b.end };
-}
-
 export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
 
 /** Literal text inside a template; escapes already decoded. */

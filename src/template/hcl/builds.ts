@@ -591,6 +591,8 @@ function applies(
     }
   }
   if (!ok) return undefined;
+  // An empty list filters nothing, as in Packer.
+  if (names.length === 0) return true;
   return only ? names.includes(me) : !names.includes(me);
 }
 

@@ -419,12 +419,16 @@ function conditional(e: Extract<Expr, { kind: "conditional" }>, ctx: EvalContext
     );
   const cond = operand(c, BOOL, e.cond.range, "condition").bool;
   const chosen = evaluate(cond ? e.then : e.else, ctx);
-  let otherType: Type = DYNAMIC;
-  try {
-    otherType = evaluate(cond ? e.else : e.then, ctx).type;
-  } catch (err) {
-    // Errors in the branch not taken are not reported, as in HCL.
-    if (!(err instanceof HclError) && !(err instanceof SuppressedError)) throw err;
+  const other = cond ? e.else : e.then;
+  let otherType: Type | undefined = staticType(other);
+  if (!otherType) {
+    try {
+      otherType = evaluate(other, ctx).type;
+    } catch (err) {
+      // Errors in the branch not taken are not reported, as in HCL.
+      if (!(err instanceof HclError) && !(err instanceof SuppressedError)) throw err;
+      otherType = DYNAMIC;
+    }
   }
   const u = unify([chosen.type, otherType]);
   if (!u) {
@@ -438,6 +442,20 @@ function conditional(e: Extract<Expr, { kind: "conditional" }>, ctx: EvalContext
     return convert(chosen, u);
   } catch {
     return chosen;
+  }
+}
+
+/** The type of an expression when it is known without evaluating it (literals, string templates). */
+function staticType(e: Expr): Type | undefined {
+  switch (e.kind) {
+    case "literal":
+      return e.value === null ? DYNAMIC : typeof e.value === "boolean" ? BOOL : NUMBER;
+    case "template":
+      return e.parts.length === 1 && e.parts[0]!.kind === "interp" ? undefined : STRING;
+    case "paren":
+      return staticType(e.expr);
+    default:
+      return undefined;
   }
 }
 
@@ -624,22 +642,5 @@ function interpolate(v: Value, range: Range): string {
         range,
         `Cannot include the given value in a string template: string required, got ${friendlyName(v.type)}. Use jsonencode() or join() to turn it into a string.`,
       );
-  }
-}
-
-/** Evaluates and converts to a type, reporting conversion problems at the expression. */
-export function evaluateAs(e: Expr, ctx: EvalContext, t: Type, what: string): Value {
-  const v = evaluate(e, ctx);
-  try {
-    return convert(v, t);
-  } catch (err) {
-    if (err instanceof ConversionError) {
-      throw new HclError(
-        `Inappropriate value for ${what}`,
-        e.range,
-        `${err.describe()[0]!.toUpperCase()}${err.describe().slice(1)}.`,
-      );
-    }
-    throw err;
   }
 }

@@ -90,10 +90,11 @@ export function unifiedDiff(before: string, after: string, file: string): string
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
       ops.push({ kind: " ", text: a[i]!, ai: i++, bi: j++ });
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ kind: "+", text: b[j]!, ai: i, bi: j++ });
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // Removals before additions, as diff -u prints them.
       ops.push({ kind: "-", text: a[i]!, ai: i++, bi: j });
+    } else {
+      ops.push({ kind: "+", text: b[j]!, ai: i, bi: j++ });
     }
   }
   let outText = `--- old/${file}\n+++ new/${file}\n`;

@@ -10,7 +10,6 @@ type Frame =
   | { mode: "heredoc"; marker: string; lineStart: boolean; opener: Token }
   | { mode: "bare" };
 
-const PUNCT3 = new Set(["..."]);
 const PUNCT2 = new Set(["=>", "==", "!=", "<=", ">=", "&&", "||"]);
 const PUNCT1 = new Set(["[", "]", "(", ")", ",", ".", "?", ":", "=", "<", ">", "+", "-", "*", "/", "%", "!"]);
 
@@ -89,8 +88,18 @@ class Lexer {
     if (top.mode === "heredoc") {
       // Point at the opener: the end of the file says nothing about which heredoc is open.
       const o = top.opener;
-      const end = { line: o.start.line, column: o.start.column + 2 + (o.heredoc!.flush ? 1 : 0) + top.marker.length, offset: o.start.offset + 2 + (o.heredoc!.flush ? 1 : 0) + top.marker.length };
-      this.tokens.push({ type: "invalid", text: "", start: o.start, end, error: `Unterminated heredoc: no line with the closing marker "${top.marker}" follows this opener` });
+      const end = {
+        line: o.start.line,
+        column: o.start.column + 2 + (o.heredoc!.flush ? 1 : 0) + top.marker.length,
+        offset: o.start.offset + 2 + (o.heredoc!.flush ? 1 : 0) + top.marker.length,
+      };
+      this.tokens.push({
+        type: "invalid",
+        text: "",
+        start: o.start,
+        end,
+        error: `Unterminated heredoc: no line with the closing marker "${top.marker}" follows this opener`,
+      });
     } else if (top.mode === "quoted") {
       this.emitError("Unterminated template string");
     }
@@ -119,7 +128,8 @@ class Lexer {
     const start = this.pos();
     const text = this.src.slice(this.i, this.i + length);
     this.advance(length);
-    const tok: Token = { type, text, start, end: this.pos(), ...extra };
+    const tok: Token = { type, text, start, end: this.pos() };
+    if (extra) Object.assign(tok, extra);
     this.tokens.push(tok);
     return tok;
   }
@@ -177,10 +187,17 @@ class Lexer {
     }
     if (isIdStart(c) || (c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdbff)) {
       let j = this.i;
-      // Iterate by code point so astral letters stay whole.
       while (j < s.length) {
-        const cp = s.codePointAt(j)!;
-        const ch = String.fromCodePoint(cp);
+        const code = s.charCodeAt(j);
+        if (code < 128) {
+          // ASCII fast path: letters, digits, "_" and "-".
+          const ok = j === this.i ? isIdStart(s[j]!) : isIdContinue(s[j]!);
+          if (!ok) break;
+          j++;
+          continue;
+        }
+        // Iterate by code point so astral letters stay whole.
+        const ch = String.fromCodePoint(s.codePointAt(j)!);
         if (j === this.i ? !isIdStart(ch) : !isIdContinue(ch)) break;
         j += ch.length;
       }
@@ -199,7 +216,9 @@ class Lexer {
     if (c === "<" && s[this.i + 1] === "<") {
       const m = /^<<(-?)([\p{ID_Start}_][\p{ID_Continue}-]*)[ \t]*\r?\n/u.exec(s.slice(this.i, this.i + 300));
       if (m) {
-        const opener = this.emit("oheredoc", m[0].length, { heredoc: { marker: m[2]!, flush: m[1] === "-" } });
+        const opener = this.emit("oheredoc", m[0].length, {
+          heredoc: { marker: m[2]!, flush: m[1] === "-" },
+        });
         this.stack.push({ mode: "heredoc", marker: m[2]!, lineStart: true, opener });
         return;
       }
@@ -225,12 +244,11 @@ class Lexer {
       this.emit("tilde", 1);
       return;
     }
-    const three = s.slice(this.i, this.i + 3);
-    if (PUNCT3.has(three)) {
-      this.emit(three as TokenType, 3);
+    if (c === "." && s[this.i + 1] === "." && s[this.i + 2] === ".") {
+      this.emit("...", 3);
       return;
     }
-    const two = s.slice(this.i, this.i + 2);
+    const two = c + (s[this.i + 1] ?? "");
     if (PUNCT2.has(two)) {
       this.emit(two as TokenType, 2);
       return;

@@ -15,6 +15,7 @@ import type {
   TemplatePart,
 } from "./ast.js";
 import { HclError } from "./diagnostics.js";
+import { suggest } from "../suggest.js";
 import { lex } from "./lexer.js";
 import type { Token, TokenType } from "./token.js";
 
@@ -92,7 +93,6 @@ interface TemplateItem {
   kind: "lit" | "interp" | "directive";
   range: Range;
   text?: string; // raw literal text
-  lineStart?: boolean;
   expr?: Expr;
   directive?: { word: string; keyVar?: string; valueVar?: string; expr?: Expr };
   stripLeft?: boolean;
@@ -435,6 +435,13 @@ class Parser {
       const t = this.peek();
       if (t.type === "." && this.peekAt(1).type !== "*") {
         e = this.dotStep(e);
+      } else if (full && t.type === "." && this.peekAt(1).type === "*") {
+        // `x[*].y.*.z`: an attribute splat nested in a full splat applies to each element.
+        const dot = this.next();
+        const star = this.next();
+        const inner: Expr = { kind: "anon", range: this.range(dot.start, star.end) };
+        const each = this.traversals(inner, false);
+        e = { kind: "splat", source: e, each, range: this.range(e.range.start, this.prevEnd()) };
       } else if (full && t.type === "[") {
         if (this.peekAt(1).type === "*" && this.peekAt(2).type === "]") {
           // A nested full splat applies to each element too.
@@ -758,7 +765,7 @@ class Parser {
       this.fail(close, "Unterminated template string", 'A quoted string must end with `"` on the same line.');
     this.i++;
     const range = this.range(open.start, close.end);
-    return { kind: "template", parts: this.buildTemplate(items, "quoted", range), heredoc: false, range };
+    return { kind: "template", parts: this.buildTemplate(items, "quoted", false), heredoc: false, range };
   }
 
   private heredocTemplate(): Expr {
@@ -769,8 +776,12 @@ class Parser {
       this.fail(close, "Unterminated heredoc", `No closing "${open.heredoc!.marker}" line was found.`);
     this.i++;
     const range = this.range(open.start, close.end);
-    if (open.heredoc!.flush) flushHeredoc(items);
-    return { kind: "template", parts: this.buildTemplate(items, "heredoc", range), heredoc: true, range };
+    return {
+      kind: "template",
+      parts: this.buildTemplate(items, "heredoc", open.heredoc!.flush),
+      heredoc: true,
+      range,
+    };
   }
 
   bareTemplate(): Expr {
@@ -778,22 +789,19 @@ class Parser {
     const t = this.toks[this.i]!;
     if (t.type !== "eof") this.fail(t, "Invalid template", `Unexpected ${describe(t)}.`);
     const range = this.range(this.toks[0]!.start, t.end);
-    return { kind: "template", parts: this.buildTemplate(items, "heredoc", range), heredoc: true, range };
+    return { kind: "template", parts: this.buildTemplate(items, "heredoc", false), heredoc: true, range };
   }
 
   private templateItems(end: TokenType): TemplateItem[] {
     const items: TemplateItem[] = [];
-    let lineStart = true;
     for (;;) {
       const t = this.toks[this.i]!;
       if (t.type === end || t.type === "eof") return items;
       if (t.type === "strlit") {
         this.i++;
-        items.push({ kind: "lit", text: t.text, range: this.tokRange(t), lineStart });
-        lineStart = t.text.endsWith("\n");
+        items.push({ kind: "lit", text: t.text, range: this.tokRange(t) });
         continue;
       }
-      lineStart = false;
       if (t.type === "interp" || t.type === "control") {
         this.i++;
         const stripLeft = this.toks[this.i]!.type === "tilde";
@@ -842,7 +850,16 @@ class Parser {
 
   private directiveItem(open: Token): TemplateItem {
     const word = this.peek();
-    if (word.type !== "ident" || !["if", "else", "endif", "for", "endfor"].includes(word.text)) {
+    const keywords = ["if", "else", "endif", "for", "endfor"];
+    if (word.type === "ident" && !keywords.includes(word.text)) {
+      throw new HclError(
+        "Invalid template control keyword",
+        this.tokRange(word),
+        `"${word.text}" is not a valid template control keyword; use if, else, endif, for or endfor.`,
+        suggest(word.text, keywords),
+      );
+    }
+    if (word.type !== "ident") {
       this.fail(
         word,
         "Invalid template directive",
@@ -877,27 +894,46 @@ class Parser {
     return item;
   }
 
-  /** Decodes literals, applies strip markers and nests `if`/`for` directives. */
-  private buildTemplate(items: TemplateItem[], flavour: "quoted" | "heredoc", whole: Range): TemplatePart[] {
-    const texts = items.map((it) => (it.kind === "lit" ? decodeLiteral(it.text!, flavour, it.range) : ""));
+  /**
+   * Decodes literals, applies strip markers, then (for `<<-`) removes the common indentation,
+   * then merges adjacent literals and nests `if`/`for` directives: the order HCL uses, so that a
+   * `~` only trims the literal run next to it (one heredoc line) and a trimmed line start counts
+   * as unindented.
+   */
+  private buildTemplate(raw: TemplateItem[], flavour: "quoted" | "heredoc", flush: boolean): TemplatePart[] {
+    const items = raw.map((it) =>
+      it.kind === "lit" ? { ...it, text: decodeLiteral(it.text!, flavour, it.range) } : it,
+    );
     for (let k = 0; k < items.length; k++) {
       const it = items[k]!;
       if (it.kind === "lit") continue;
-      if (it.stripLeft && k > 0 && items[k - 1]!.kind === "lit")
-        texts[k - 1] = texts[k - 1]!.replace(/\s+$/u, "");
-      if (it.stripRight && k + 1 < items.length && items[k + 1]!.kind === "lit") {
-        texts[k + 1] = texts[k + 1]!.replace(/^\s+/u, "");
+      const prev = items[k - 1];
+      const next = items[k + 1];
+      if (it.stripLeft && prev?.kind === "lit") prev.text = prev.text!.replace(/\s+$/u, "");
+      if (it.stripRight && next?.kind === "lit") next.text = next.text!.replace(/^\s+/u, "");
+    }
+    if (flush) flushHeredoc(items);
+    for (let k = 1; k < items.length;) {
+      const prev = items[k - 1]!;
+      const cur = items[k]!;
+      if (prev.kind === "lit" && cur.kind === "lit") {
+        items.splice(k - 1, 2, {
+          ...prev,
+          text: prev.text! + cur.text!,
+          range: { ...prev.range, end: cur.range.end },
+        });
+        continue;
       }
+      k++;
     }
     let k = 0;
     const parse = (stops: string[]): { parts: TemplatePart[]; stop?: TemplateItem } => {
       const parts: TemplatePart[] = [];
       while (k < items.length) {
         const it = items[k]!;
-        const text = texts[k]!;
         k++;
         if (it.kind === "lit") {
-          if (text !== "") parts.push({ kind: "lit", text, range: it.range });
+          if (it.text !== "") parts.push({ kind: "lit", text: it.text!, range: it.range });
           continue;
         }
         if (it.kind === "interp") {
@@ -915,12 +951,13 @@ class Parser {
             elsePart = e.parts;
             stop = e.stop;
           }
-          if (!stop)
+          if (!stop) {
             throw new HclError(
-              "Unterminated template directive",
+              "Unexpected end of template",
               it.range,
               "This `%{ if }` has no matching `%{ endif }`.",
             );
+          }
           const part: TemplatePart = {
             kind: "if",
             cond: d.expr!,
@@ -933,12 +970,13 @@ class Parser {
         }
         if (d.word === "for") {
           const body = parse(["endfor"]);
-          if (!body.stop)
+          if (!body.stop) {
             throw new HclError(
-              "Unterminated template directive",
+              "Unexpected end of template",
               it.range,
               "This `%{ for }` has no matching `%{ endfor }`.",
             );
+          }
           const part: TemplatePart = {
             kind: "for",
             valueVar: d.valueVar!,
@@ -951,7 +989,7 @@ class Parser {
           continue;
         }
         throw new HclError(
-          "Unexpected template directive",
+          `Unexpected ${d.word} directive`,
           it.range,
           `This \`%{ ${d.word} }\` has no matching opening ${d.word === "endfor" ? "`%{ for }`" : "`%{ if }`"}.`,
         );
@@ -959,40 +997,37 @@ class Parser {
       return { parts };
     };
     const { parts } = parse([]);
-    void whole;
     return parts;
   }
 }
 
-/** `<<-` heredocs: remove the indentation common to every non-blank line. */
+/**
+ * `<<-` heredocs: remove the indentation common to the lines. A line that is only whitespace and
+ * ends the line is blank: it neither counts nor changes. A line starting with an interpolation
+ * or directive counts as unindented.
+ */
 function flushHeredoc(items: TemplateItem[]): void {
   let min = Infinity;
-  const lineStarts: TemplateItem[] = [];
-  for (let k = 0; k < items.length; k++) {
-    const it = items[k]!;
-    const isLineStart =
-      it.kind === "lit"
-        ? it.lineStart
-        : k === 0 || (items[k - 1]!.kind === "lit" && items[k - 1]!.text!.endsWith("\n"));
-    if (!isLineStart) continue;
-    if (it.kind !== "lit") {
-      min = 0;
-      continue;
+  const adjust: TemplateItem[] = [];
+  let lineStart = true;
+  for (const it of items) {
+    if (lineStart) {
+      lineStart = false;
+      if (it.kind !== "lit") {
+        min = 0;
+      } else {
+        const text = it.text!;
+        const indent = text.length - text.replace(/^\s+/u, "").length;
+        if (!(indent === text.length && text.endsWith("\n"))) {
+          min = Math.min(min, [...text.slice(0, indent)].length);
+          adjust.push(it);
+        }
+      }
     }
-    lineStarts.push(it);
-    const text = it.text!;
-    const indent = /^[ \t]*/.exec(text)![0].length;
-    const whitespaceOnly = indent === text.length || text[indent] === "\n" || text[indent] === "\r";
-    // A line that is only whitespace but continues with an interpolation still counts.
-    const continues = !text.endsWith("\n") && k + 1 < items.length;
-    if (whitespaceOnly && !continues) continue;
-    min = Math.min(min, indent);
+    if (it.kind === "lit" && it.text!.endsWith("\n")) lineStart = true;
   }
   if (min === Infinity || min === 0) return;
-  for (const it of lineStarts) {
-    const indent = /^[ \t]*/.exec(it.text!)![0].length;
-    it.text = it.text!.slice(Math.min(indent, min));
-  }
+  for (const it of adjust) it.text = [...it.text!].slice(min).join("");
 }
 
 function decodeLiteral(raw: string, flavour: "quoted" | "heredoc", range: Range): string {

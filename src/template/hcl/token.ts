@@ -1,6 +1,6 @@
 // Tokens of HCL native syntax. Template text (quoted strings and heredocs) is split into literal
 // runs and `${`/`%{` sequences so the parser and the formatter see the same structure.
-import type { Pos, Range } from "./ast.js";
+import type { Pos } from "./ast.js";
 
 export type Punct =
   | "{"
@@ -59,8 +59,4 @@ export interface Token {
   heredoc?: { marker: string; flush: boolean };
   /** For `invalid` tokens: what is wrong. */
   error?: string;
-}
-
-export function tokenRange(file: string, t: Token): Range {
-  return { file, start: t.start, end: t.end };
 }

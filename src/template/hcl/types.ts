@@ -15,8 +15,6 @@ export const STRING: Type = { kind: "string" };
 export const NUMBER: Type = { kind: "number" };
 export const BOOL: Type = { kind: "bool" };
 export const DYNAMIC: Type = { kind: "dynamic" };
-export const EMPTY_TUPLE: Type = { kind: "tuple", elems: [] };
-export const EMPTY_OBJECT: Type = { kind: "object", attrs: new Map() };
 
 export const list = (elem: Type): Type => ({ kind: "list", elem });
 export const set = (elem: Type): Type => ({ kind: "set", elem });
@@ -26,10 +24,6 @@ export const object = (attrs: Map<string, Type>): Type => ({ kind: "object", att
 
 export function isPrimitive(t: Type): boolean {
   return t.kind === "string" || t.kind === "number" || t.kind === "bool";
-}
-
-export function isCollection(t: Type): t is Extract<Type, { kind: "list" | "set" | "map" }> {
-  return t.kind === "list" || t.kind === "set" || t.kind === "map";
 }
 
 export function typeEquals(a: Type, b: Type): boolean {
@@ -72,24 +66,6 @@ export function hasDynamic(t: Type): boolean {
       return [...t.attrs.values()].some(hasDynamic);
     default:
       return false;
-  }
-}
-
-/** The type as written in a type constraint: `list(string)`, `object({a=number})`. */
-export function typeString(t: Type): string {
-  switch (t.kind) {
-    case "dynamic":
-      return "any";
-    case "list":
-    case "set":
-    case "map":
-      return `${t.kind}(${typeString(t.elem)})`;
-    case "tuple":
-      return `tuple([${t.elems.map(typeString).join(", ")}])`;
-    case "object":
-      return `object({${[...t.attrs].map(([k, v]) => `${k}=${typeString(v)}`).join(", ")}})`;
-    default:
-      return t.kind;
   }
 }
 

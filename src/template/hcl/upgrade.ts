@@ -319,7 +319,14 @@ export function hcl2Upgrade(jsonTemplateText: string, fileName: string): string 
   const sensitive = new Set(
     Array.isArray(t["sensitive-variables"]) ? t["sensitive-variables"].map(String) : [],
   );
-  for (const [k, v] of Object.entries(variables)) if (typeof v === "string" && usesUser(v)) u.derived.add(k);
+  for (const [k, v] of Object.entries(variables)) {
+    if (typeof v !== "string" || !usesUser(v)) continue;
+    // HCL variable defaults cannot refer to other variables; a local value can.
+    u.derived.add(k);
+    u.notes.push(
+      `variable "${k}" became local.${k} because its default uses other variables; -var cannot set it any more`,
+    );
+  }
 
   const builders = (Array.isArray(t.builders) ? t.builders : []) as JsonObject[];
   builders.forEach((b, i) => {

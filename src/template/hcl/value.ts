@@ -5,7 +5,6 @@ import {
   DYNAMIC,
   NUMBER,
   STRING,
-  friendlyName,
   list as listType,
   map as mapType,
   object as objectType,
@@ -162,9 +161,4 @@ export function numberToString(n: number): string {
   else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
   else out = digits.slice(0, point) + "." + digits.slice(point);
   return (neg ? "-" : "") + out;
-}
-
-export function describeValue(v: Value): string {
-  if (v.v === null) return "null";
-  return friendlyName(v.type);
 }

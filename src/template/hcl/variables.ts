@@ -5,13 +5,13 @@ import type { VariableDecl } from "../types.js";
 import { suggest } from "../suggest.js";
 import { toSourcePos, type Block, type Expr, type Range, type SourceFile } from "./ast.js";
 import { error, reportError, type HclLoadContext } from "./context.js";
-import { ConversionError, convert } from "./convert.js";
+import { ConversionError, convert, unify } from "./convert.js";
 import { HclError } from "./diagnostics.js";
 import { evaluate, type EvalContext } from "./evaluate.js";
 import { FUNCTIONS, withEnv } from "./functions/index.js";
 import { parseExpression } from "./parser.js";
 import { typeFromExpr } from "./type-expr.js";
-import { BOOL, DYNAMIC, STRING, friendlyName, isPrimitive, type Type } from "./types.js";
+import { BOOL, DYNAMIC, STRING, friendlyName, isPrimitive, list, map, type Type } from "./types.js";
 import type { Value } from "./value.js";
 import { fromJS, objectOf, toJS } from "./value.js";
 import { checkBody, labelsOk } from "./body.js";
@@ -152,7 +152,7 @@ function declareBlock(lctx: HclLoadContext, block: Block): Declaration | undefin
       let v = evaluate(defaultExpr, defaultsContext(lctx));
       if (decl.typeGiven) v = convertFor(decl, v, defaultExpr.range);
       decl.default = v;
-      if (!decl.typeGiven && !v.isNull) decl.type = isPrimitive(v.type) ? v.type : DYNAMIC;
+      if (!decl.typeGiven && !v.isNull) decl.type = typeOfDefault(v);
     } catch (e) {
       reportError(lctx, e);
       decl.defaultFailed = true;
@@ -253,7 +253,7 @@ function collect(lctx: HclLoadContext, files: SourceFile[]): Declaration[] {
           };
           try {
             d.default = evaluate(attr.expr, defaultsContext(lctx));
-            if (!d.default.isNull && isPrimitive(d.default.type)) d.type = d.default.type;
+            if (!d.default.isNull) d.type = typeOfDefault(d.default);
           } catch (e) {
             reportError(lctx, e);
             d.defaultFailed = true;
@@ -264,6 +264,24 @@ function collect(lctx: HclLoadContext, files: SourceFile[]): Declaration[] {
     }
   }
   return decls;
+}
+
+/**
+ * Without `type`, a variable takes its default's type, generalised so that other values of the
+ * same kind fit: a tuple of strings becomes list(string), an object of numbers map(number).
+ */
+function typeOfDefault(v: Value): Type {
+  if (isPrimitive(v.type)) return v.type;
+  const elems =
+    v.type.kind === "tuple"
+      ? v.type.elems
+      : v.type.kind === "object"
+        ? [...v.type.attrs.values()]
+        : undefined;
+  if (!elems) return v.type;
+  const u = unify(elems);
+  if (!u || u.kind === "dynamic") return DYNAMIC;
+  return v.type.kind === "tuple" ? list(u) : map(u);
 }
 
 function where(r: Range): string {

@@ -265,18 +265,12 @@ export const collectionFunctions: Record<string, FunctionDef> = {
       let acc: Value[][] = [[]];
       for (const l of lists) acc = acc.flatMap((prefix) => l.map((v) => [...prefix, v]));
       const allSets = args.every((a) => a.type.kind === "set");
-      const rows = acc.map((r) => seq(r, true));
+      // Each combination is a tuple: its elements keep their own types.
+      const rows = acc.map((r) => tupleOf(r));
       return allSets ? setOf(rows[0]?.type ?? DYNAMIC, rows) : seq(rows, true);
     },
     p("sets"),
   ),
-  setsubtract: fn([p("a"), p("b")], (args) => {
-    const { elem, sets } = setArgs(args);
-    return setOf(
-      elem,
-      sets[0]!.filter((v) => !sets[1]!.some((x) => valueEquals(x, v))),
-    );
-  }),
   setunion: fn(
     [p("first_set")],
     (args) => {

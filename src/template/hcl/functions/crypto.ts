@@ -1,6 +1,7 @@
 // Hash and UUID functions (node:crypto), bcrypt (own Blowfish-based implementation, see
-// bcrypt.ts) and rsadecrypt.
-import { createHash, createPrivateKey, privateDecrypt, constants, randomUUID } from "node:crypto";
+// bcrypt.ts) and rsadecrypt (RSA with PKCS #1 v1.5 padding, computed with BigInt: Node 20 refuses
+// that padding in privateDecrypt since CVE-2023-46809, and templates still use it).
+import { createHash, createPrivateKey, randomUUID, type JsonWebKey } from "node:crypto";
 import { STRING } from "../types.js";
 import { str } from "../value.js";
 import { bcryptHash } from "./bcrypt.js";
@@ -50,21 +51,16 @@ export const cryptoFunctions: Record<string, FunctionDef> = {
   sha256: hash("sha256"),
   sha512: hash("sha512"),
   rsadecrypt: fn([p("ciphertext", STRING), p("privatekey", STRING)], ([c, k]) => {
-    let key;
+    let jwk: JsonWebKey;
     try {
-      key = createPrivateKey(k!.str);
+      jwk = createPrivateKey(k!.str).export({ format: "jwk" });
     } catch (e) {
       throw new FunctionError(`failed to parse the private key: ${(e as Error).message}`, 1);
     }
-    try {
-      const out = privateDecrypt(
-        { key, padding: constants.RSA_PKCS1_PADDING },
-        Buffer.from(c!.str, "base64"),
-      );
-      return str(out.toString("utf8"));
-    } catch (e) {
-      throw new FunctionError(`failed to decrypt: ${(e as Error).message}`, 0);
-    }
+    if (jwk.kty !== "RSA") throw new FunctionError("the private key is not an RSA key", 1);
+    const cipher = Buffer.from(c!.str, "base64");
+    if (cipher.length === 0) throw new FunctionError("the ciphertext is not valid base64", 0);
+    return str(rsaDecryptPkcs1(jwk, cipher).toString("utf8"));
   }),
   uuidv4: fn([], () => str(randomUUID())),
   uuidv5: fn([p("namespace", STRING), p("name", STRING)], ([ns, name]) => {
@@ -75,3 +71,42 @@ export const cryptoFunctions: Record<string, FunctionDef> = {
     return str(formatUuid(digest));
   }),
 };
+
+const big = (b64url: string | undefined): bigint =>
+  BigInt("0x" + (Buffer.from(b64url ?? "", "base64url").toString("hex") || "0"));
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  let b = base % mod;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % mod;
+    b = (b * b) % mod;
+    e >>= 1n;
+  }
+  return result;
+}
+
+function rsaDecryptPkcs1(jwk: JsonWebKey, cipher: Buffer): Buffer {
+  const n = big(jwk.n);
+  const size = Buffer.from(jwk.n ?? "", "base64url").length;
+  const c = BigInt("0x" + cipher.toString("hex"));
+  if (c >= n)
+    throw new FunctionError("failed to decrypt: the ciphertext is larger than the key's modulus", 0);
+  // Chinese remainder theorem: two half-size exponentiations instead of one full-size.
+  const p = big(jwk.p);
+  const q = big(jwk.q);
+  const m1 = modPow(c, big(jwk.dp), p);
+  const m2 = modPow(c, big(jwk.dq), q);
+  const h = (big(jwk.qi) * (((m1 - m2) % p) + p)) % p;
+  const m = m2 + h * q;
+  const block = Buffer.from(m.toString(16).padStart(size * 2, "0"), "hex");
+  // EM = 0x00 || 0x02 || PS (non-zero, at least 8 bytes) || 0x00 || message
+  const sep = block.indexOf(0, 2);
+  if (block[0] !== 0 || block[1] !== 2 || sep < 10)
+    throw new FunctionError(
+      "failed to decrypt: the ciphertext was not encrypted with this key (bad PKCS #1 v1.5 padding)",
+      0,
+    );
+  return block.subarray(sep + 1);
+}
