@@ -4,6 +4,8 @@ import { normalizeArgv } from "./argv.js";
 import { registerBuild } from "./commands/build.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerPrune } from "./commands/prune.js";
+import { registerTemplateTools } from "./commands/template-tools.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
 
 export async function run(argv: string[]): Promise<number> {
@@ -18,6 +20,8 @@ export async function run(argv: string[]): Promise<number> {
   registerBuild(program, setExit);
   registerValidate(program, setExit);
   registerInspect(program, setExit);
+  registerPrune(program, setExit);
+  registerTemplateTools(program, setExit);
   program
     .command("version")
     .description("Print kiln's version and the Packer version whose templates it runs.")

@@ -429,9 +429,12 @@ async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
 }
 
 function listQuery(filter: ListFilter): EngineRequest["query"] {
+  const filters: Record<string, string[]> = {};
+  if (filter.label?.length) filters.label = filter.label;
+  if (filter.name?.length) filters.name = filter.name;
   return {
     all: filter.all,
-    filters: filter.label?.length ? JSON.stringify({ label: filter.label }) : undefined,
+    filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined,
   };
 }
 

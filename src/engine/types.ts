@@ -159,6 +159,8 @@ export interface StreamOptions {
 export interface ListFilter {
   /** label filters, `key` or `key=value` */
   label?: string[];
+  /** name filters: regular expressions matched against the name (with its leading slash) */
+  name?: string[];
   all?: boolean;
 }
 

@@ -20,12 +20,15 @@ export class DockerSave implements PostProcessor {
     ctx.ui.message(`Saving image: ${input.id}`);
     await mkdir(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.${basename(path)}.kiln-${process.pid}-${Date.now()}.partial`);
+    ctx.track?.add(temp);
     try {
       const tar = await ctx.engine.saveImages([input.id], ctx.signal);
       await pipeline(tar, createWriteStream(temp), { signal: ctx.signal });
       await rename(temp, path);
+      ctx.track?.remove(temp);
     } catch (e) {
       await rm(temp, { force: true });
+      ctx.track?.remove(temp);
       throw new BuildError(
         `Error saving ${input.id} to ${path}: ${e instanceof Error ? e.message : String(e)}`,
         { cause: e },

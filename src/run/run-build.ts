@@ -10,7 +10,13 @@ import { runProvisioner } from "./provision.js";
 import { runPostProcessors } from "./post-process.js";
 import { errorMessage } from "./errors.js";
 import type { RunIdentity } from "./ownership.js";
-import type { PostProcessorFactory, ProvisionContext, ProvisionerFactory, BuildData } from "./types.js";
+import type {
+  PostProcessorFactory,
+  ProvisionContext,
+  ProvisionerFactory,
+  BuildData,
+  PathTracker,
+} from "./types.js";
 import { runDockerBuild } from "../builders/docker/builder.js";
 
 export type OnError = "cleanup" | "abort" | "ask" | "run-cleanup-provisioner";
@@ -26,6 +32,8 @@ export interface RunEnv {
   /** Live cleanup stacks, so a forced exit can say what was left. */
   activeCleanups: Set<CleanupStack>;
   pullAuth?: (build: BuildDef, image: string, ui: BuildUi) => Promise<RegistryAuth | undefined>;
+  /** The run's journal of host paths (see journal.ts). */
+  track?: PathTracker;
 }
 
 export interface BuildOutcome {
@@ -65,6 +73,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       signal: env.signal,
       buildData,
       render,
+      track: env.track,
       pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
       provision: async (comm, tempDir) => {
         const ctx: ProvisionContext = {
@@ -80,6 +89,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
           tempDir,
           addSecret: (v) => env.ui.addSecret(v),
           hostEnv: process.env,
+          track: env.track,
         };
         for (const [i, def] of build.provisioners.entries()) {
           for (;;) {
@@ -142,6 +152,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
         tempDir: "",
         addSecret: (v) => env.ui.addSecret(v),
         hostEnv: process.env,
+        track: env.track,
       },
       env.postProcessors,
     );

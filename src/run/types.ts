@@ -40,6 +40,13 @@ export interface ComponentContext {
   addSecret(value: string): void;
   /** Environment of the kiln process (DOCKER_HOST etc.), for host-side tools. */
   hostEnv: NodeJS.ProcessEnv;
+  /** Records host paths being created (partial files, temp dirs) in the run's journal. */
+  track?: PathTracker;
+}
+
+export interface PathTracker {
+  add(path: string): void;
+  remove(path: string): void;
 }
 
 export interface ProvisionContext extends ComponentContext {

@@ -6,7 +6,6 @@ import { InvalidInputError } from "./diagnostic.js";
 import type { LoadOptions, Template } from "./types.js";
 import { loadJsonTemplate } from "./json/load-json.js";
 
-type HclLoader = (path: string, opts: LoadOptions) => Promise<Template>;
 
 export async function loadTemplate(path: string, opts: LoadOptions): Promise<Template> {
   const abs = resolve(opts.cwd, path);
@@ -33,24 +32,7 @@ export async function loadTemplate(path: string, opts: LoadOptions): Promise<Tem
 }
 
 async function loadHcl(path: string, opts: LoadOptions): Promise<Template> {
-  // Imported by computed name so this module builds whether or not the HCL loader exists yet.
-  const specifier = "./hcl/load.js";
-  let mod: { loadHclTemplate?: HclLoader };
-  try {
-    mod = (await import(specifier)) as { loadHclTemplate?: HclLoader };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "ERR_MODULE_NOT_FOUND" || !String((e as Error).message).includes("hcl")) throw e;
-    mod = {};
-  }
-  if (!mod.loadHclTemplate) {
-    throw new InvalidInputError([
-      {
-        severity: "error",
-        summary: `cannot load ${path}: HCL2 templates are not supported by this build of kiln`,
-        detail: "use a JSON template (template.json)",
-      },
-    ]);
-  }
-  return mod.loadHclTemplate(path, opts);
+  // Loaded on demand: JSON users do not pay for the HCL parser and its function library.
+  const { loadHclTemplate } = await import("./hcl/load.js");
+  return loadHclTemplate(path, opts);
 }

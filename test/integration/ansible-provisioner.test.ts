@@ -3,7 +3,8 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, BUSYBOX, describeRun, inImage, removeProduced } from "./support/build.js";
 import {
@@ -199,5 +200,74 @@ describe("ansible provisioner (busybox)", () => {
       })
       .filter((c) => c.includes(join(r.dir, "slow.yml")));
     assert.deepEqual(still, []);
+  });
+
+  it("inventory_file_template, inventory_file and galaxy_file (a role from a local archive)", async (t) => {
+    const r = await build(
+      t,
+      {
+        builders: [docker],
+        provisioners: [
+          {
+            type: "ansible",
+            playbook_file: "show.yml",
+            host_alias: "tpl",
+            inventory_file_template:
+              "{{ .HostAlias }} ansible_connection=community.docker.docker ansible_host={{ .ID }} custom=from-template\n",
+          },
+          { type: "ansible", playbook_file: "show.yml", inventory_file: "hosts.ini" },
+          {
+            type: "ansible",
+            playbook_file: "galaxy.yml",
+            galaxy_file: "requirements.yml",
+            roles_path: "roles",
+            galaxy_force_install: true,
+          },
+        ],
+      },
+      {
+        files: {
+          "show.yml": [
+            "- hosts: all",
+            "  gather_facts: false",
+            "  tasks:",
+            "    - ansible.builtin.raw: hostname",
+            "      register: h",
+            "    - ansible.builtin.debug:",
+            '        msg: "alias={{ inventory_hostname }} custom={{ custom }} reached={{ h.stdout | trim | length > 0 }}"',
+            "",
+          ].join("\n"),
+          "hosts.ini": "mine custom=from-user-inventory\n",
+          "galaxy.yml": "- hosts: all\n  gather_facts: false\n  roles:\n    - greeter\n",
+        },
+        prepare: (dir) => {
+          mkdirSync(join(dir, "src/greeter/tasks"), { recursive: true });
+          mkdirSync(join(dir, "src/greeter/meta"), { recursive: true });
+          writeFileSync(
+            join(dir, "src/greeter/tasks/main.yml"),
+            "- ansible.builtin.debug:\n    msg: hello from the galaxy role\n",
+          );
+          writeFileSync(
+            join(dir, "src/greeter/meta/main.yml"),
+            "galaxy_info:\n  author: kiln\n  license: MIT\ndependencies: []\n",
+          );
+          execFileSync("tar", ["-czf", join(dir, "greeter.tar.gz"), "-C", join(dir, "src"), "greeter"]);
+          writeFileSync(
+            join(dir, "requirements.yml"),
+            `roles:\n  - src: file://${join(dir, "greeter.tar.gz")}\n    name: greeter\n`,
+          );
+        },
+      },
+    );
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.stdout, /"msg": "alias=tpl custom=from-template reached=True"/);
+    assert.match(r.stdout, /"msg": "alias=mine custom=from-user-inventory reached=True"/);
+    assert.match(
+      r.stdout,
+      / {4}docker: Executing Ansible Galaxy\n {4}docker: Starting galaxy role install process/,
+    );
+    assert.match(r.stdout, /greeter was installed successfully/);
+    assert.match(r.stdout, /"msg": "hello from the galaxy role"/);
+    assert.ok(existsSync(join(r.dir, "roles/greeter/tasks/main.yml")));
   });
 });

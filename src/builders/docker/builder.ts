@@ -10,7 +10,7 @@ import type { BuildUi } from "../../ui/ui.js";
 import type { BuildDef } from "../../template/types.js";
 import type { Artifact } from "../../run/artifact.js";
 import type { CleanupStack } from "../../run/cleanup-stack.js";
-import { BuildError, type BuildData } from "../../run/types.js";
+import { BuildError, type BuildData, type PathTracker } from "../../run/types.js";
 import { containerName, type RunIdentity } from "../../run/ownership.js";
 import { DockerCommunicator } from "./communicator.js";
 import { mapRunCommand, mapDevice, parseTmpfs } from "./run-command.js";
@@ -29,6 +29,8 @@ export interface DockerBuildDeps {
   render: (text: string, data?: Record<string, string>) => string;
   /** Credentials for the base image's registry (builder login options, then the docker config chain). */
   pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
+  /** The run's journal of host paths. */
+  track?: PathTracker;
   /** Called once the container is running: runs the provisioners. */
   provision: (comm: DockerCommunicator, tempDir: string) => Promise<void>;
   /** Output files are written to a temp name then renamed. */
@@ -51,7 +53,11 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
 
   ui.say("Creating a temporary directory for sharing data...");
   const tempDir = await mkdtemp(join(tmpdir(), `kiln-${deps.identity.runId.slice(0, 8)}-`));
-  cleanup.push(`remove temporary directory ${tempDir}`, () => rm(tempDir, { recursive: true, force: true }));
+  deps.track?.add(tempDir);
+  cleanup.push(`remove temporary directory ${tempDir}`, async () => {
+    await rm(tempDir, { recursive: true, force: true });
+    deps.track?.remove(tempDir);
+  });
 
   const image = c.image ?? "";
   if (c.pull) {
@@ -174,24 +180,33 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
   }
   if (c.export_path) {
     ui.say("Exporting the container");
-    await exportTo(engine, id, c.export_path, signal);
+    await exportTo(engine, id, c.export_path, signal, deps.track);
     return { containerId: id, artifact: { kind: "export", builderId: "packer.docker", path: c.export_path } };
   }
   return { containerId: id, artifact: { kind: "export", builderId: "packer.docker", path: "" } };
 }
 
 /** Streams the export to a temp file beside the target, then renames: never a truncated file. */
-async function exportTo(engine: Engine, id: string, path: string, signal: AbortSignal): Promise<void> {
+async function exportTo(
+  engine: Engine,
+  id: string,
+  path: string,
+  signal: AbortSignal,
+  track?: PathTracker,
+): Promise<void> {
   const st = await stat(path).catch(() => undefined);
   if (st?.isDirectory()) throw new BuildError(`export_path must be a file, not a directory: ${path}`);
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.kiln-${process.pid}-${Date.now()}.partial`);
+  track?.add(temp);
   try {
     const tar = await engine.exportContainer(id, signal);
     await pipeline(tar, createWriteStream(temp), { signal });
     await rename(temp, path);
+    track?.remove(temp);
   } catch (e) {
     await rm(temp, { force: true });
+    track?.remove(temp);
     throw new BuildError(
       `Error exporting the container to ${path}: ${e instanceof Error ? e.message : String(e)}`,
       { cause: e },

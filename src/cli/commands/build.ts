@@ -20,6 +20,8 @@ import { loadForCli, reportError } from "../load.js";
 import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { checkPushSequences } from "../../post-processors/sequence-check.js";
+import { Journal, stateDir } from "../../run/journal.js";
+import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
 
 interface BuildFlags {
   var?: string[];
@@ -106,6 +108,18 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     ui.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
     return 1;
   }
+  const identity = currentIdentity(randomUUID());
+  const stateDirectory = stateDir(process.env);
+  // Leftovers of earlier runs whose process is gone (SIGKILL, a crash, a lost engine) go first.
+  try {
+    const { removed, failed } = await removeLeftovers(await findLeftovers(engine, stateDirectory));
+    if (removed.length > 0) ui.say(`Removed ${removed.length} leftover(s) of earlier interrupted kiln runs.`);
+    for (const [l, e] of failed)
+      ui.error(`Could not remove a leftover of an earlier run, ${l.description}: ${String(e)}`);
+  } catch (e) {
+    ui.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
+  }
+  const journal = new Journal(stateDirectory, identity);
   const activeCleanups = new Set<CleanupStack>();
   const signals = installSignalHandlers({
     say: (m) => ui.error(m),
@@ -118,7 +132,8 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
       {
         engine,
         ui,
-        identity: currentIdentity(randomUUID()),
+        identity,
+        track: journal,
         signal: signals.signal,
         onError: flags.onError,
         provisioners: provisionerFactories(),
@@ -133,6 +148,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     if (code !== undefined) return code;
     return outcomes.some((o) => o.error) ? 1 : 0;
   } finally {
+    journal.close();
     signals.dispose();
     ui.close?.();
   }

@@ -1,0 +1,47 @@
+// `kiln prune`: lists what interrupted kiln runs left behind (containers, temp files), then
+// removes the leftovers whose owning process is gone. Runs that are alive are never touched.
+import type { Command } from "commander";
+import { createEngine } from "../../engine/index.js";
+import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
+import { stateDir } from "../../run/journal.js";
+import { errorMessage } from "../../run/errors.js";
+
+export function registerPrune(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("prune")
+    .description("List and remove what interrupted kiln runs left behind (only runs whose process is gone).")
+    .option("--dry-run", "only list")
+    .action(async (flags: { dryRun?: boolean }) => {
+      const engine = createEngine(process.env);
+      let reachable = true;
+      try {
+        await engine.ping();
+      } catch (e) {
+        reachable = false;
+        process.stderr.write(
+          `Cannot reach the Docker engine at ${engine.endpoint} (${errorMessage(e)}); listing host files only.\n`,
+        );
+      }
+      const leftovers = await findLeftovers(reachable ? engine : undefined, stateDir(process.env));
+      if (leftovers.length === 0) {
+        process.stdout.write("Nothing left behind by kiln.\n");
+        setExit(0);
+        return;
+      }
+      const label = {
+        gone: "owner gone: will remove",
+        alive: "owner still running: kept",
+        "other-host": "owner on another host: kept",
+      };
+      for (const l of leftovers) process.stdout.write(`  ${l.description}  [${label[l.owner]}]\n`);
+      if (flags.dryRun) {
+        setExit(0);
+        return;
+      }
+      const { removed, failed } = await removeLeftovers(leftovers);
+      process.stdout.write(`Removed ${removed.length} leftover(s).\n`);
+      for (const [l, e] of failed)
+        process.stderr.write(`Could not remove ${l.description}: ${errorMessage(e)}\n`);
+      setExit(failed.length > 0 ? 1 : 0);
+    });
+}
