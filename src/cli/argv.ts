@@ -86,11 +86,3 @@ export function splitList(value: string, previous: string[] = []): string[] {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
-
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${body}$`);
-}

@@ -34,7 +34,21 @@ export interface RunEnv {
   pullAuth?: (build: BuildDef, image: string, ui: BuildUi) => Promise<RegistryAuth | undefined>;
   /** The run's journal of host paths (see journal.ts). */
   track?: PathTracker;
+  /** -debug: pause before each provisioner (on a terminal). */
+  debug?: boolean;
 }
+
+/** -debug pauses: wait for Enter on a terminal; otherwise say so once and go on. */
+async function debugPause(env: RunEnv, ui: BuildUi, what: string): Promise<void> {
+  if (!env.debug) return;
+  if (env.ui.interactive && ui.ask) {
+    await ui.ask(`Pausing ${what}. Press enter to continue.`);
+  } else if (!debugNoted.has(env)) {
+    debugNoted.add(env);
+    ui.say("-debug: not interactive, so not pausing between steps");
+  }
+}
+const debugNoted = new WeakSet<RunEnv>();
 
 export interface BuildOutcome {
   name: string;
@@ -92,6 +106,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
           track: env.track,
         };
         for (const [i, def] of build.provisioners.entries()) {
+          await debugPause(env, ui, "before the next provisioner");
           for (;;) {
             try {
               await runProvisioner(def, i, ctx, env.provisioners);

@@ -15,7 +15,7 @@ import type { CleanupStack } from "../../run/cleanup-stack.js";
 import type { OnError } from "../../run/run-build.js";
 import { randomUUID } from "node:crypto";
 import { collect, splitList } from "../argv.js";
-import { selectBuilds } from "../select-builds.js";
+import { selectBuilds } from "../../plan/select-builds.js";
 import { loadForCli, reportError } from "../load.js";
 import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
@@ -108,6 +108,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     ui.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
     return 1;
   }
+  if (flags.debug) ui.say("Debug mode enabled. Builds will not be parallelized.");
   const identity = currentIdentity(randomUUID());
   const stateDirectory = stateDir(process.env);
   // Leftovers of earlier runs whose process is gone (SIGKILL, a crash, a lost engine) go first.
@@ -134,6 +135,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
         ui,
         identity,
         track: journal,
+        debug: Boolean(flags.debug),
         signal: signals.signal,
         onError: flags.onError,
         provisioners: provisionerFactories(),

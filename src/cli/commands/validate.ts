@@ -4,7 +4,7 @@ import { collect, splitList } from "../argv.js";
 import { loadForCli, reportError } from "../load.js";
 import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
 import { checkPushSequences } from "../../post-processors/sequence-check.js";
-import { selectBuilds } from "../select-builds.js";
+import { selectBuilds } from "../../plan/select-builds.js";
 
 interface ValidateFlags {
   var?: string[];

@@ -1,7 +1,7 @@
 // -only / -except: globs over build names; -except also drops post-processors by name (and the
 // rest of their sequence, as Packer does).
 import type { BuildDef } from "../template/types.js";
-import { globToRegExp } from "./argv.js";
+import { globToRegExp } from "./glob.js";
 
 export function selectBuilds(builds: BuildDef[], only: string[], except: string[]): BuildDef[] {
   const onlyRe = only.map(globToRegExp);
