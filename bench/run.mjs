@@ -23,7 +23,9 @@ function sh(cmd, args, opts = {}) {
 
 // Base image from the test harness (built once, reused by tag).
 // setup prints the variables to export (and starts a dockerd when none answers; teardown stops it).
-const setupEnv = JSON.parse(sh("node", ["--import", "tsx", join(root, "test/harness/setup.ts"), "setup"], { cwd: root }));
+const setupEnv = JSON.parse(
+  sh("node", ["--import", "tsx", join(root, "test/harness/setup.ts"), "setup"], { cwd: root }),
+);
 const env = { ...process.env, ...setupEnv };
 const image = setupEnv.KILN_TEST_BUSYBOX;
 
@@ -84,7 +86,11 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
-  spawnSync("node", ["--import", "tsx", join(root, "test/harness/setup.ts"), "teardown"], { cwd: root, env, stdio: "ignore" });
+  spawnSync("node", ["--import", "tsx", join(root, "test/harness/setup.ts"), "teardown"], {
+    cwd: root,
+    env,
+    stdio: "ignore",
+  });
 }
 
 const median = (xs) => {

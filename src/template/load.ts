@@ -6,7 +6,6 @@ import { InvalidInputError } from "./diagnostic.js";
 import type { LoadOptions, Template } from "./types.js";
 import { loadJsonTemplate } from "./json/load-json.js";
 
-
 export async function loadTemplate(path: string, opts: LoadOptions): Promise<Template> {
   const abs = resolve(opts.cwd, path);
   let isDir: boolean;
