@@ -8,7 +8,25 @@ import { registerPrune } from "./commands/prune.js";
 import { registerTemplateTools } from "./commands/template-tools.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
 
+/**
+ * Last line of defence: a bug must never print a stack trace at a user (KILN_LOG=1 shows it).
+ * Cleanup registered so far cannot run from here; `kiln prune` removes what is left.
+ */
+function installCrashHandler(): void {
+  const crash = (e: unknown) => {
+    const detail =
+      e instanceof Error ? (process.env.KILN_LOG || process.env.PACKER_LOG ? e.stack : e.message) : String(e);
+    process.stderr.write(
+      `kiln: internal error: ${detail}\nThis is a bug in kiln; leftovers, if any, are removed by \`kiln prune\`.\n`,
+    );
+    process.exit(1);
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+}
+
 export async function run(argv: string[]): Promise<number> {
+  installCrashHandler();
   let exit = 0;
   const setExit = (code: number) => (exit = code);
   const program = new Command()

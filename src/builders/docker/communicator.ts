@@ -2,7 +2,7 @@
 // here uses host bind mounts, so a remote DOCKER_HOST works the same as the local socket.
 import { createWriteStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
-import { basename, dirname, join, posix } from "node:path";
+import { basename, dirname, join, posix, resolve as resolvePath, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { extract as tarExtract } from "tar-stream";
@@ -155,13 +155,19 @@ export class DockerCommunicator implements Communicator {
       throw e;
     }
     const srcIsDir = isDirMode(archive.stat.mode);
-    const localDst = await stat(dst).catch(() => undefined);
-    let root: string;
-    if (srcIsDir) root = dst;
-    else root = dst.endsWith("/") || localDst?.isDirectory() ? join(dst, archive.stat.name) : dst;
-    await mkdir(srcIsDir ? root : dirname(root), { recursive: true });
+    const wantsDir = dst.endsWith("/");
+    const absDst = resolvePath(dst);
+    const localDst = await stat(absDst).catch(() => undefined);
+    const root = srcIsDir
+      ? absDst
+      : wantsDir || localDst?.isDirectory()
+        ? join(absDst, archive.stat.name)
+        : absDst;
+    const fence = srcIsDir ? root : dirname(root);
+    await mkdir(fence, { recursive: true });
     const top = archive.stat.name;
     const ex = tarExtract();
+    let failure: Error | undefined;
     const done = new Promise<void>((resolve, reject) => {
       ex.on("entry", (header, stream, next) => {
         const rel =
@@ -170,13 +176,26 @@ export class DockerCommunicator implements Communicator {
             : header.name.startsWith(top + "/")
               ? header.name.slice(top.length + 1)
               : header.name;
-        const target = srcIsDir ? join(root, rel) : root;
-        if (!target.startsWith(srcIsDir ? root : dirname(root))) {
+        const target = srcIsDir ? resolvePath(root, rel) : root;
+        // Entries are written only inside the destination (a hostile archive cannot escape it).
+        const inside = target === fence || target.startsWith(fence + sep);
+        const skip = (e?: Error) => {
+          failure ??= e;
+          stream.on("end", () => next());
           stream.resume();
-          next(new Error(`refusing archive entry outside the destination: ${header.name}`));
+        };
+        if (failure || !inside) {
+          skip(
+            inside
+              ? undefined
+              : new BuildError(`cannot download ${src}: archive entry ${header.name} points outside ${dst}`),
+          );
           return;
         }
-        const finish = (e?: unknown) => (e ? next(e as Error) : next());
+        const finish = (e?: unknown) => {
+          if (e) failure ??= e instanceof Error ? e : new Error(String(e));
+          next();
+        };
         if (header.type === "directory") {
           stream.resume();
           mkdir(target, { recursive: true, mode: header.mode }).then(() => finish(), finish);
@@ -186,12 +205,11 @@ export class DockerCommunicator implements Communicator {
             .then(() => finish(), finish);
         } else {
           // symlinks and special files from the container are not recreated on the host
-          stream.resume();
-          stream.on("end", () => finish());
+          skip();
         }
       });
-      ex.on("finish", resolve);
-      ex.on("error", reject);
+      ex.on("finish", () => (failure ? reject(failure) : resolve()));
+      ex.on("error", (e) => reject(failure ?? e));
     });
     archive.tar.on("error", (e) => ex.destroy(e));
     archive.tar.pipe(ex);

@@ -1,0 +1,229 @@
+// Runs one build of a parity template with Packer 1.6.6 or kiln, in a given work directory, with a
+// private HOME and TMPDIR; then records everything the comparison needs (exit code, artifacts, the
+// images behind them, files left in the work directory) and removes the images it made.
+import { createHash } from "node:crypto";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { KILN_BIN, runCommand, type RunResult } from "../../harness/kiln.js";
+import { buildOutcomes, parseMachine, type BuildOutcome, type MachineLine } from "./machine.js";
+import {
+  removeImages,
+  resolveImage,
+  snapshotImage,
+  tagsWithPrefix,
+  type ImageSnapshot,
+} from "./images.js";
+import { snapshotTarFile, type TarFileSnapshot } from "./tar-walk.js";
+
+export const PACKER_BIN = process.env.KILN_TEST_PACKER ?? "/usr/bin/packer";
+
+export type Tool = "packer" | "kiln";
+
+export interface RunSpec {
+  tool: Tool;
+  /** Absolute path of the template file. */
+  template: string;
+  /** Arguments between `build` and the template (always with `-machine-readable`). */
+  args: string[];
+  env: Record<string, string>;
+  workDir: string;
+  /** Every image the template names starts with this; all are removed after the run. */
+  repoPrefix: string;
+  timeoutMs?: number;
+}
+
+export type OutputSnapshot =
+  | { kind: "dir"; mode: string }
+  | { kind: "file"; mode: string; size: number; sha256: string }
+  | { kind: "symlink"; link: string }
+  | { kind: "json"; mode: string; value: unknown }
+  | { kind: "tar"; mode: string; tar: TarFileSnapshot };
+
+export interface ArtifactSnapshot {
+  builderId?: string;
+  id?: string;
+  string?: string;
+  files: string[];
+  /** Id of the image the artifact's id resolves to in the engine, if any. */
+  imageId?: string;
+  /** Each tag named in the artifact, and the image id it resolves to (undefined: absent). */
+  tags: { tag: string; imageId?: string }[];
+}
+
+export interface BuildSnapshot {
+  error?: string;
+  artifactCount?: number;
+  artifacts: ArtifactSnapshot[];
+}
+
+export interface RunSnapshot {
+  tool: Tool;
+  exitCode: number | null;
+  result: RunResult;
+  machine: MachineLine[];
+  builds: Map<string, BuildSnapshot>;
+  images: Map<string, ImageSnapshot>;
+  outputs: Map<string, OutputSnapshot>;
+  /** Absolute directories to replace by placeholders when normalizing text. */
+  paths: { home: string; tmp: string; work: string };
+  /** Files kiln left in its private TMPDIR (must be none). */
+  tmpLeftovers: string[];
+}
+
+const IMAGE_ID_LINE = /(?:Image ID|Imported ID): (sha256:[0-9a-f]{64})/g;
+const REPOSITORY_LINE = /Repository: (\S+)/g;
+
+/** Tags listed in an artifact string (`… with tags a b c`). */
+export function tagsInArtifactString(s: string | undefined): string[] {
+  const m = /with tags (.*)$/.exec(s ?? "");
+  return m === null ? [] : m[1]!.split(" ").filter((t) => t !== "");
+}
+
+export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
+  const home = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${spec.tool}-home-`));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${spec.tool}-tmp-`));
+  try {
+    const env: Record<string, string | undefined> = {
+      HOME: home,
+      TMPDIR: tmp,
+      CHECKPOINT_DISABLE: "1",
+      PACKER_CONFIG_DIR: home,
+      PACKER_LOG: undefined,
+      NO_COLOR: undefined,
+      ...spec.env,
+    };
+    const command = spec.tool === "packer" ? PACKER_BIN : process.execPath;
+    const args = [
+      ...(spec.tool === "packer" ? [] : [KILN_BIN]),
+      "build",
+      "-machine-readable",
+      ...spec.args,
+      spec.template,
+    ];
+    const result = await runCommand(command, args, {
+      cwd: spec.workDir,
+      env,
+      timeoutMs: spec.timeoutMs ?? 240_000,
+    });
+    const { lines } = parseMachine(result.stdout);
+    const outcomes = buildOutcomes(lines);
+    const snapshot: RunSnapshot = {
+      tool: spec.tool,
+      exitCode: result.code,
+      result,
+      machine: lines,
+      builds: new Map(),
+      images: new Map(),
+      outputs: new Map(),
+      paths: { home, tmp, work: spec.workDir },
+      tmpLeftovers: spec.tool === "kiln" ? listTree(tmp) : [],
+    };
+    const toRemove = new Set<string>();
+    try {
+      for (const [target, outcome] of outcomes) {
+        snapshot.builds.set(target, await snapshotBuild(outcome, snapshot.images, toRemove));
+      }
+      snapshot.outputs = await snapshotOutputs(spec.workDir);
+    } finally {
+      for (const m of result.stdout.matchAll(IMAGE_ID_LINE)) toRemove.add(m[1]!);
+      for (const m of result.stdout.matchAll(REPOSITORY_LINE)) {
+        const ref = m[1]!.replaceAll("%!(PACKER_COMMA)", "");
+        if (ref.startsWith(spec.repoPrefix)) toRemove.add(ref);
+      }
+      for (const tag of await tagsWithPrefix(spec.repoPrefix)) toRemove.add(tag);
+      await removeImages(toRemove);
+      clearDir(spec.workDir);
+    }
+    return snapshot;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function snapshotBuild(
+  outcome: BuildOutcome,
+  images: Map<string, ImageSnapshot>,
+  toRemove: Set<string>,
+): Promise<BuildSnapshot> {
+  const artifacts: ArtifactSnapshot[] = [];
+  for (const a of outcome.artifacts) {
+    const snap: ArtifactSnapshot = {
+      builderId: a.builderId,
+      id: a.id,
+      string: a.string,
+      files: a.files,
+      tags: [],
+    };
+    if (a.id !== undefined && a.id !== "" && a.id !== "Container") {
+      const imageId = await resolveImage(a.id);
+      if (imageId !== undefined) {
+        snap.imageId = imageId;
+        toRemove.add(a.id);
+        toRemove.add(imageId);
+        if (!images.has(imageId)) {
+          const image = await snapshotImage(imageId);
+          if (image !== undefined) images.set(imageId, image);
+        }
+      }
+    }
+    for (const tag of tagsInArtifactString(a.string)) {
+      snap.tags.push({ tag, imageId: await resolveImage(tag) });
+      toRemove.add(tag);
+    }
+    artifacts.push(snap);
+  }
+  return { error: outcome.error, artifactCount: outcome.artifactCount, artifacts };
+}
+
+/** Every file the build left in the work directory. */
+async function snapshotOutputs(workDir: string): Promise<Map<string, OutputSnapshot>> {
+  const outputs = new Map<string, OutputSnapshot>();
+  for (const rel of listTree(workDir)) {
+    const abs = path.join(workDir, rel);
+    const st = lstatSync(abs);
+    const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
+    if (st.isSymbolicLink()) outputs.set(rel, { kind: "symlink", link: readlinkSync(abs) });
+    else if (st.isDirectory()) outputs.set(rel, { kind: "dir", mode });
+    else if (rel.endsWith(".tar")) outputs.set(rel, { kind: "tar", mode, tar: await snapshotTarFile(abs) });
+    else if (rel.endsWith(".json")) {
+      const text = readFileSync(abs, "utf8");
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = text;
+      }
+      outputs.set(rel, { kind: "json", mode, value });
+    } else {
+      const content = readFileSync(abs);
+      outputs.set(rel, {
+        kind: "file",
+        mode,
+        size: content.length,
+        sha256: createHash("sha256").update(content).digest("hex"),
+      });
+    }
+  }
+  return outputs;
+}
+
+/** Paths below `dir`, relative, sorted; directories included. */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(path.join(dir, rel)).sort()) {
+      const child = rel === "" ? name : `${rel}/${name}`;
+      out.push(child);
+      const st = lstatSync(path.join(dir, child));
+      if (st.isDirectory()) walk(child);
+    }
+  };
+  walk("");
+  return out;
+}
+
+export function clearDir(dir: string): void {
+  for (const name of readdirSync(dir)) rmSync(path.join(dir, name), { recursive: true, force: true });
+}
