@@ -26,7 +26,7 @@ export function parseVars(vars: string[] = []): [string, string][] {
 
 export async function loadForCli(
   path: string,
-  opts: VarOptions & { syntaxOnly?: boolean },
+  opts: VarOptions & { syntaxOnly?: boolean; allowUnsetRequired?: boolean },
 ): Promise<Template> {
   return loadTemplate(path, {
     vars: parseVars(opts.var),
@@ -35,6 +35,7 @@ export async function loadForCli(
     cwd: process.cwd(),
     startTime: new Date(),
     syntaxOnly: opts.syntaxOnly,
+    allowUnsetRequired: opts.allowUnsetRequired,
   });
 }
 
@@ -43,7 +44,7 @@ export function reportError(e: unknown, err: (s: string) => void): number {
   if (e instanceof InvalidInputError) {
     const errors = e.diagnostics.filter((d) => d.severity === "error");
     for (const d of e.diagnostics) err(formatDiagnostic(d));
-    err(`\n${errors.length} error(s) found; nothing was built.`);
+    err(`\n${errors.length} error(s) found.`);
     return 2;
   }
   const debug = Boolean(process.env.KILN_LOG || process.env.PACKER_LOG);

@@ -77,6 +77,8 @@ export interface LoadOptions {
   startTime: Date;
   /** validate -syntax-only */
   syntaxOnly?: boolean;
+  /** inspect: unset required variables are listed, not errors (their uses are left unresolved). */
+  allowUnsetRequired?: boolean;
 }
 
 /**

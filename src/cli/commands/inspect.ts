@@ -43,7 +43,7 @@ export function registerInspect(program: Command, setExit: (code: number) => voi
     .argument("<template>", "template file or directory")
     .action(async (template: string) => {
       try {
-        process.stdout.write(renderInspect(await loadForCli(template, {})));
+        process.stdout.write(renderInspect(await loadForCli(template, { allowUnsetRequired: true })));
         setExit(0);
       } catch (e) {
         setExit(reportError(e, (s) => process.stderr.write(s + "\n")));

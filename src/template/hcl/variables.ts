@@ -428,7 +428,7 @@ export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varF
       if (d.default !== undefined) {
         value = d.default;
         if (d.defaultRange) d.origin = { range: d.defaultRange, label: "the default" };
-      } else if (!d.defaultFailed) {
+      } else if (!d.defaultFailed && !lctx.opts.allowUnsetRequired) {
         error(
           lctx,
           d.range,

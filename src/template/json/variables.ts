@@ -154,6 +154,7 @@ export async function resolveVariables(
   const missing = [...decls.values()].filter((d) => d.decl.required && !sources.has(d.decl.name));
   for (const { decl } of missing) {
     ctx.broken.add(decl.name);
+    if (ctx.opts.allowUnsetRequired) continue;
     error(
       ctx,
       decl.pos,

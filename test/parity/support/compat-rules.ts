@@ -1,0 +1,66 @@
+// Documented differences (docs/compat.md) that apply to many templates, recognised by code rather
+// than listed in every sidecar. Each rule checks BOTH sides: Packer 1.6.6 must show its documented
+// behaviour and kiln its own; anything else is a difference.
+import type { ParityTemplate } from "./templates.js";
+import { builders } from "./templates.js";
+import type { Rule } from "./properties.js";
+
+export const COMPAT_ENTRYPOINT =
+  'compat.md, docker builder: "The committed image gets Entrypoint ["/bin/sh"] from run_command and loses the base image\'s Cmd"';
+export const COMPAT_STUB =
+  'compat.md, docker builder: "An empty /packer-files (container_dir) mount-point directory is left in the image"';
+
+/** The `--entrypoint` a run_command gives the build container (Packer's default: /bin/sh). */
+export function runCommandEntrypoint(runCommand: unknown): string | undefined {
+  if (!Array.isArray(runCommand)) return "/bin/sh";
+  const args = runCommand.map(String);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") break;
+    if (a.startsWith("--entrypoint=")) return a.slice("--entrypoint=".length);
+    if (a === "--entrypoint") return args[i + 1];
+  }
+  return undefined;
+}
+
+export interface BaseConfig {
+  Cmd: unknown;
+  Entrypoint: unknown;
+}
+
+/**
+ * Packer 1.6.6 commits the build container's `--entrypoint` as the image's Entrypoint and drops
+ * Cmd; kiln keeps the base image's (unless `changes` sets them, in which case both agree).
+ */
+export function entrypointRule(t: ParityTemplate, bases: BaseConfig[]): Rule {
+  const packerEntrypoints = new Set<string>(["null"]);
+  for (const b of builders(t)) {
+    const ep = runCommandEntrypoint(b.run_command);
+    if (ep !== undefined) packerEntrypoints.add(JSON.stringify([ep]));
+  }
+  const kilnCmds = new Set<string>(["null", ...bases.map((b) => JSON.stringify(b.Cmd ?? null))]);
+  const kilnEntrypoints = new Set<string>(["null", ...bases.map((b) => JSON.stringify(b.Entrypoint ?? null))]);
+  return {
+    compat: COMPAT_ENTRYPOINT,
+    accepts(key, left, right) {
+      const m = /(?:^image#\d+|\.tar\])\.config\.(Cmd|Entrypoint)$/.exec(key);
+      if (m === null || left === undefined || right === undefined) return false;
+      if (m[1] === "Entrypoint") return packerEntrypoints.has(left) && kilnEntrypoints.has(right);
+      return left === "null" && kilnCmds.has(right);
+    },
+  };
+}
+
+/** Packer leaves the empty mount point of its temp dir (`container_dir`) in committed images and exports. */
+export function stubRule(t: ParityTemplate): Rule {
+  const dirs = new Set<string>(["/packer-files"]);
+  for (const b of builders(t)) if (typeof b.container_dir === "string") dirs.add(b.container_dir);
+  return {
+    compat: COMPAT_STUB,
+    accepts(key, left, right) {
+      const m = /\.fs\[(.*)\]$/.exec(key);
+      if (m === null || !dirs.has(m[1]!)) return false;
+      return left !== undefined && /^"dir 0755 0:0"$/.test(left) && right === undefined;
+    },
+  };
+}

@@ -1,0 +1,212 @@
+// One reliability scenario = one node:test case that also yields a table row: what was expected,
+// what was observed, and how many leftovers kiln left (always checked, must be zero). Rows go to a
+// results file shared by every file of the run (keyed by the test runner's pid), and the last file
+// (zz-report.test.ts) prints them all; each file also prints its own rows.
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, it } from "node:test";
+import type { DockerEndpoint } from "../../harness/docker-api.js";
+import { endpointFromEnv } from "../../harness/docker-api.js";
+import { tempDir } from "../../harness/kiln.js";
+import { findScenarioLeftovers, removeScenarioLeftovers } from "./leftovers.js";
+import { KilnProcess, type KilnRunOptions, type KilnRun } from "./kiln-process.js";
+
+export interface Row {
+  file: string;
+  scenario: string;
+  expected: string;
+  observed: string;
+  leftovers: number;
+  passed: boolean;
+  seconds: number;
+}
+
+/** The runner (`node --test`) is every test file's parent, so its pid names the run. */
+export function resultsFile(): string {
+  return (
+    process.env.KILN_RELIABILITY_RESULTS ?? path.join(os.tmpdir(), `kiln-reliability-${process.ppid}.ndjson`)
+  );
+}
+
+export function readRows(file = resultsFile()): Row[] {
+  try {
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as Row);
+  } catch {
+    return [];
+  }
+}
+
+export function removeResults(file = resultsFile()): void {
+  rmSync(file, { force: true });
+}
+
+const oneLine = (s: string, max: number): string => {
+  const flat = s.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+export function formatTable(rows: Row[]): string {
+  const header = ["#", "scenario", "expected", "observed", "leftovers", "result"];
+  const body = rows.map((r, i) => [
+    String(i + 1),
+    oneLine(r.scenario, 58),
+    oneLine(r.expected, 52),
+    oneLine(r.observed, 70),
+    String(r.leftovers),
+    r.passed ? `ok ${r.seconds.toFixed(1)}s` : "FAIL",
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((x, c) => x.padEnd(widths[c]!)).join(" | ")} |`;
+  const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;
+  return [line(header), rule, ...body.map(line)].join("\n");
+}
+
+export interface ScenarioContext {
+  /** A private working directory (template, outputs), removed after the test. */
+  dir: string;
+  /** kiln's TMPDIR for this scenario: must be empty at the end. */
+  tmp: string;
+  /** kiln's KILN_STATE_DIR (journals) for this scenario: must be empty at the end. */
+  state: string;
+  endpoint: DockerEndpoint;
+  /** Environment for every kiln run of the scenario (TMPDIR, KILN_STATE_DIR, DOCKER_HOST). */
+  env: Record<string, string | undefined>;
+  /** Starts kiln (its pid is remembered for the leftover check). */
+  start(args: string[], opts?: KilnRunOptions): KilnProcess;
+  /** Runs kiln to the end. */
+  kiln(args: string[], opts?: KilnRunOptions): Promise<KilnRun>;
+  /** Adds to the "observed" column. */
+  observe(text: string): void;
+  /** Extra leftovers found by the scenario itself (e.g. a secret in a temp file). */
+  leftover(description: string): void;
+  /** Pids whose containers count as this scenario's (kiln runs are added automatically). */
+  pids: Set<number>;
+  /** Container ids created by the scenario's kiln runs (parsed from their output). */
+  containerIds: Set<string>;
+  /** Registered cleanups for test-made objects (images the scenario built on purpose). */
+  defer(fn: () => Promise<void> | void): void;
+}
+
+export interface ScenarioOptions {
+  timeoutMs?: number;
+  endpoint?: DockerEndpoint;
+  /** Extra environment for kiln. */
+  env?: Record<string, string | undefined>;
+  /** Skip the engine part of the leftover check (the scenario's engine is gone). */
+  engineless?: boolean;
+}
+
+const fileName = (): string => path.basename(process.argv[1] ?? "?");
+const ownRows: Row[] = [];
+let printerInstalled = false;
+
+function installPrinter(): void {
+  if (printerInstalled) return;
+  printerInstalled = true;
+  after(() => {
+    if (ownRows.length > 0) process.stdout.write(`\n${fileName()}\n${formatTable(ownRows)}\n`);
+  });
+}
+
+/**
+ * Declares a scenario. `body` returns nothing: it reports through `s.observe` and asserts what it
+ * expects; afterwards the leftover check runs (kiln containers of the scenario's pids, images
+ * committed from its containers, files in its TMPDIR and state dir, `.partial` files).
+ */
+export function scenario(
+  name: string,
+  expected: string,
+  body: (s: ScenarioContext) => Promise<void>,
+  opts: ScenarioOptions = {},
+): void {
+  installPrinter();
+  it(name, { timeout: opts.timeoutMs ?? 120_000 }, async (t) => {
+    const started = Date.now();
+    const dir = tempDir(t, "kiln-rel-");
+    const tmp = path.join(dir, "tmp");
+    const state = path.join(dir, "state");
+    mkdirSync(tmp);
+    mkdirSync(state);
+    const endpoint = opts.endpoint ?? endpointFromEnv();
+    const observed: string[] = [];
+    const extra: string[] = [];
+    const deferred: (() => Promise<void> | void)[] = [];
+    const pids = new Set<number>();
+    const containerIds = new Set<string>();
+    const env: Record<string, string | undefined> = {
+      TMPDIR: tmp,
+      KILN_STATE_DIR: state,
+      DOCKER_HOST:
+        endpoint.kind === "unix" ? `unix://${endpoint.socketPath}` : `tcp://${endpoint.host}:${endpoint.port}`,
+      ...opts.env,
+    };
+    const processes: KilnProcess[] = [];
+    const s: ScenarioContext = {
+      dir,
+      tmp,
+      state,
+      endpoint,
+      env,
+      pids,
+      containerIds,
+      start(args, runOpts = {}) {
+        const p = new KilnProcess(args, { cwd: dir, ...runOpts, env: { ...env, ...runOpts.env } });
+        processes.push(p);
+        p.onPid((pid) => pids.add(pid));
+        p.onContainer((id) => containerIds.add(id));
+        return p;
+      },
+      kiln(args, runOpts) {
+        return s.start(args, runOpts).result();
+      },
+      observe: (text) => void observed.push(text),
+      leftover: (d) => void extra.push(d),
+      defer: (fn) => void deferred.push(fn),
+    };
+    let failure: unknown;
+    let found: string[] = [];
+    try {
+      await body(s);
+    } catch (e) {
+      failure = e;
+    }
+    // A scenario that failed early may have left kiln running: stop it before looking.
+    for (const p of processes) await p.kill("SIGKILL");
+    try {
+      found = [
+        ...extra,
+        ...(await findScenarioLeftovers({
+          endpoint,
+          engine: !opts.engineless,
+          pids,
+          containerIds,
+          dirs: { tmp, state, work: dir },
+        })),
+      ];
+    } catch (e) {
+      failure ??= e;
+    }
+    if (found.length > 0) await removeScenarioLeftovers({ endpoint, pids, containerIds }).catch(() => {});
+    for (const fn of deferred.reverse()) await Promise.resolve(fn()).catch(() => {});
+    const failureText =
+      failure === undefined ? "" : oneLine(failure instanceof Error ? failure.message : String(failure), 160);
+    const row: Row = {
+      file: fileName(),
+      scenario: name,
+      expected,
+      observed: [observed.join("; "), failureText ? `FAILED: ${failureText}` : ""].filter(Boolean).join("; "),
+      leftovers: found.length,
+      passed: failure === undefined && found.length === 0,
+      seconds: (Date.now() - started) / 1000,
+    };
+    ownRows.push(row);
+    appendFileSync(resultsFile(), `${JSON.stringify(row)}\n`);
+    if (failure !== undefined) throw failure;
+    assert.deepEqual(found, [], `kiln left ${found.length} leftover(s)`);
+  });
+}
