@@ -432,6 +432,7 @@ function listQuery(filter: ListFilter): EngineRequest["query"] {
   const filters: Record<string, string[]> = {};
   if (filter.label?.length) filters.label = filter.label;
   if (filter.name?.length) filters.name = filter.name;
+  if (filter.dangling !== undefined) filters.dangling = [String(filter.dangling)];
   return {
     all: filter.all,
     filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined,

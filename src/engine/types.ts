@@ -31,6 +31,8 @@ export interface ImageInspect {
   Os?: string;
   Architecture?: string;
   Config: ImageConfig | null;
+  /** The container this image was committed from (Docker; empty for pulled or imported images). */
+  Container?: string;
 }
 
 export interface ImageConfig {
@@ -48,7 +50,7 @@ export interface ImageConfig {
 export interface ContainerInspect {
   Id: string;
   Name: string;
-  State: { Status: string; Running: boolean; ExitCode: number; Pid: number };
+  State: { Status: string; Running: boolean; ExitCode: number; Pid: number; OOMKilled?: boolean };
   Config: ImageConfig & { Image: string; Labels?: Record<string, string> | null };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
 }
@@ -161,6 +163,8 @@ export interface ListFilter {
   label?: string[];
   /** name filters: regular expressions matched against the name (with its leading slash) */
   name?: string[];
+  /** images only: untagged images that no other image refers to */
+  dangling?: boolean;
   all?: boolean;
 }
 

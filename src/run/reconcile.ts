@@ -47,7 +47,10 @@ export async function findLeftovers(engine: Engine | undefined, stateDir: string
         id: c.Id,
         description: `container ${name.replace(/^\//, "")} (${c.State}; run ${owner.run}, pid ${owner.pid} on ${owner.host})`,
         owner: ownerLiveness(owner.pid, owner.host),
-        remove: () => engine.removeContainer(c.Id),
+        remove: async () => {
+          await engine.removeContainer(c.Id);
+          await removeImagesCommittedFrom(engine, c.Id);
+        },
       });
     }
   }
@@ -73,6 +76,17 @@ export async function findLeftovers(engine: Engine | undefined, stateDir: string
     }
   }
   return found;
+}
+
+/**
+ * A run killed during a commit leaves its container and, once the engine finishes the commit on
+ * its own, an untagged image committed from it. Such images are removed with their container.
+ */
+async function removeImagesCommittedFrom(engine: Engine, containerId: string): Promise<void> {
+  for (const image of await engine.listImages({ dangling: true })) {
+    const detail = await engine.inspectImage(image.Id);
+    if (detail?.Container === containerId) await engine.removeImage(image.Id, { force: true });
+  }
 }
 
 /** Removes leftovers whose owner is gone; returns what was removed and what failed. */

@@ -9,6 +9,7 @@ import { initialBuildData, substituteBuildData } from "./build-data.js";
 import { runProvisioner } from "./provision.js";
 import { runPostProcessors } from "./post-process.js";
 import { errorMessage } from "./errors.js";
+import { EngineError } from "../engine/errors.js";
 import type { RunIdentity } from "./ownership.js";
 import type {
   PostProcessorFactory,
@@ -77,6 +78,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     cancelled: env.signal.aborted,
   });
   let keepContainer = false;
+  let phase = "the docker builder";
   let builderArtifact: Artifact;
   try {
     const result = await runDockerBuild(build, {
@@ -106,6 +108,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
           track: env.track,
         };
         for (const [i, def] of build.provisioners.entries()) {
+          phase = `provisioner ${i + 1} (${def.type})`;
           await debugPause(env, ui, "before the next provisioner");
           for (;;) {
             try {
@@ -130,11 +133,12 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
             }
           }
         }
+        phase = "the docker builder";
       },
     });
     builderArtifact = result.artifact;
   } catch (e) {
-    const message = env.signal.aborted ? "Build was cancelled" : errorMessage(e);
+    const message = env.signal.aborted ? "Build was cancelled" : failureMessage(e, env.engine, phase);
     if (keepContainer && !env.signal.aborted && buildData.ID) {
       const id = buildData.ID;
       cleanup.release(`remove container ${id}`);
@@ -183,6 +187,21 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
   } catch (e) {
     return outcome([], env.signal.aborted ? "Build was cancelled" : errorMessage(e));
   }
+}
+
+/**
+ * A lost engine reads, from below, like any failed request ("connection refused" from a step
+ * that has nothing to do with connections): say what happened, where, and what becomes of the
+ * build's container.
+ */
+function failureMessage(e: unknown, engine: Engine, phase: string): string {
+  const message = errorMessage(e);
+  for (let cause: unknown = e; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof EngineError && cause.kind === "unreachable") {
+      return `Lost the connection to the Docker engine at ${engine.endpoint} during ${phase}: ${message}\nWhat this build left in the engine is removed by the next kiln run (or \`kiln prune\`) once the engine is back.`;
+    }
+  }
+  return message;
 }
 
 async function runCleanup(cleanup: CleanupStack, ui: BuildUi): Promise<void> {

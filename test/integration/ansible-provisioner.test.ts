@@ -206,14 +206,15 @@ describe("ansible provisioner (busybox)", () => {
     const r = await build(
       t,
       {
-        builders: [docker],
+        // Without `user`, Ansible runs as the Communicator's user, as through Packer's proxy.
+        builders: [{ ...docker, exec_user: "app" }],
         provisioners: [
           {
             type: "ansible",
             playbook_file: "show.yml",
             host_alias: "tpl",
             inventory_file_template:
-              "{{ .HostAlias }} ansible_connection=community.docker.docker ansible_host={{ .ID }} custom=from-template\n",
+              "{{ .HostAlias }} ansible_connection=community.docker.docker ansible_host={{ .ID }} ansible_user={{ .User }} custom=from-template\n",
           },
           { type: "ansible", playbook_file: "show.yml", inventory_file: "hosts.ini" },
           {
@@ -231,10 +232,10 @@ describe("ansible provisioner (busybox)", () => {
             "- hosts: all",
             "  gather_facts: false",
             "  tasks:",
-            "    - ansible.builtin.raw: hostname",
+            "    - ansible.builtin.raw: id -un",
             "      register: h",
             "    - ansible.builtin.debug:",
-            '        msg: "alias={{ inventory_hostname }} custom={{ custom }} reached={{ h.stdout | trim | length > 0 }}"',
+            '        msg: "alias={{ inventory_hostname }} custom={{ custom }} user={{ h.stdout | trim }}"',
             "",
           ].join("\n"),
           "hosts.ini": "mine custom=from-user-inventory\n",
@@ -260,8 +261,8 @@ describe("ansible provisioner (busybox)", () => {
       },
     );
     assert.equal(r.code, 0, describeRun(r));
-    assert.match(r.stdout, /"msg": "alias=tpl custom=from-template reached=True"/);
-    assert.match(r.stdout, /"msg": "alias=mine custom=from-user-inventory reached=True"/);
+    assert.match(r.stdout, /"msg": "alias=tpl custom=from-template user=app"/);
+    assert.match(r.stdout, /"msg": "alias=mine custom=from-user-inventory user=app"/);
     assert.match(
       r.stdout,
       / {4}docker: Executing Ansible Galaxy\n {4}docker: Starting galaxy role install process/,

@@ -159,12 +159,26 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
 
   if (c.commit) {
     ui.say("Committing the container");
-    const imageId = await engine.commitContainer(id, {
-      ...commitChanges(c.changes, base.Config, spec.Entrypoint !== undefined),
-      author: c.author || undefined,
-      comment: c.message || undefined,
-      signal,
-    });
+    // Deliberately not cancellable: the engine finishes a commit even when the client goes away,
+    // so abandoning the request would leave an untagged image nobody knows about (reliability bar
+    // #21). Wait for it, then remove the image if the build was cancelled meanwhile.
+    const onAbort = () => ui.say("Waiting for the engine to finish the commit, to remove its image...");
+    signal.addEventListener("abort", onAbort, { once: true });
+    let imageId: string;
+    try {
+      imageId = await engine.commitContainer(id, {
+        ...commitChanges(c.changes, base.Config, spec.Entrypoint !== undefined),
+        author: c.author || undefined,
+        comment: c.message || undefined,
+      });
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+    if (signal.aborted) {
+      ui.say(`Removing the image committed after the build was cancelled: ${imageId}`);
+      await engine.removeImage(imageId, { force: true });
+      signal.throwIfAborted();
+    }
     ui.message(`Image ID: ${imageId}`);
     deps.buildData.ImageSha256 = imageId;
     return {

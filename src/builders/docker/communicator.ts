@@ -30,8 +30,9 @@ export class DockerCommunicator implements Communicator {
   async run(cmd: RemoteCommand): Promise<number> {
     const out = new LineSplitter((l) => cmd.onStdout?.(l));
     const err = new LineSplitter((l) => cmd.onStderr?.(l));
+    let exitCode: number;
     try {
-      const { exitCode } = await this.engine.exec(this.containerId, {
+      ({ exitCode } = await this.engine.exec(this.containerId, {
         // Packer wraps the command in a subshell; kept so `exit` in a command behaves the same.
         cmd: ["/bin/sh", "-c", `(${cmd.command})`],
         env: cmd.env ? Object.entries(cmd.env).map(([k, v]) => `${k}=${v}`) : undefined,
@@ -41,11 +42,42 @@ export class DockerCommunicator implements Communicator {
         onStderr: (c) => err.write(c),
         stdin: cmd.stdin,
         signal: cmd.signal,
-      });
-      return exitCode;
+      }));
+    } catch (e) {
+      // An exec into a stopped or removed container is refused (409 / 404): say what happened.
+      if (e instanceof EngineError && (e.kind === "conflict" || e.kind === "not-found") && !cmd.signal?.aborted)
+        await this.failIfContainerGone(e, false);
+      throw e;
     } finally {
       out.flush();
       err.flush();
+    }
+    // A container killed from outside ends every exec in it with a status (137, 143…) that would
+    // otherwise read as the script's own failure.
+    if (exitCode !== 0 && !cmd.signal?.aborted) await this.failIfContainerGone(undefined, exitCode >= 128);
+    return exitCode;
+  }
+
+  private async failIfContainerGone(cause: unknown, killed: boolean): Promise<void> {
+    let info = await this.engine.inspectContainer(this.containerId);
+    // The engine records the container's exit a moment after its processes died.
+    if (killed && info?.State.Running) {
+      await new Promise((r) => setTimeout(r, 250));
+      info = await this.engine.inspectContainer(this.containerId);
+    }
+    const short = this.containerId.slice(0, 12);
+    if (info === undefined) {
+      throw new BuildError(
+        `the build container ${short} was removed while kiln was using it (by something other than kiln, e.g. docker rm or a cleanup job)`,
+        { cause },
+      );
+    }
+    if (!info.State.Running) {
+      const oom = info.State.OOMKilled ? ", killed for lack of memory" : "";
+      throw new BuildError(
+        `the build container ${short} stopped while a command was running in it (${info.State.Status}, exit code ${info.State.ExitCode}${oom}): it was killed or stopped from outside kiln, or its main process exited`,
+        { cause },
+      );
     }
   }
 

@@ -51,13 +51,17 @@ export class AnsibleProvisioner implements Provisioner {
     const remoteTmp = `/tmp/.kiln-ansible-${randomBytes(6).toString("hex")}`;
     let cleanHomes: string[] | undefined;
     try {
-      cleanHomes = await this.homesWithoutAnsibleDir(ctx);
+      const probe = await this.probe(ctx);
+      cleanHomes = probe.homes;
+      // Without `user`, tasks run as the Communicator's user (exec_user, else the image's USER),
+      // as they do through Packer's proxy.
+      const user = c.user ?? probe.user;
       if (c.galaxy_file) await this.galaxy(ctx, env);
 
       const inventory =
         c.inventory_file !== undefined
           ? abs(c.inventory_file)
-          : await this.writeInventory(ctx, containerId, local);
+          : await this.writeInventory(ctx, containerId, user, local);
 
       const kilnVars: Record<string, string> = {
         packer_build_name: ctx.sourceName,
@@ -71,7 +75,7 @@ export class AnsibleProvisioner implements Provisioner {
         // A user inventory knows nothing of the container: every host in it is the container.
         kilnVars.ansible_connection = DOCKER_CONNECTION;
         kilnVars.ansible_host = containerId;
-        if (c.user) kilnVars.ansible_user = c.user;
+        if (user) kilnVars.ansible_user = user;
       }
       const stem = join(ctx.tempDir, `packer-extra-vars-${randomInt(1e9)}`);
       const kilnVarsFile = `${stem}.json`;
@@ -112,17 +116,26 @@ export class AnsibleProvisioner implements Provisioner {
     }
   }
 
-  /** Home directories (of the exec user and of `user`) that have no ~/.ansible yet. */
-  private async homesWithoutAnsibleDir(ctx: ProvisionContext): Promise<string[]> {
-    const user = this.c.user && SAFE_USER.test(this.c.user) ? this.c.user : undefined;
-    const homes = ['"$HOME"', ...(user ? [`"$(eval echo ~${user})"`] : [])].join(" ");
+  /**
+   * The Communicator's user (name, or uid when it has none), and the home directories (of that
+   * user and of `user`) that have no ~/.ansible yet, so that one created by the run can go.
+   */
+  private async probe(ctx: ProvisionContext): Promise<{ user: string | undefined; homes: string[] }> {
+    const named = this.c.user && SAFE_USER.test(this.c.user) ? this.c.user : undefined;
+    const homes = ['"$HOME"', ...(named ? [`"$(eval echo ~${named})"`] : [])].join(" ");
     const found: string[] = [];
+    let user: string | undefined;
     const code = await ctx.comm.run({
-      command: `for h in ${homes}; do [ -n "$h" ] && [ "$h" != / ] && [ ! -e "$h/.ansible" ] && echo "$h"; done; true`,
-      onStdout: (l) => l && found.push(l),
+      command:
+        `echo "user:$(id -un 2>/dev/null || id -u)"; ` +
+        `for h in ${homes}; do [ -n "$h" ] && [ "$h" != / ] && [ ! -e "$h/.ansible" ] && echo "home:$h"; done; true`,
+      onStdout: (l) => {
+        if (l.startsWith("home:")) found.push(l.slice(5));
+        else if (l.startsWith("user:") && SAFE_USER.test(l.slice(5))) user = l.slice(5);
+      },
       signal: ctx.signal,
     });
-    return code === 0 ? found : [];
+    return code === 0 ? { user, homes: found } : { user: undefined, homes: [] };
   }
 
   /** Removes Ansible's temp dir, and ~/.ansible where the run created it. */
@@ -142,7 +155,12 @@ export class AnsibleProvisioner implements Provisioner {
     }
   }
 
-  private async writeInventory(ctx: ProvisionContext, containerId: string, local: string[]): Promise<string> {
+  private async writeInventory(
+    ctx: ProvisionContext,
+    containerId: string,
+    user: string | undefined,
+    local: string[],
+  ): Promise<string> {
     const c = this.c;
     let host: string;
     if (c.inventory_file_template !== undefined) {
@@ -151,12 +169,12 @@ export class AnsibleProvisioner implements Provisioner {
         HostAlias: c.host_alias,
         Host: containerId,
         ID: containerId,
-        User: c.user ?? "",
+        User: user ?? "",
         Port: "",
       });
     } else {
       const vars = [`ansible_connection=${DOCKER_CONNECTION}`, `ansible_host=${containerId}`];
-      if (c.user) vars.push(`ansible_user=${c.user}`);
+      if (user) vars.push(`ansible_user=${user}`);
       host = `${c.host_alias} ${vars.join(" ")}`;
     }
     if (!host.endsWith("\n")) host += "\n";

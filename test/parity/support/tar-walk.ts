@@ -156,7 +156,10 @@ export async function snapshotTarFile(file: string): Promise<TarFileSnapshot> {
     keep: (p) => p === "/manifest.json" || /^\/[^/]+\.json$/.test(p) || /^\/[^/]+\/layer\.tar$/.test(p),
   });
   const manifestText = kept.get("/manifest.json");
-  if (manifestText === undefined) return { kind: "rootfs", fs };
+  if (manifestText === undefined) {
+    for (const p of [...fs.keys()]) if (isVolatile(p)) fs.delete(p);
+    return { kind: "rootfs", fs };
+  }
   const manifest = JSON.parse(manifestText.toString("utf8")) as SaveManifestEntry[];
   const image = manifest[0];
   if (image === undefined) return { kind: "save", repoTags: [], config: {}, fs: new Map() };
@@ -169,6 +172,7 @@ export async function snapshotTarFile(file: string): Promise<TarFileSnapshot> {
     const { fs: layerFs } = await walkTar(Readable.from([content]));
     applyLayer(merged, layerFs);
   }
+  for (const p of [...merged.keys()]) if (isVolatile(p)) merged.delete(p);
   return { kind: "save", repoTags: image.RepoTags ?? [], config, fs: merged };
 }
 

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "crlf script ran"
+echo crlf > /opt/scripts/crlf-ran.txt
