@@ -19,7 +19,7 @@ export interface HumanUiOptions {
   now?: () => Date;
   /** Share one masker with the debug log; a fresh one otherwise. */
   masker?: SecretMasker;
-  /** Every printed line is also logged (`ui: …`), as Packer's BasicUi does. */
+  /** Every printed line is also logged (`ui: …`), as Packer's BasicUi does; `close()` closes it. */
   log?: Logger;
 }
 
@@ -128,6 +128,7 @@ export function createHumanUi(opts: HumanUiOptions): Ui {
     },
     close() {
       reader?.close();
+      opts.log?.close();
     },
   };
 }

@@ -14,6 +14,7 @@ export interface MachineUiOptions {
   timestamps?: boolean;
   now?: () => Date;
   masker?: SecretMasker;
+  /** Every record is also logged; `close()` closes it. */
   log?: Logger;
 }
 
@@ -76,6 +77,6 @@ export function createMachineUi(opts: MachineUiOptions): Ui {
     mask: (text) => masker.mask(text),
     // Colours and their announcement lines never appear in machine-readable output.
     announceBuilds: () => undefined,
-    close: () => undefined,
+    close: () => opts.log?.close(),
   };
 }

@@ -45,7 +45,11 @@ export class DockerCommunicator implements Communicator {
       }));
     } catch (e) {
       // An exec into a stopped or removed container is refused (409 / 404): say what happened.
-      if (e instanceof EngineError && (e.kind === "conflict" || e.kind === "not-found") && !cmd.signal?.aborted)
+      if (
+        e instanceof EngineError &&
+        (e.kind === "conflict" || e.kind === "not-found") &&
+        !cmd.signal?.aborted
+      )
         await this.failIfContainerGone(e, false);
       throw e;
     } finally {

@@ -7,6 +7,8 @@ import { createHumanUi } from "../../ui/human-ui.js";
 import { colorEnabled } from "../../ui/format.js";
 import { createMachineUi } from "../../ui/machine-ui.js";
 import type { Ui } from "../../ui/ui.js";
+import { SecretMasker } from "../../ui/mask.js";
+import { createLogger } from "../../ui/log.js";
 import { installSignalHandlers } from "../../run/signals.js";
 import { runBuilds } from "../../run/run-builds.js";
 import { provisionerFactories, postProcessorFactories } from "../../run/components.js";
@@ -66,10 +68,15 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     });
 }
 
+/** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
 function makeUi(flags: BuildFlags): Ui {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  if (flags.machineReadable) return createMachineUi({ out: process.stdout });
+  const masker = new SecretMasker();
+  const log = createLogger(process.env, { masker });
+  if (flags.machineReadable) return createMachineUi({ out: process.stdout, masker, log });
   return createHumanUi({
+    masker,
+    log,
     out: process.stdout,
     color: colorEnabled(flags.colorExplicit, process.env),
     timestamps: Boolean(flags.timestampUi),
@@ -98,7 +105,13 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   for (const w of template.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
   const builds = selectBuilds(template.builds, flags.only ?? [], flags.except ?? []);
 
-  const ui = makeUi(flags);
+  let ui: Ui;
+  try {
+    ui = makeUi(flags);
+  } catch (e) {
+    process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   for (const s of template.sensitiveValues) ui.addSecret(s);
   const engine = createEngine(process.env);
   try {

@@ -24,8 +24,13 @@ export function registerPrune(program: Command, setExit: (code: number) => void)
       }
       const leftovers = await findLeftovers(reachable ? engine : undefined, stateDir(process.env));
       if (leftovers.length === 0) {
-        process.stdout.write("Nothing left behind by kiln.\n");
-        setExit(0);
+        // Without the engine, "nothing" would be a claim about containers that were never checked.
+        process.stdout.write(
+          reachable
+            ? "Nothing left behind by kiln.\n"
+            : "Nothing left behind on this host; the engine was not checked.\n",
+        );
+        setExit(reachable ? 0 : 1);
         return;
       }
       const label = {
@@ -42,6 +47,6 @@ export function registerPrune(program: Command, setExit: (code: number) => void)
       process.stdout.write(`Removed ${removed.length} leftover(s).\n`);
       for (const [l, e] of failed)
         process.stderr.write(`Could not remove ${l.description}: ${errorMessage(e)}\n`);
-      setExit(failed.length > 0 ? 1 : 0);
+      setExit(failed.length > 0 || !reachable ? 1 : 0);
     });
 }
