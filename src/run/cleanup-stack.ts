@@ -8,6 +8,8 @@ export interface CleanupEntry {
 
 export class CleanupStack {
   private entries: CleanupEntry[] = [];
+  /** The undo running now: a forced exit must list it too, it may never finish. */
+  private running: CleanupEntry | undefined;
 
   push(description: string, undo: () => Promise<void>): void {
     this.entries.push({ description, undo });
@@ -20,7 +22,8 @@ export class CleanupStack {
 
   /** What would still be undone, most recent first (printed when a run is forced to exit). */
   pending(): string[] {
-    return this.entries.map((e) => e.description).reverse();
+    const waiting = this.entries.map((e) => e.description).reverse();
+    return this.running ? [`${this.running.description} (in progress)`, ...waiting] : waiting;
   }
 
   /** Runs every undo, most recent first; returns the failures instead of throwing. */
@@ -29,10 +32,13 @@ export class CleanupStack {
     while (this.entries.length > 0) {
       const entry = this.entries.pop()!;
       onStep?.(entry.description);
+      this.running = entry;
       try {
         await entry.undo();
       } catch (error) {
         failures.push({ description: entry.description, error });
+      } finally {
+        this.running = undefined;
       }
     }
     return failures;

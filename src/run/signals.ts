@@ -34,7 +34,9 @@ export function installSignalHandlers(opts: {
       const left = opts.pending();
       if (left.length > 0) {
         opts.say(`Exiting without finishing cleanup. Left behind:\n${left.map((l) => `  ${l}`).join("\n")}`);
-        opts.say("Everything kiln creates is labelled: run `kiln prune` to remove these leftovers.");
+        opts.say(
+          "kiln keeps a record of these: run `kiln prune` to remove them once this process has exited.",
+        );
       }
       process.exit(code);
     }

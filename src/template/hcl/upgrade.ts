@@ -220,7 +220,15 @@ function value(u: Upgrader, v: Json, indent: string): string {
   }
   const entries = Object.entries(v);
   if (entries.length === 0) return "{}";
-  return `{\n${entries.map(([k, x]) => `${indent}  ${objectKey(k)} = ${value(u, x, indent + "  ")}`).join("\n")}\n${indent}}`;
+  return `{\n${entries.map(([k, x]) => `${indent}  ${mapKey(u, k)} = ${value(u, x, indent + "  ")}`).join("\n")}\n${indent}}`;
+}
+
+/** A key of a map value (e.g. `volumes`): Packer renders Go templates in keys too. */
+function mapKey(u: Upgrader, k: string): string {
+  if (!k.includes("{{")) return objectKey(k);
+  const expr = templateExpr(u, k);
+  // A quoted template is a valid key; any other expression must be parenthesised to be one.
+  return expr.startsWith('"') ? expr : `(${expr})`;
 }
 
 function asList(v: Json | undefined): Json[] {

@@ -64,3 +64,17 @@ export function stubRule(t: ParityTemplate): Rule {
     },
   };
 }
+
+export const COMPAT_EXIT_TEXT =
+  'compat.md, shell provisioner: "Error text …status: 3.Allowed exit codes are: [0] (no space)"';
+
+/** Packer's "…status: 3.Allowed exit codes…" typo, which kiln writes with a space. */
+export function exitTextRule(): Rule {
+  return {
+    compat: COMPAT_EXIT_TEXT,
+    accepts(key, left, right) {
+      if (!/\.error$/.test(key) || left === undefined || right === undefined) return false;
+      return left.replace(/status: (\d+)\.Allowed exit codes/g, "status: $1. Allowed exit codes") === right;
+    },
+  };
+}

@@ -100,7 +100,12 @@ export function flattenRun(run: RunSnapshot, opts: FlattenOptions): Props {
         put(props, key, `symlink -> ${out.link}`);
         break;
       case "file":
-        put(props, key, `file ${out.mode} ${out.size} ${out.sha256}`, 3);
+        put(
+          props,
+          key,
+          `file ${out.mode} ${out.size} ${out.sha256}${out.text === undefined ? "" : ` ${JSON.stringify(normalizeText(out.text, opts.normalizer))}`}`,
+          3,
+        );
         break;
       case "json":
         put(props, key, `json ${out.mode}`);
@@ -145,6 +150,10 @@ export interface Expectation {
   left?: unknown;
   /** The right side's value (kiln, or the HCL build); omitted: not checked. */
   right?: unknown;
+  /** A regular expression the left side's JSON text must match (for `*` properties). */
+  leftMatch?: string;
+  /** A regular expression the right side's JSON text must match. */
+  rightMatch?: string;
   /** Why: the docs/compat.md row (or README note) this difference is documented by. */
   compat: string;
 }
@@ -189,6 +198,8 @@ export function compareProps(left: Props, right: Props, expectations: Expectatio
       const problems: string[] = [];
       if (e.left !== undefined && JSON.stringify(e.left) !== lv) problems.push(`left should be ${JSON.stringify(e.left)}`);
       if (e.right !== undefined && JSON.stringify(e.right) !== rv) problems.push(`right should be ${JSON.stringify(e.right)}`);
+      if (e.leftMatch !== undefined && !new RegExp(e.leftMatch).test(lv)) problems.push(`left should match /${e.leftMatch}/`);
+      if (e.rightMatch !== undefined && !new RegExp(e.rightMatch).test(rv)) problems.push(`right should match /${e.rightMatch}/`);
       if (problems.length > 0) result.differences.push({ key, left: lv, right: rv, note: `${problems.join("; ")} (${e.compat})` });
       else if (lv !== rv) result.documented.push({ key, compat: e.compat });
       continue;

@@ -35,7 +35,7 @@ export interface RunSpec {
 
 export type OutputSnapshot =
   | { kind: "dir"; mode: string }
-  | { kind: "file"; mode: string; size: number; sha256: string }
+  | { kind: "file"; mode: string; size: number; sha256: string; text?: string }
   | { kind: "symlink"; link: string }
   | { kind: "json"; mode: string; value: unknown }
   | { kind: "tar"; mode: string; tar: TarFileSnapshot };
@@ -198,11 +198,14 @@ async function snapshotOutputs(workDir: string): Promise<Map<string, OutputSnaps
       outputs.set(rel, { kind: "json", mode, value });
     } else {
       const content = readFileSync(abs);
+      const text = content.toString("utf8");
       outputs.set(rel, {
         kind: "file",
         mode,
         size: content.length,
         sha256: createHash("sha256").update(content).digest("hex"),
+        // Short text is shown too, so that a difference (and a sidecar's expectation) is readable.
+        text: content.length <= 256 && !text.includes("\uFFFD") ? text : undefined,
       });
     }
   }

@@ -13,6 +13,10 @@ interface SidecarExpectation {
   kiln?: unknown;
   json?: unknown;
   hcl?: unknown;
+  packerMatch?: string;
+  kilnMatch?: string;
+  jsonMatch?: string;
+  hclMatch?: string;
   compat: string;
 }
 
@@ -53,7 +57,14 @@ function expand(s: string): string {
 }
 
 function toExpectation(e: SidecarExpectation, left: "packer" | "json", right: "kiln" | "hcl"): Expectation {
-  return { property: e.property, left: e[left], right: e[right], compat: e.compat };
+  return {
+    property: e.property,
+    left: e[left],
+    right: e[right],
+    leftMatch: e[`${left}Match`],
+    rightMatch: e[`${right}Match`],
+    compat: e.compat,
+  };
 }
 
 export function loadTemplates(filter?: string): ParityTemplate[] {

@@ -16,7 +16,7 @@ build {
   provisioner "shell" {
     inline = [
       "echo gone > /scratch/not-committed.txt",
-      "grep ' /scratch' /proc/mounts | cut -d' ' -f2,3 > /mounts.txt",
+      "grep ' /scratch' /proc/mounts | cut -d' ' -f2,3 | sort > /mounts.txt",
       "stat -c '%t,%T %F' /dev/parity-null > /device.txt",
     ]
   }

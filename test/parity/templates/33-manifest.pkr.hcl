@@ -21,7 +21,7 @@ build {
       tags       = ["1"]
     }
     post-processor "manifest" {
-      output     = "out/manifest.json"
+      output     = "manifest.json"
       strip_path = true
       custom_data = {
         team = "parity"

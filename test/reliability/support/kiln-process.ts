@@ -115,8 +115,9 @@ export class KilnProcess {
           maxRssKb = rss ? Number(rss[1]) : undefined;
           const killed = /Command terminated by signal (\d+)/.exec(report);
           if (killed) {
-            exitSignal = (Object.entries(os.constants.signals).find(([, n]) => n === Number(killed[1]))?.[0] ??
-              null) as NodeJS.Signals | null;
+            exitSignal = (Object.entries(os.constants.signals).find(
+              ([, n]) => n === Number(killed[1]),
+            )?.[0] ?? null) as NodeJS.Signals | null;
             exitCode = null;
           }
         }

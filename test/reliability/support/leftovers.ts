@@ -38,7 +38,10 @@ export async function scenarioContainers(
 }
 
 /** Images (tagged or not) whose `Container` is one of `containerIds`, i.e. committed from them. */
-export async function imagesFrom(endpoint: DockerEndpoint, containerIds: Set<string>): Promise<ImageDetail[]> {
+export async function imagesFrom(
+  endpoint: DockerEndpoint,
+  containerIds: Set<string>,
+): Promise<ImageDetail[]> {
   if (containerIds.size === 0) return [];
   const images = await dockerJson<ImageSummary[]>("GET", "/images/json", { endpoint, query: { all: 1 } });
   const found: ImageDetail[] = [];

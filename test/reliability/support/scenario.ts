@@ -142,7 +142,9 @@ export function scenario(
       TMPDIR: tmp,
       KILN_STATE_DIR: state,
       DOCKER_HOST:
-        endpoint.kind === "unix" ? `unix://${endpoint.socketPath}` : `tcp://${endpoint.host}:${endpoint.port}`,
+        endpoint.kind === "unix"
+          ? `unix://${endpoint.socketPath}`
+          : `tcp://${endpoint.host}:${endpoint.port}`,
       ...opts.env,
     };
     const processes: KilnProcess[] = [];
