@@ -145,6 +145,12 @@ export async function sweep(opts: SweepOptions = {}): Promise<KilnObject[]> {
   return removed;
 }
 
+function ownerAlive(o: KilnObject): boolean {
+  if (o.kind !== "container") return false;
+  const owner = parseContainerName(/container \/?(kiln_\S+)/.exec(o.description)?.[1] ?? "");
+  return owner !== undefined && ownerLiveness(owner.pid, owner.host) === "alive";
+}
+
 /**
  * Fails when kiln- or test-labelled containers or images exist (ignoring ids in `baseline`), after
  * sweeping them so that one leak does not fail every later test. Use it in `after()` hooks. The check

@@ -27,6 +27,7 @@ export function normalizeText(text: string, n: Normalizer): string {
   return out
     .replace(/sha256:[0-9a-f]{64}/g, "sha256:<hex>")
     .replace(/\b[0-9a-f]{64}\b/g, "<container>")
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "<uuid>")
     .replace(/\/packer-shell\d+/g, "/packer-shell<n>")
     .replace(/\/script_\d+\.sh/g, "/script_<n>.sh")
     .replace(/after (?:\d+ (?:hours?|minutes?|seconds?|milliseconds?|microseconds?|nanoseconds?) ?)+/g, "after <duration>");
@@ -135,6 +136,8 @@ function flattenJson(props: Props, prefix: string, value: unknown, n: Normalizer
     value.forEach((v, i) => flattenJson(props, `${prefix}[${i}]`, v, n));
   } else if (value !== null && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) flattenJson(props, `${prefix}.${k}`, v, n);
+  } else if (prefix.endsWith(".build_time") && typeof value === "number") {
+    put(props, prefix, "<unix time>");
   } else {
     put(props, prefix, typeof value === "string" ? normalizeText(value, n) : value);
   }
