@@ -333,9 +333,9 @@ export class DockerEngine implements Engine {
     };
     if (stdin) {
       // Only stdin needs the hijacked connection; plain output streams in the response body.
-      await pumpUpgraded(await this.transport.upgrade(start), stdin, output, action, signal);
+      await pumpUpgraded(await this.transport.upgrade(start), stdin, output, action, signal, opts.ready);
     } else {
-      await pumpOutput((await this.transport.stream(start)).body, output);
+      await pumpOutput((await this.transport.stream(start)).body, output, opts.ready, signal);
     }
     return { exitCode: await this.execExitCode(created.Id, action, signal) };
   }

@@ -16,9 +16,33 @@ export function createOutputSink(tty: boolean, sink: DemuxSink): Demuxer {
   };
 }
 
-export async function pumpOutput(body: Readable, output: Demuxer): Promise<void> {
-  for await (const chunk of body as AsyncIterable<Buffer>) output.write(chunk);
+export async function pumpOutput(
+  body: Readable,
+  output: Demuxer,
+  ready?: () => Promise<void> | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    output.write(chunk);
+    // Not reading on holds the response, and so the engine and the process, back. A cancel
+    // still gets through while waiting (the body, destroyed by it, then ends the loop).
+    const wait = ready?.();
+    if (wait) await untilSettledOrAborted(wait, signal);
+  }
   output.end();
+}
+
+function untilSettledOrAborted(wait: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return wait;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    void wait.then(done, done);
+  });
 }
 
 /**
@@ -31,6 +55,7 @@ export function pumpUpgraded(
   output: Demuxer,
   action: string,
   signal?: AbortSignal,
+  ready?: () => Promise<void> | undefined,
 ): Promise<void> {
   const { socket, head } = connection;
   return new Promise<void>((resolve, reject) => {
@@ -72,6 +97,12 @@ export function pumpUpgraded(
         output.write(chunk);
       } catch (err) {
         finish(err);
+        return;
+      }
+      const wait = ready?.();
+      if (wait) {
+        socket.pause();
+        void wait.then(() => socket.resume());
       }
     });
     socket.on("end", endOutput);

@@ -115,6 +115,11 @@ export interface ExecOptions {
   /** Raw output chunks, in arrival order, per stream. */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /**
+   * Called after each output chunk; when it returns a promise, no more output is read until it
+   * settles. A slow reader of kiln's own output holds the process back instead of filling memory.
+   */
+  ready?: () => Promise<void> | undefined;
   /** Optional data piped to the process's stdin, then closed. */
   stdin?: Readable;
   signal?: AbortSignal;

@@ -122,8 +122,9 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
                 keepContainer = true;
                 throw e;
               }
+              // Packer says this whether or not there is a cleanup provisioner.
+              ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
               if (build.errorCleanupProvisioner) {
-                ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
                 await runProvisioner(build.errorCleanupProvisioner, -1, ctx, env.provisioners).catch((ce) =>
                   ui.error(`The error-cleanup-provisioner failed too: ${errorMessage(ce)}`),
                 );

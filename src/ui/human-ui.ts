@@ -88,6 +88,7 @@ export function createHumanUi(opts: HumanUiOptions): Ui {
       message: (msg) => write("message", msg),
       error: (msg) => write("error", msg),
       child: (suffix) => buildUi(name, `${target} (${suffix})`),
+      ready: () => sink.ready(),
       unprefixed: () => plainFor(name),
       async ask(question) {
         if (input === undefined) return undefined;

@@ -7,12 +7,15 @@ export interface LineSink {
   line(text: string): void;
   /** Writes `text` without a newline, waits for `read`, then releases held lines. Serialised. */
   prompt(text: string, read: () => Promise<string | undefined>): Promise<string | undefined>;
+  /** A promise until the stream has drained, while it is over its high-water mark; else undefined. */
+  ready(): Promise<void> | undefined;
 }
 
 export function createLineSink(out: NodeJS.WritableStream): LineSink {
   let held: string[] | undefined;
   let tail: Promise<unknown> = Promise.resolve();
   let prompts = 0; // open or queued
+  let drained: Promise<void> | undefined;
 
   const ask = async (text: string, read: () => Promise<string | undefined>): Promise<string | undefined> => {
     held = [];
@@ -27,6 +30,24 @@ export function createLineSink(out: NodeJS.WritableStream): LineSink {
   };
 
   return {
+    ready() {
+      // stdout to a pipe is asynchronous in Node: without this, a slow reader makes kiln buffer
+      // everything it prints (hundreds of MB for a chatty provisioner).
+      if (!(out as { writableNeedDrain?: boolean }).writableNeedDrain) return undefined;
+      drained ??= new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off("drain", done);
+          out.off("close", done);
+          out.off("error", done);
+          drained = undefined;
+          resolve();
+        };
+        out.on("drain", done);
+        out.on("close", done);
+        out.on("error", done);
+      });
+      return drained;
+    },
     line(text) {
       if (held) held.push(`${text}\n`);
       else out.write(`${text}\n`);

@@ -56,6 +56,7 @@ export function createMachineUi(opts: MachineUiOptions): Ui {
       message: (msg) => write("message", msg),
       error: (msg) => write("error", msg),
       child: (suffix) => buildUi(`${target} (${suffix})`),
+      ready: () => sink.ready(),
       unprefixed: () => plain,
       // Packer: "machine-readable UI can't ask".
       ask: () => Promise.resolve(undefined),

@@ -20,6 +20,12 @@ export interface BuildUi {
   /** Reads one line from a terminal; undefined when not interactive. */
   ask?(question: string): Promise<string | undefined>;
   /**
+   * A promise while the output stream holds more than it wants (a slow reader: a pipe, a CI log
+   * collector), undefined otherwise. Producers of bulk output (command output) wait for it, so
+   * memory stays bounded whatever the volume.
+   */
+  ready?(): Promise<void> | undefined;
+  /**
    * The build's lines without the prefix: Packer prints `Build 'x' finished after …` (bold, build
    * colour) and `Build 'x' errored after …` (bold red) this way, timestamped like the rest.
    */

@@ -132,7 +132,9 @@ describe("docker builder options", () => {
     });
     assert.equal(missing.code, 1, describeRun(missing));
     assert.match(missing.stdout, /Base image kiln-it\/does-not-exist:1 is not present in the engine/);
-    const unpullable = await build(t, { builders: [{ type: "docker", image: "kiln-it/not-anywhere:1", commit: true }] });
+    const unpullable = await build(t, {
+      builders: [{ type: "docker", image: "kiln-it/not-anywhere:1", commit: true }],
+    });
     assert.equal(unpullable.code, 1, describeRun(unpullable));
     assert.match(unpullable.stdout, /Error pulling Docker image kiln-it\/not-anywhere:1: .+/);
     assert.match(unpullable.stdout, /The image is not present in the engine either/);

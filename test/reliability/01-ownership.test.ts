@@ -85,7 +85,7 @@ describe("ownership and recovery", () => {
     "two live kiln runs, `kiln prune` and a third build",
     "live runs' objects listed as kept, never removed; both live runs succeed",
     async (s) => {
-      const file = writeTemplate(s.dir, jsonTemplate({ inline: sleeper(6) }));
+      const file = writeTemplate(s.dir, jsonTemplate({ inline: sleeper(10) }));
       const live = [s.start(["build", "-color=false", file]), s.start(["build", "-color=false", file])];
       await Promise.all(live.map((p) => p.waitFor(new RegExp(RUNNING))));
       const prune = await s.kiln(["prune"]);

@@ -44,7 +44,11 @@ async function partialGrowing(dir: string, minBytes: number, timeoutMs = 60_000)
 
 type Output = "export_path" | "docker-save";
 
-async function interruptWriting(s: ScenarioContext, output: Output, signal: "SIGINT" | "SIGKILL"): Promise<void> {
+async function interruptWriting(
+  s: ScenarioContext,
+  output: Output,
+  signal: "SIGINT" | "SIGKILL",
+): Promise<void> {
   const out = path.join(s.dir, "out");
   mkdirSync(out);
   const final = path.join(out, output === "export_path" ? "container.tar" : "image.tar");
@@ -79,15 +83,19 @@ async function interruptWriting(s: ScenarioContext, output: Output, signal: "SIG
     [],
     "prune removed the partial file",
   );
-  s.observe(`killed with ${(seenBytes / 2 ** 20).toFixed(0)} MiB written: no final file; partial journalled, removed by prune`);
+  s.observe(
+    `killed with ${(seenBytes / 2 ** 20).toFixed(0)} MiB written: no final file; partial journalled, removed by prune`,
+  );
 }
 
 describe("output files are never truncated under their final name", () => {
   scenario("SIGINT while export_path is written", "exit 130; no final file; no partial file", (s) =>
     interruptWriting(s, "export_path", "SIGINT"),
   );
-  scenario("SIGKILL while export_path is written", "no final file; partial journalled; prune removes it", (s) =>
-    interruptWriting(s, "export_path", "SIGKILL"),
+  scenario(
+    "SIGKILL while export_path is written",
+    "no final file; partial journalled; prune removes it",
+    (s) => interruptWriting(s, "export_path", "SIGKILL"),
   );
   scenario("SIGINT while docker-save writes", "exit 130; no final file; no partial file", (s) =>
     interruptWriting(s, "docker-save", "SIGINT"),

@@ -142,12 +142,15 @@ describe("signals", () => {
       const file = writeTemplate(s.dir, jsonTemplate({ image: pullRef, builder: { pull: true } }));
       const p = s.start(["build", "-color=false", file]);
       await p.waitFor(/Pulling Docker image/);
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 200));
       p.signal("SIGINT");
       const r = await p.result();
       assert.equal(r.code, 130, r.output);
       assert.ok(!r.output.includes("Starting docker container"), `cancelled during the pull:\n${r.output}`);
-      s.observe("rc 130 mid-pull; no container started");
+      const pulled = await dockerRequest("GET", `/images/${pullRef}/json`, { endpoint: s.endpoint });
+      s.observe(
+        `rc 130 mid-pull; no container started; image ${pulled.status === 200 ? "completed by the engine" : "not pulled"}`,
+      );
     },
   );
 

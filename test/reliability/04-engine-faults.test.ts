@@ -92,7 +92,10 @@ describe("engine faults", () => {
       const r = await p.result();
       const failMs = Date.now() - killed;
       assert.equal(r.code, 1, r.output);
-      assert.match(r.output, /Lost the connection to the Docker engine at unix:\/\/\S+ during provisioner 1 \(shell\)/);
+      assert.match(
+        r.output,
+        /Lost the connection to the Docker engine at unix:\/\/\S+ during provisioner 1 \(shell\)/,
+      );
       assert.match(r.output, /kiln prune/);
       assert.doesNotMatch(r.output, /^\s+at /m, "no stack trace");
       assert.ok(failMs < 15_000, `failed ${failMs} ms after the engine died`);
@@ -103,7 +106,9 @@ describe("engine faults", () => {
       for (const id of imageIdsIn(next.stdout)) await removeImage(s.endpoint, id);
       assert.equal(next.code, 0, next.output);
       assert.match(next.output, /Removed \d+ leftover\(s\) of earlier interrupted kiln runs/);
-      s.observe(`rc 1 ${failMs} ms after the engine died ("Lost the connection…"); after restart the next build removed the leftover container`);
+      s.observe(
+        `rc 1 ${failMs} ms after the engine died ("Lost the connection…"); after restart the next build removed the leftover container`,
+      );
     },
     { endpoint: engine.endpoint, timeoutMs: 180_000 },
   );
@@ -119,8 +124,13 @@ describe("engine faults", () => {
       await dockerJson("POST", `/containers/${id}/kill`, { endpoint: s.endpoint });
       const r = await p.result();
       assert.equal(r.code, 1, r.output);
-      assert.match(r.output, /the build container [0-9a-f]{12} stopped while a command was running in it \(exited, exit code 137\)/);
-      s.observe("rc 1: 'the build container … stopped while a command was running in it (exited, exit code 137)'");
+      assert.match(
+        r.output,
+        /the build container [0-9a-f]{12} stopped while a command was running in it \(exited, exit code 137\)/,
+      );
+      s.observe(
+        "rc 1: 'the build container … stopped while a command was running in it (exited, exit code 137)'",
+      );
     },
   );
 

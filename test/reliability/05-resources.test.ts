@@ -67,7 +67,8 @@ describe("bounded resources", () => {
           if (!m) return;
           const which = m[1] as "out" | "err";
           const n = Number(m[2]);
-          if (n !== next[which] && problems.length < 5) problems.push(`${which} ${n} after ${next[which] - 1}`);
+          if (n !== next[which] && problems.length < 5)
+            problems.push(`${which} ${n} after ${next[which] - 1}`);
           next[which] = n + 1;
         },
       });
@@ -112,7 +113,9 @@ describe("bounded resources", () => {
       rssFigures.push(`1 GiB upload + download: peak RSS ${(rss / 1024).toFixed(1)} MB`);
       process.stdout.write(`\npeak RSS (/usr/bin/time -v): ${rssFigures.join("; ")}\n`);
       assert.ok(rss < RSS_LIMIT_KB, `peak RSS ${rss} KiB`);
-      s.observe(`sha256 equal both ways in ${(r.durationMs / 1000).toFixed(1)} s; peak RSS ${(rss / 1024).toFixed(1)} MB`);
+      s.observe(
+        `sha256 equal both ways in ${(r.durationMs / 1000).toFixed(1)} s; peak RSS ${(rss / 1024).toFixed(1)} MB`,
+      );
     },
     { timeoutMs: 360_000 },
   );

@@ -150,6 +150,7 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
   const comm = new DockerCommunicator(engine, id, {
     execUser: c.exec_user,
     tty: c.pty,
+    outputReady: () => ui.ready?.(),
     uploadOwner: async () =>
       (owner ??= c.fix_upload_owner ? await resolveOwner(engine, id, ownerUser) : { uid: 0, gid: 0 }),
   });

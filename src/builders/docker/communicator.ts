@@ -18,6 +18,8 @@ export interface DockerCommunicatorOptions {
   tty: boolean;
   /** Owner of uploaded files (fix_upload_owner), or undefined to keep root. */
   uploadOwner: () => Promise<Owner>;
+  /** Backpressure from where command output goes (the Ui): see ExecOptions.ready. */
+  outputReady?: () => Promise<void> | undefined;
 }
 
 export class DockerCommunicator implements Communicator {
@@ -40,6 +42,7 @@ export class DockerCommunicator implements Communicator {
         tty: this.opts.tty,
         onStdout: (c) => out.write(c),
         onStderr: (c) => err.write(c),
+        ready: this.opts.outputReady,
         stdin: cmd.stdin,
         signal: cmd.signal,
       }));

@@ -22,6 +22,7 @@ import { loadForCli, reportError } from "../load.js";
 import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { checkPushSequences } from "../../post-processors/sequence-check.js";
+import { checkSensitiveMetadata } from "../../builders/docker/sensitive-metadata.js";
 import { Journal, stateDir } from "../../run/journal.js";
 import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
 
@@ -96,7 +97,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   let template;
   try {
     template = await loadForCli(templatePath, flags);
-    const sequenceProblems = checkPushSequences(template);
+    const sequenceProblems = [...checkPushSequences(template), ...checkSensitiveMetadata(template)];
     if (sequenceProblems.some((d) => d.severity === "error")) throw new InvalidInputError(sequenceProblems);
     template.warnings.push(...sequenceProblems);
   } catch (e) {

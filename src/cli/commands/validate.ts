@@ -4,6 +4,7 @@ import { collect, splitList } from "../argv.js";
 import { loadForCli, reportError } from "../load.js";
 import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
 import { checkPushSequences } from "../../post-processors/sequence-check.js";
+import { checkSensitiveMetadata } from "../../builders/docker/sensitive-metadata.js";
 import { selectBuilds } from "../../plan/select-builds.js";
 
 interface ValidateFlags {
@@ -28,7 +29,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
       try {
         const t = await loadForCli(template, flags);
         if (!flags.syntaxOnly) {
-          const sequenceProblems = checkPushSequences(t);
+          const sequenceProblems = [...checkPushSequences(t), ...checkSensitiveMetadata(t)];
           if (sequenceProblems.some((d) => d.severity === "error"))
             throw new InvalidInputError(sequenceProblems);
           t.warnings.push(...sequenceProblems);

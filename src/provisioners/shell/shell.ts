@@ -84,9 +84,11 @@ export class ShellProvisioner implements Provisioner {
       // The default execute_command gets its variables from the exec request alone, and the
       // script arrives on the exec's stdin: one round trip per script (the archive endpoint costs
       // as much again). A custom execute_command using {{.Vars}} (sudo-style) may reset the
-      // environment, so it gets a 0600 env file it can source, uploaded with the script.
+      // environment, so it gets a 0600 env file it can source, uploaded with the script; so does
+      // one that sources {{.EnvVarFile}} itself (Packer's use_env_var_file form).
       const needsEnvFile =
-        c.execute_command !== DEFAULT_EXECUTE_COMMAND && /\{\{-?\s*\.Vars\s*-?\}\}/.test(c.execute_command);
+        c.execute_command !== DEFAULT_EXECUTE_COMMAND &&
+        /\{\{-?\s*\.(?:Vars|EnvVarFile)\s*-?\}\}/.test(c.execute_command);
       let full: string;
       let stdin: Readable | undefined;
       let execEnv = env;

@@ -202,7 +202,8 @@ function syntaxDiagnostic(text: string, file: string, message: string, offset: n
     if (text[offset - 1] === "\\")
       return diag(offset - 1, `invalid escape \\${ch}`, "in JSON strings write a backslash as \\\\");
     if (/[A-Za-z_]/.test(ch)) {
-      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(offset))![0];
+      // The parser's offset does not always point at the character it names (found by the fuzzer).
+      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(offset))?.[0] ?? ch;
       if (last?.type === "String") {
         return diag(
           offset,

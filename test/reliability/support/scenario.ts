@@ -3,7 +3,7 @@
 // results file shared by every file of the run (keyed by the test runner's pid), and the last file
 // (zz-report.test.ts) prints them all; each file also prints its own rows.
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, it } from "node:test";
@@ -50,20 +50,52 @@ const oneLine = (s: string, max: number): string => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
+/** Words of `text` in lines of at most `width` characters (a longer word is cut). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (let word of text.replace(/\s+/g, " ").trim().split(" ")) {
+    while (word.length > width) {
+      if (line) lines.push(line);
+      line = "";
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if (line === "") line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== "" || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/** A plain-text table; long cells wrap inside their column, nothing is cut off. */
 export function formatTable(rows: Row[]): string {
   const header = ["#", "scenario", "expected", "observed", "leftovers", "result"];
+  const limits = [3, 44, 44, 64, 9, 9];
   const body = rows.map((r, i) => [
     String(i + 1),
-    oneLine(r.scenario, 58),
-    oneLine(r.expected, 52),
-    oneLine(r.observed, 70),
+    r.scenario,
+    r.expected,
+    r.observed,
     String(r.leftovers),
     r.passed ? `ok ${r.seconds.toFixed(1)}s` : "FAIL",
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const line = (cells: string[]): string => `| ${cells.map((x, c) => x.padEnd(widths[c]!)).join(" | ")} |`;
+  const cells = body.map((row) => row.map((c, col) => wrap(c, limits[col]!)));
+  const widths = header.map((h, col) =>
+    Math.max(h.length, ...cells.flatMap((row) => row[col]!.map((l) => l.length))),
+  );
+  const line = (parts: string[]): string => `| ${parts.map((x, c) => x.padEnd(widths[c]!)).join(" | ")} |`;
   const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;
-  return [line(header), rule, ...body.map(line)].join("\n");
+  const out = [line(header), rule];
+  for (const row of cells) {
+    const height = Math.max(...row.map((c) => c.length));
+    for (let k = 0; k < height; k++) out.push(line(row.map((c) => c[k] ?? "")));
+  }
+  return out.join("\n");
 }
 
 export interface ScenarioContext {
@@ -105,11 +137,26 @@ const fileName = (): string => path.basename(process.argv[1] ?? "?");
 const ownRows: Row[] = [];
 let printerInstalled = false;
 
+/** Results of runs whose runner is gone (a file run alone never reaches zz-report to remove them). */
+function removeStaleResults(): void {
+  const dir = path.dirname(resultsFile());
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/^kiln-reliability-(\d+)\.ndjson$/.exec(name)?.[1] ?? 0);
+    if (pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}
+
 function installPrinter(): void {
   if (printerInstalled) return;
   printerInstalled = true;
   after(() => {
     if (ownRows.length > 0) process.stdout.write(`\n${fileName()}\n${formatTable(ownRows)}\n`);
+    removeStaleResults();
   });
 }
 
