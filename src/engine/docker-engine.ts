@@ -253,7 +253,15 @@ export class DockerEngine implements Engine {
         action: `remove container ${shortId(id)}`,
       });
     } catch (err) {
-      if (!(err instanceof EngineError && err.kind === "not-found")) throw err;
+      if (err instanceof EngineError && err.kind === "not-found") return;
+      // Someone else (a prune, a concurrent cleanup) is already removing it: wait for that to end.
+      if (err instanceof EngineError && err.kind === "conflict" && /already in progress/i.test(err.message)) {
+        for (let i = 0; i < 100; i++) {
+          if (!(await this.inspectContainer(id))) return;
+          await sleep(100);
+        }
+      }
+      throw err;
     }
   }
 

@@ -5,19 +5,21 @@
 //   KILN_PARITY_FILTER=tag node scripts/test.mjs integration parity   (only templates matching "tag")
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { assertNoKilnLeftovers, snapshotKilnObjects } from "../harness/leaks.js";
+import { runKiln } from "../harness/kiln.js";
 import { dockerJson, inspectImage } from "../harness/docker-api.js";
 import { BUSYBOX, DEBIAN } from "../integration/support/build.js";
 import { loadTemplates, hclTargetToJson, TEMPLATES_DIR, type ParityTemplate } from "./support/templates.js";
+import { removeImages, tagsWithPrefix } from "./support/images.js";
 import { PACKER_BIN, runTool, type RunSnapshot, type RunSpec } from "./support/run-tool.js";
 import { compareProps, flattenRun, formatDifferences, type Normalizer } from "./support/properties.js";
+import { startRegistry, type Registry } from "../harness/registry.js";
 import { entrypointRule, exitTextRule, stubRule, type BaseConfig } from "./support/compat-rules.js";
 
 const templates = loadTemplates(process.env.KILN_PARITY_FILTER);
-const CONCURRENCY = Number(process.env.KILN_PARITY_CONCURRENCY ?? "2");
+const CONCURRENCY = Number(process.env.KILN_PARITY_CONCURRENCY ?? "3");
 
 const totals = { templates: 0, twins: 0, compared: 0, documented: 0, differences: 0 };
 
@@ -56,30 +58,37 @@ async function foreignContainers(): Promise<ContainerSummary[]> {
 }
 
 describe("parity with Packer 1.6.6", { concurrency: CONCURRENCY }, () => {
-  let baseline = new Set<string>();
   let containersBefore = new Set<string>();
   const bases: BaseConfig[] = [];
+  let registry: Registry | undefined;
 
   before(async () => {
     assert.ok(existsSync(PACKER_BIN), `Packer 1.6.6 is needed at ${PACKER_BIN} (apt-get install packer)`);
-    baseline = await snapshotKilnObjects();
     containersBefore = new Set((await foreignContainers()).map((c) => c.Id));
     for (const ref of [BUSYBOX, DEBIAN]) {
       const image = await inspectImage(ref);
       assert.ok(image, `base image ${ref} exists (the harness builds it)`);
       bases.push({ Cmd: image.Config?.Cmd ?? null, Entrypoint: image.Config?.Entrypoint ?? null });
     }
+    if (templates.some((t) => t.registryRepos.length > 0)) registry = await startRegistry();
   });
 
   after(async () => {
+    await registry?.close();
     process.stdout.write(
       `parity: ${totals.templates} templates (${totals.twins} HCL2 twins), ${totals.compared} properties compared, ` +
         `${totals.differences} differences (${totals.documented} documented differences expected)\n`,
     );
+    // Leaks are checked exactly, not engine-wide (other tests may share the engine): each run's
+    // own build containers (checkTemplate), every image under kiln-it/parity-, and containers
+    // nobody labelled or named that appeared on a test base image: what a Packer `docker run`
+    // that failed after creating its container leaves.
+    const tags = await tagsWithPrefix("kiln-it/parity-");
+    await removeImages(tags);
     const leftover = (await foreignContainers()).filter(
       (c) => !containersBefore.has(c.Id) && c.Image.startsWith("kiln-test/"),
     );
-    await assertNoKilnLeftovers({ baseline, context: "after the parity suite" });
+    assert.deepEqual(tags, [], "images left behind");
     assert.deepEqual(
       leftover.map((c) => `${(c.Names ?? []).join(",")} (${c.Image})`),
       [],
@@ -91,7 +100,7 @@ describe("parity with Packer 1.6.6", { concurrency: CONCURRENCY }, () => {
     it(t.name, async () => {
       const work = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${t.name}-`));
       try {
-        await checkTemplate(t, work, bases);
+        await checkTemplate(t, work, bases, registry);
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
@@ -99,14 +108,25 @@ describe("parity with Packer 1.6.6", { concurrency: CONCURRENCY }, () => {
   }
 });
 
-async function checkTemplate(t: ParityTemplate, work: string, bases: BaseConfig[]): Promise<void> {
+async function checkTemplate(
+  t: ParityTemplate,
+  work: string,
+  bases: BaseConfig[],
+  registry: Registry | undefined,
+): Promise<void> {
+  const withRegistry = (s: string): string => {
+    if (!s.includes("${registry}")) return s;
+    assert.ok(registry, `${t.name}: uses \${registry} but its sidecar names no "registry" repository`);
+    return s.replaceAll("${registry}", registry.host);
+  };
   const spec = (tool: RunSpec["tool"], template: string, args: string[]): RunSpec => ({
     tool,
     template,
-    args,
-    env: t.env,
+    args: args.map(withRegistry),
+    env: Object.fromEntries(Object.entries(t.env).map(([k, v]) => [k, withRegistry(v)])),
     workDir: work,
     repoPrefix: t.repoPrefix,
+    registry: registry === undefined ? undefined : { host: registry.host, repos: t.registryRepos },
   });
   const packer = await runTool(spec("packer", t.json, t.args));
   const kiln = await runTool(spec("kiln", t.json, t.args));
@@ -114,7 +134,11 @@ async function checkTemplate(t: ParityTemplate, work: string, bases: BaseConfig[
 
   const packerProps = flattenRun(packer, { normalizer: normalizer(packer) });
   const kilnProps = flattenRun(kiln, { normalizer: normalizer(kiln) });
-  const parity = compareProps(packerProps, kilnProps, t.expect, [entrypointRule(t, bases), stubRule(t), exitTextRule()]);
+  const parity = compareProps(packerProps, kilnProps, t.expect, [
+    entrypointRule(t, bases),
+    stubRule(t),
+    exitTextRule(),
+  ]);
   totals.templates += 1;
   totals.compared += parity.compared;
   totals.documented += new Set(parity.documented.map((d) => d.compat)).size;
@@ -143,8 +167,28 @@ async function checkTemplate(t: ParityTemplate, work: string, bases: BaseConfig[
         tail(hcl),
       );
     }
-    if (hcl.tmpLeftovers.length > 0) problems.push(`kiln (HCL) left files in its TMPDIR: ${hcl.tmpLeftovers.join(", ")}`);
+    if (hcl.tmpLeftovers.length > 0)
+      problems.push(`kiln (HCL) left files in its TMPDIR: ${hcl.tmpLeftovers.join(", ")}`);
   }
-  if (kiln.tmpLeftovers.length > 0) problems.push(`kiln left files in its TMPDIR: ${kiln.tmpLeftovers.join(", ")}`);
+  for (const run of [packer, kiln, ...(hcl === undefined ? [] : [hcl])]) {
+    if (run.containerLeftovers.length > 0)
+      problems.push(`${run.tool} left its build container(s) behind: ${run.containerLeftovers.join(", ")}`);
+  }
+  if (kiln.tmpLeftovers.length > 0)
+    problems.push(`kiln left files in its TMPDIR: ${kiln.tmpLeftovers.join(", ")}`);
+  if (t.noTwin === undefined) {
+    // The checked-in twin is exactly what `kiln hcl2_upgrade` makes of the JSON template today.
+    const upgraded = path.join(work, "upgraded.pkr.hcl");
+    const r = await runKiln(["hcl2_upgrade", `-output-file=${upgraded}`, path.basename(t.json)], {
+      cwd: path.dirname(t.json),
+    });
+    if (r.code !== 0) problems.push(`kiln hcl2_upgrade failed (exit ${r.code}): ${r.stderr}`);
+    else if (readFileSync(upgraded, "utf8") !== readFileSync(t.hcl, "utf8")) {
+      problems.push(
+        `${path.basename(t.hcl)} is not what \`kiln hcl2_upgrade\` makes of ${path.basename(t.json)} now: ` +
+          `regenerate it (cd test/parity/templates && node ../../../bin/kiln.js hcl2_upgrade -output-file=${path.basename(t.hcl)} ${path.basename(t.json)})`,
+      );
+    }
+  }
   assert.equal(problems.length, 0, problems.join("\n\n"));
 }

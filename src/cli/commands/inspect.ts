@@ -36,14 +36,35 @@ export function renderInspect(t: Template): string {
   return lines.join("\n") + "\n";
 }
 
+/** Packer's `inspect -machine-readable` records (reference §f.4), sensitive values masked. */
+export function renderInspectMachine(t: Template, now = Math.floor(Date.now() / 1000)): string {
+  const esc = (v: string) => v.replace(/,/g, "%!(PACKER_COMMA)").replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+  const line = (target: string, type: string, ...data: string[]) =>
+    `${now},${target},${type},${data.map(esc).join(",")}`;
+  const lines: string[] = [];
+  if (t.description) lines.push(line("", "template-description", t.description));
+  for (const v of t.variables) {
+    const value = v.sensitive ? "<sensitive>" : v.required ? "" : String(v.value ?? "");
+    lines.push(line("", "template-variable", v.name, value, v.required ? "1" : "0"));
+  }
+  for (const b of t.builds) lines.push(line("", "template-builder", b.name, b.type));
+  for (const p of t.builds[0]?.provisioners ?? []) lines.push(line("", "template-provisioner", p.type));
+  for (const [i, seq] of (t.builds[0]?.postProcessors ?? []).entries()) {
+    for (const pp of seq) lines.push(line("", "template-post-processor", String(i), pp.type, pp.name));
+  }
+  return lines.join("\n") + "\n";
+}
+
 export function registerInspect(program: Command, setExit: (code: number) => void): void {
   program
     .command("inspect")
     .description("Show a template's variables, builds, provisioners and post-processors.")
     .argument("<template>", "template file or directory")
-    .action(async (template: string) => {
+    .option("--machine-readable", "Packer's machine-readable records")
+    .action(async (template: string, flags: { machineReadable?: boolean }) => {
       try {
-        process.stdout.write(renderInspect(await loadForCli(template, { allowUnsetRequired: true })));
+        const t = await loadForCli(template, { allowUnsetRequired: true });
+        process.stdout.write(flags.machineReadable ? renderInspectMachine(t) : renderInspect(t));
         setExit(0);
       } catch (e) {
         setExit(reportError(e, (s) => process.stderr.write(s + "\n")));

@@ -39,7 +39,10 @@ export function entrypointRule(t: ParityTemplate, bases: BaseConfig[]): Rule {
     if (ep !== undefined) packerEntrypoints.add(JSON.stringify([ep]));
   }
   const kilnCmds = new Set<string>(["null", ...bases.map((b) => JSON.stringify(b.Cmd ?? null))]);
-  const kilnEntrypoints = new Set<string>(["null", ...bases.map((b) => JSON.stringify(b.Entrypoint ?? null))]);
+  const kilnEntrypoints = new Set<string>([
+    "null",
+    ...bases.map((b) => JSON.stringify(b.Entrypoint ?? null)),
+  ]);
   return {
     compat: COMPAT_ENTRYPOINT,
     accepts(key, left, right) {

@@ -36,13 +36,21 @@ export function normalizeConfigValue(v: unknown): unknown {
   return v;
 }
 
-export function pickConfig(config: Record<string, unknown> | null | undefined, top: Record<string, unknown>): ImageConfig {
+export function pickConfig(
+  config: Record<string, unknown> | null | undefined,
+  top: Record<string, unknown>,
+): ImageConfig {
   const out = {} as ImageConfig;
   for (const key of CONFIG_KEYS) {
     const raw = key === "Author" || key === "Comment" ? top[key] : config?.[key];
-    out[key] = normalizeConfigValue(raw);
+    out[key] = normalizeConfigValue(key === "Env" ? sortedEnv(raw) : raw);
   }
   return out;
+}
+
+/** Env is a set of NAME=value (the names are unique); its order varies with how it was merged. */
+export function sortedEnv(env: unknown): unknown {
+  return Array.isArray(env) ? [...(env as string[])].sort() : env;
 }
 
 /** GET with the response streamed (exports are too big to buffer). */
@@ -60,7 +68,9 @@ function streamGet(apiPath: string): Promise<http.IncomingMessage> {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () =>
-          reject(new Error(`GET ${apiPath}: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString("utf8")}`)),
+          reject(
+            new Error(`GET ${apiPath}: HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString("utf8")}`),
+          ),
         );
         return;
       }
@@ -88,8 +98,7 @@ export async function imageFilesystem(ref: string): Promise<FsMap> {
 
 export async function snapshotImage(ref: string): Promise<ImageSnapshot | undefined> {
   const inspected = (await inspectImage(ref)) as unknown as
-    | (Record<string, unknown> & { Id: string; Config: Record<string, unknown> | null })
-    | undefined;
+    (Record<string, unknown> & { Id: string; Config: Record<string, unknown> | null }) | undefined;
   if (inspected === undefined) return undefined;
   return {
     id: inspected.Id,
@@ -106,7 +115,10 @@ export async function resolveImage(ref: string): Promise<string | undefined> {
 /** Removes images by tag or id (tags first, so that ids lose their names before they go). */
 export async function removeImages(refs: Iterable<string>): Promise<void> {
   const all = [...new Set(refs)];
-  const ordered = [...all.filter((r) => !r.startsWith("sha256:")), ...all.filter((r) => r.startsWith("sha256:"))];
+  const ordered = [
+    ...all.filter((r) => !r.startsWith("sha256:")),
+    ...all.filter((r) => r.startsWith("sha256:")),
+  ];
   for (const ref of ordered) {
     await dockerRequest("DELETE", `/images/${encodeURIComponent(ref)}`, { query: { force: 1 } });
   }

@@ -2,7 +2,7 @@
 // `image#0.config.Env`, `image#0.fs[/etc/motd]`, `output[out/image.tar].fs[/bin/sh]` …), each a
 // canonical JSON value, and the comparison of two such maps with the documented differences.
 import { describeEntry, entryWeight, type FsMap } from "./tar-walk.js";
-import { CONFIG_KEYS, normalizeConfigValue } from "./images.js";
+import { CONFIG_KEYS, normalizeConfigValue, sortedEnv } from "./images.js";
 import type { RunSnapshot } from "./run-tool.js";
 
 export interface Prop {
@@ -30,7 +30,10 @@ export function normalizeText(text: string, n: Normalizer): string {
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "<uuid>")
     .replace(/\/packer-shell\d+/g, "/packer-shell<n>")
     .replace(/\/script_\d+\.sh/g, "/script_<n>.sh")
-    .replace(/after (?:\d+ (?:hours?|minutes?|seconds?|milliseconds?|microseconds?|nanoseconds?) ?)+/g, "after <duration>");
+    .replace(
+      /after (?:\d+ (?:hours?|minutes?|seconds?|milliseconds?|microseconds?|nanoseconds?) ?)+/g,
+      "after <duration>",
+    );
 }
 
 export interface FlattenOptions {
@@ -44,12 +47,14 @@ function put(props: Props, key: string, value: unknown, weight = 1): void {
 }
 
 function putFs(props: Props, prefix: string, fs: FsMap): void {
-  for (const [p, e] of fs) props.set(`${prefix}.fs[${p}]`, { value: JSON.stringify(describeEntry(e)), weight: entryWeight(e) });
+  for (const [p, e] of fs)
+    props.set(`${prefix}.fs[${p}]`, { value: JSON.stringify(describeEntry(e)), weight: entryWeight(e) });
 }
 
 export function flattenRun(run: RunSnapshot, opts: FlattenOptions): Props {
   const props: Props = new Map();
-  const norm = (s: string | undefined): string | undefined => (s === undefined ? undefined : normalizeText(s, opts.normalizer));
+  const norm = (s: string | undefined): string | undefined =>
+    s === undefined ? undefined : normalizeText(s, opts.normalizer);
   put(props, "exit", run.exitCode);
   const rename = opts.targetName ?? ((t: string) => t);
   const builds = [...run.builds.entries()]
@@ -74,13 +79,20 @@ export function flattenRun(run: RunSnapshot, opts: FlattenOptions): Props {
       put(props, `${ap}.builder-id`, a.builderId ?? ABSENT);
       put(props, `${ap}.id`, norm(a.id) ?? ABSENT);
       put(props, `${ap}.string`, norm(a.string) ?? ABSENT);
-      put(props, `${ap}.files`, a.files.map((f) => norm(f)));
+      put(
+        props,
+        `${ap}.files`,
+        a.files.map((f) => norm(f)),
+      );
       put(props, `${ap}.image`, imageKey(a.imageId));
       if (a.tags.length > 0) {
         put(
           props,
           `${ap}.tags`,
-          a.tags.map((t) => `${t.tag}=${t.imageId === undefined ? ABSENT : t.imageId === a.imageId ? "artifact image" : imageKey(t.imageId)}`),
+          a.tags.map(
+            (t) =>
+              `${t.tag}=${t.imageId === undefined ? ABSENT : t.imageId === a.imageId ? "artifact image" : imageKey(t.imageId)}`,
+          ),
         );
       }
     });
@@ -91,6 +103,7 @@ export function flattenRun(run: RunSnapshot, opts: FlattenOptions): Props {
     for (const k of CONFIG_KEYS) put(props, `${key}.config.${k}`, image.config[k]);
     putFs(props, key, image.fs);
   }
+  for (const [repo, tags] of run.registryTags) put(props, `registry[${repo}].tags`, tags);
   for (const [rel, out] of run.outputs) {
     const key = `output[${norm(rel)}]`;
     switch (out.kind) {
@@ -119,7 +132,7 @@ export function flattenRun(run: RunSnapshot, opts: FlattenOptions): Props {
           const config = (out.tar.config.config ?? {}) as Record<string, unknown>;
           for (const k of CONFIG_KEYS) {
             const raw = k === "Author" || k === "Comment" ? out.tar.config[k.toLowerCase()] : config[k];
-            put(props, `${key}.config.${k}`, normalizeConfigValue(raw));
+            put(props, `${key}.config.${k}`, normalizeConfigValue(k === "Env" ? sortedEnv(raw) : raw));
           }
         }
         putFs(props, key, out.tar.fs);
@@ -181,10 +194,20 @@ export interface Comparison {
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return new RegExp(
+    `^${glob
+      .split("*")
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
 }
 
-export function compareProps(left: Props, right: Props, expectations: Expectation[], rules: Rule[]): Comparison {
+export function compareProps(
+  left: Props,
+  right: Props,
+  expectations: Expectation[],
+  rules: Rule[],
+): Comparison {
   const result: Comparison = { compared: 0, documented: [], differences: [] };
   const matchers = expectations.map((e) => ({ e, re: globToRegExp(e.property), used: false }));
   const keys = [...new Set([...left.keys(), ...right.keys()])].sort();
@@ -199,11 +222,16 @@ export function compareProps(left: Props, right: Props, expectations: Expectatio
       matcher.used = true;
       const { e } = matcher;
       const problems: string[] = [];
-      if (e.left !== undefined && JSON.stringify(e.left) !== lv) problems.push(`left should be ${JSON.stringify(e.left)}`);
-      if (e.right !== undefined && JSON.stringify(e.right) !== rv) problems.push(`right should be ${JSON.stringify(e.right)}`);
-      if (e.leftMatch !== undefined && !new RegExp(e.leftMatch).test(lv)) problems.push(`left should match /${e.leftMatch}/`);
-      if (e.rightMatch !== undefined && !new RegExp(e.rightMatch).test(rv)) problems.push(`right should match /${e.rightMatch}/`);
-      if (problems.length > 0) result.differences.push({ key, left: lv, right: rv, note: `${problems.join("; ")} (${e.compat})` });
+      if (e.left !== undefined && JSON.stringify(e.left) !== lv)
+        problems.push(`left should be ${JSON.stringify(e.left)}`);
+      if (e.right !== undefined && JSON.stringify(e.right) !== rv)
+        problems.push(`right should be ${JSON.stringify(e.right)}`);
+      if (e.leftMatch !== undefined && !new RegExp(e.leftMatch).test(lv))
+        problems.push(`left should match /${e.leftMatch}/`);
+      if (e.rightMatch !== undefined && !new RegExp(e.rightMatch).test(rv))
+        problems.push(`right should match /${e.rightMatch}/`);
+      if (problems.length > 0)
+        result.differences.push({ key, left: lv, right: rv, note: `${problems.join("; ")} (${e.compat})` });
       else if (lv !== rv) result.documented.push({ key, compat: e.compat });
       continue;
     }
@@ -225,12 +253,19 @@ export function compareProps(left: Props, right: Props, expectations: Expectatio
   return result;
 }
 
-export function formatDifferences(diffs: Difference[], leftName: string, rightName: string, limit = 40): string {
-  const lines = diffs.slice(0, limit).map((d) =>
-    d.left === "" && d.right === ""
-      ? `  ${d.key}: ${d.note ?? ""}`
-      : `  ${d.key}\n    ${leftName}: ${d.left}\n    ${rightName}: ${d.right}${d.note === undefined ? "" : `\n    ${d.note}`}`,
-  );
+export function formatDifferences(
+  diffs: Difference[],
+  leftName: string,
+  rightName: string,
+  limit = 40,
+): string {
+  const lines = diffs
+    .slice(0, limit)
+    .map((d) =>
+      d.left === "" && d.right === ""
+        ? `  ${d.key}: ${d.note ?? ""}`
+        : `  ${d.key}\n    ${leftName}: ${d.left}\n    ${rightName}: ${d.right}${d.note === undefined ? "" : `\n    ${d.note}`}`,
+    );
   if (diffs.length > limit) lines.push(`  … and ${diffs.length - limit} more`);
   return lines.join("\n");
 }

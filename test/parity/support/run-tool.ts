@@ -6,14 +6,9 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import os from "node:os";
 import path from "node:path";
 import { KILN_BIN, runCommand, type RunResult } from "../../harness/kiln.js";
+import { dockerRequest } from "../../harness/docker-api.js";
 import { buildOutcomes, parseMachine, type BuildOutcome, type MachineLine } from "./machine.js";
-import {
-  removeImages,
-  resolveImage,
-  snapshotImage,
-  tagsWithPrefix,
-  type ImageSnapshot,
-} from "./images.js";
+import { removeImages, resolveImage, snapshotImage, tagsWithPrefix, type ImageSnapshot } from "./images.js";
 import { snapshotTarFile, type TarFileSnapshot } from "./tar-walk.js";
 
 export const PACKER_BIN = process.env.KILN_TEST_PACKER ?? "/usr/bin/packer";
@@ -30,6 +25,8 @@ export interface RunSpec {
   workDir: string;
   /** Every image the template names starts with this; all are removed after the run. */
   repoPrefix: string;
+  /** A registry whose repositories' tags are recorded (then deleted) after the run. */
+  registry?: { host: string; repos: string[] };
   timeoutMs?: number;
 }
 
@@ -65,14 +62,35 @@ export interface RunSnapshot {
   builds: Map<string, BuildSnapshot>;
   images: Map<string, ImageSnapshot>;
   outputs: Map<string, OutputSnapshot>;
+  /** Registry repository → its tags after the run. */
+  registryTags: Map<string, string[]>;
   /** Absolute directories to replace by placeholders when normalizing text. */
   paths: { home: string; tmp: string; work: string };
   /** Files kiln left in its private TMPDIR (must be none). */
   tmpLeftovers: string[];
+  /** Build containers the run named in its output that still exist (must be none). */
+  containerLeftovers: string[];
 }
 
 const IMAGE_ID_LINE = /(?:Image ID|Imported ID): (sha256:[0-9a-f]{64})/g;
 const REPOSITORY_LINE = /Repository: (\S+)/g;
+
+/**
+ * The build containers a run named in its output (`Container ID: …`, `Killing the container: …`)
+ * that still exist. Checking these, rather than every container in the engine, keeps the check
+ * exact while other tests share the engine.
+ */
+export async function containersLeftBy(output: string): Promise<string[]> {
+  const ids = new Set(
+    [...output.matchAll(/(?:Container ID|Killing the container): ([0-9a-f]{64})/g)].map((m) => m[1]!),
+  );
+  const left: string[] = [];
+  for (const id of ids) {
+    const res = await dockerRequest("GET", `/containers/${id}/json`);
+    if (res.status !== 404) left.push(id);
+  }
+  return left;
+}
 
 /** Tags listed in an artifact string (`… with tags a b c`). */
 export function tagsInArtifactString(s: string | undefined): string[] {
@@ -80,19 +98,49 @@ export function tagsInArtifactString(s: string | undefined): string[] {
   return m === null ? [] : m[1]!.split(" ").filter((t) => t !== "");
 }
 
+/**
+ * Runs `packer …` or `kiln …` (any command) with a private HOME and TMPDIR, removed afterwards,
+ * so that Packer's ~/.packer.d and both tools' temp files never touch the user's.
+ */
+export async function runRaw(
+  tool: Tool,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<RunResult> {
+  const home = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${tool}-home-`));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${tool}-tmp-`));
+  try {
+    return await runCommand(
+      tool === "packer" ? PACKER_BIN : process.execPath,
+      tool === "packer" ? args : [KILN_BIN, ...args],
+      {
+        cwd: opts.cwd,
+        env: { ...toolEnv(home, tmp), ...opts.env },
+        timeoutMs: opts.timeoutMs ?? 240_000,
+      },
+    );
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function toolEnv(home: string, tmp: string): Record<string, string | undefined> {
+  return {
+    HOME: home,
+    TMPDIR: tmp,
+    CHECKPOINT_DISABLE: "1",
+    PACKER_CONFIG_DIR: home,
+    PACKER_LOG: undefined,
+    NO_COLOR: undefined,
+  };
+}
+
 export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
   const home = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${spec.tool}-home-`));
   const tmp = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${spec.tool}-tmp-`));
   try {
-    const env: Record<string, string | undefined> = {
-      HOME: home,
-      TMPDIR: tmp,
-      CHECKPOINT_DISABLE: "1",
-      PACKER_CONFIG_DIR: home,
-      PACKER_LOG: undefined,
-      NO_COLOR: undefined,
-      ...spec.env,
-    };
+    const env: Record<string, string | undefined> = { ...toolEnv(home, tmp), ...spec.env };
     const command = spec.tool === "packer" ? PACKER_BIN : process.execPath;
     const args = [
       ...(spec.tool === "packer" ? [] : [KILN_BIN]),
@@ -116,8 +164,10 @@ export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
       builds: new Map(),
       images: new Map(),
       outputs: new Map(),
+      registryTags: new Map(),
       paths: { home, tmp, work: spec.workDir },
       tmpLeftovers: spec.tool === "kiln" ? listTree(tmp) : [],
+      containerLeftovers: await containersLeftBy(result.stdout),
     };
     const toRemove = new Set<string>();
     try {
@@ -126,12 +176,17 @@ export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
       }
       snapshot.outputs = await snapshotOutputs(spec.workDir);
     } finally {
+      if (spec.registry !== undefined) {
+        for (const repo of spec.registry.repos) {
+          snapshot.registryTags.set(repo, await takeRegistryTags(spec.registry.host, repo));
+        }
+      }
       for (const m of result.stdout.matchAll(IMAGE_ID_LINE)) toRemove.add(m[1]!);
       for (const m of result.stdout.matchAll(REPOSITORY_LINE)) {
         const ref = m[1]!.replaceAll("%!(PACKER_COMMA)", "");
-        if (ref.startsWith(spec.repoPrefix)) toRemove.add(ref);
+        if (ownedBy(ref, spec.repoPrefix)) toRemove.add(ref);
       }
-      for (const tag of await tagsWithPrefix(spec.repoPrefix)) toRemove.add(tag);
+      for (const tag of await tagsWithPrefix("")) if (ownedBy(tag, spec.repoPrefix)) toRemove.add(tag);
       await removeImages(toRemove);
       clearDir(spec.workDir);
     }
@@ -140,6 +195,35 @@ export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
     rmSync(home, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** A reference under the template's repository prefix, on any registry host. */
+function ownedBy(ref: string, prefix: string): boolean {
+  return ref.startsWith(prefix) || ref.includes(`/${prefix}`);
+}
+
+const MANIFEST_TYPES = [
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.oci.image.index.v1+json",
+].join(", ");
+
+/** The repository's tags in the registry; then its manifests are deleted, for the next run. */
+async function takeRegistryTags(host: string, repo: string): Promise<string[]> {
+  const res = await fetch(`http://${host}/v2/${repo}/tags/list`);
+  if (res.status === 404) return [];
+  const body = (await res.json()) as { tags?: string[] | null };
+  const tags = [...(body.tags ?? [])].sort();
+  for (const tag of tags) {
+    const head = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, {
+      method: "HEAD",
+      headers: { Accept: MANIFEST_TYPES },
+    });
+    const digest = head.headers.get("docker-content-digest");
+    if (digest !== null) await fetch(`http://${host}/v2/${repo}/manifests/${digest}`, { method: "DELETE" });
+  }
+  return tags;
 }
 
 async function snapshotBuild(

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { extract, type Headers } from "tar-stream";
+import { extract, type Header } from "tar-stream";
 
 export interface FsEntry {
   type: "file" | "dir" | "symlink" | "char" | "block" | "fifo";
@@ -27,7 +27,15 @@ export type FsMap = Map<string, FsEntry>;
  * Paths whose content says nothing about the build: Docker creates or mounts them in every
  * container (README.md lists each with the reason). The subtree below each is skipped too.
  */
-export const VOLATILE_PATHS = ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv", "/proc", "/sys", "/dev"];
+export const VOLATILE_PATHS = [
+  "/etc/hostname",
+  "/etc/hosts",
+  "/etc/resolv.conf",
+  "/.dockerenv",
+  "/proc",
+  "/sys",
+  "/dev",
+];
 
 export function isVolatile(p: string): boolean {
   return VOLATILE_PATHS.some((v) => p === v || p.startsWith(`${v}/`));
@@ -68,7 +76,7 @@ export function normalizeTarPath(name: string): string {
   return clean === "" ? "/" : clean;
 }
 
-const TYPES: Partial<Record<NonNullable<Headers["type"]>, FsEntry["type"]>> = {
+const TYPES: Partial<Record<Header["type"], FsEntry["type"]>> = {
   file: "file",
   "contiguous-file": "file",
   directory: "dir",
@@ -79,7 +87,7 @@ const TYPES: Partial<Record<NonNullable<Headers["type"]>, FsEntry["type"]>> = {
 };
 
 export interface TarVisit {
-  header: Headers;
+  header: Header;
   /** The normalized absolute path. */
   path: string;
   /** Entry content, when `keep` asked for it. */
@@ -117,7 +125,7 @@ export async function walkTar(
   return { fs, kept };
 }
 
-function addEntry(fs: FsMap, h: Headers, p: string, size: number, sha256: string): void {
+function addEntry(fs: FsMap, h: Header, p: string, size: number, sha256: string): void {
   if (p === "/") return;
   const base = {
     mode: ((h.mode ?? 0) & 0o7777).toString(8).padStart(4, "0"),
@@ -128,10 +136,15 @@ function addEntry(fs: FsMap, h: Headers, p: string, size: number, sha256: string
     // A hard link is the same file under another name; which name a tar lists first depends on
     // directory order, so both are recorded as files with the target's content.
     const target = fs.get(normalizeTarPath(h.linkname ?? ""));
-    fs.set(p, target === undefined ? { type: "file", ...base, size: 0, sha256: "<dangling hard link>" } : { ...target });
+    fs.set(
+      p,
+      target === undefined
+        ? { type: "file", ...base, size: 0, sha256: "<dangling hard link>" }
+        : { ...target },
+    );
     return;
   }
-  const type = TYPES[h.type ?? "file"];
+  const type = TYPES[h.type];
   if (type === undefined) return; // pax headers and the like are consumed by tar-stream
   const entry: FsEntry = { type, ...base, size: type === "file" ? size : 0 };
   if (type === "file") entry.sha256 = sha256;
@@ -164,7 +177,8 @@ export async function snapshotTarFile(file: string): Promise<TarFileSnapshot> {
   const image = manifest[0];
   if (image === undefined) return { kind: "save", repoTags: [], config: {}, fs: new Map() };
   const configText = kept.get(normalizeTarPath(image.Config));
-  const config = configText === undefined ? {} : (JSON.parse(configText.toString("utf8")) as Record<string, unknown>);
+  const config =
+    configText === undefined ? {} : (JSON.parse(configText.toString("utf8")) as Record<string, unknown>);
   const merged: FsMap = new Map();
   for (const layer of image.Layers) {
     const content = kept.get(normalizeTarPath(layer));

@@ -8,7 +8,7 @@ source "docker" "man" {
 }
 
 build {
-  description = "manifest post-processor after docker-tag, with custom_data and strip_path"
+  description = "manifest post-processor after docker-tag (custom_data, strip_path) and alone (strip_time)"
   sources     = ["source.docker.man"]
 
   provisioner "shell" {
@@ -28,5 +28,10 @@ build {
         n    = "1"
       }
     }
+  }
+
+  post-processor "manifest" {
+    output     = "manifest-stripped.json"
+    strip_time = true
   }
 }

@@ -8,7 +8,7 @@ source "docker" "local" {
 }
 
 build {
-  description = "shell-local provisioner (environment, build ID, execute_command, only_on, valid_exit_codes) and post-processor"
+  description = "shell-local provisioner (environment, build ID, execute_command, only_on, valid_exit_codes) and post-processor; a generated file uploaded"
   sources     = ["source.docker.local"]
 
   provisioner "shell-local" {
@@ -38,6 +38,16 @@ build {
     only_on          = ["linux"]
     valid_exit_codes = [0, 3]
     inline           = ["echo on-linux >> local.txt", "exit 3"]
+  }
+
+  provisioner "shell-local" {
+    inline = ["echo generated-on-the-host > generated.txt"]
+  }
+
+  provisioner "file" {
+    source      = "generated.txt"
+    destination = "/generated.txt"
+    generated   = true
   }
 
   provisioner "shell" {
