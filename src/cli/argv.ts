@@ -25,6 +25,22 @@ const LONG_FLAGS = [
   "validate",
 ];
 
+/** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */
+const BOOLEAN_FLAGS = [
+  "color",
+  "force",
+  "timestamp-ui",
+  "machine-readable",
+  "debug",
+  "syntax-only",
+  "check",
+  "diff",
+  "write",
+  "recursive",
+  "validate",
+];
+const DASHED_BOOLEAN = new RegExp(`^--(${BOOLEAN_FLAGS.join("|")})=(true|false)$`);
+
 export function normalizeArgv(argv: string[]): string[] {
   const out: string[] = [];
   let passthrough = false;
@@ -38,31 +54,12 @@ export function normalizeArgv(argv: string[]): string[] {
     if (m && LONG_FLAGS.includes(m[1]!)) {
       const value = m[2];
       // Go's `-color=false` / `-force=true` booleans map onto commander's --no-x / --x.
-      if (
-        value !== undefined &&
-        /^=(true|false)$/.test(value) &&
-        [
-          "color",
-          "force",
-          "timestamp-ui",
-          "machine-readable",
-          "debug",
-          "syntax-only",
-          "check",
-          "diff",
-          "write",
-          "recursive",
-          "validate",
-        ].includes(m[1]!)
-      ) {
+      if (value !== undefined && /^=(true|false)$/.test(value) && BOOLEAN_FLAGS.includes(m[1]!)) {
         out.push(value === "=false" ? `--no-${m[1]}` : `--${m[1]}`);
       } else out.push(`--${m[1]}${value ?? ""}`);
       continue;
     }
-    const dm =
-      /^--(color|force|timestamp-ui|machine-readable|debug|syntax-only|check|diff|write|recursive|validate)=(true|false)$/.exec(
-        arg,
-      );
+    const dm = DASHED_BOOLEAN.exec(arg);
     if (dm) {
       out.push(dm[2] === "false" ? `--no-${dm[1]}` : `--${dm[1]}`);
       continue;

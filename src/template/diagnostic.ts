@@ -36,3 +36,23 @@ export function formatDiagnostic(d: Diagnostic): string {
   if (d.detail) out += `\n  ${d.detail.replace(/\n/g, "\n  ")}`;
   return out;
 }
+
+/** Diagnostics in reading order: by file (first-seen order), line, column; unpositioned last. */
+export function sortByPosition(diags: Diagnostic[]): Diagnostic[] {
+  const fileOrder = new Map<string, number>();
+  for (const d of diags) if (d.pos && !fileOrder.has(d.pos.file)) fileOrder.set(d.pos.file, fileOrder.size);
+  return diags
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => {
+      const pa = a.d.pos;
+      const pb = b.d.pos;
+      if (!pa || !pb) return (pa ? 1 : 0) - (pb ? 1 : 0) || a.i - b.i;
+      return (
+        fileOrder.get(pa.file)! - fileOrder.get(pb.file)! ||
+        pa.line - pb.line ||
+        pa.column - pb.column ||
+        a.i - b.i
+      );
+    })
+    .map(({ d }) => d);
+}

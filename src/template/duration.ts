@@ -2,7 +2,8 @@
 // number (or numeric string) counts as seconds: kiln's reading of `"timeout": 30`, which Packer
 // would take as 30 nanoseconds or refuse.
 
-const UNIT_MS: Record<string, number> = {
+/** Go duration units in milliseconds (shared by the JSON loader and HCL functions). */
+export const DURATION_UNITS_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
   µs: 1e-3,
@@ -20,7 +21,7 @@ export function parseDuration(text: string): number | undefined {
   if (!m) return undefined;
   let total = 0;
   for (const part of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(part[1]) * UNIT_MS[part[2]!]!;
+    total += Number(part[1]) * DURATION_UNITS_MS[part[2]!]!;
   }
   return m[1] === "-" ? -total : total;
 }

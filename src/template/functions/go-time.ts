@@ -3,7 +3,7 @@
 // nextStdChunk does, so ambiguous layouts ("2006-01-02", "Jan _2", "15:04:05.000") read alike.
 // Times here are always UTC, as Packer's InitTime is.
 
-const LONG_MONTHS = [
+export const LONG_MONTHS = [
   "January",
   "February",
   "March",
@@ -17,7 +17,7 @@ const LONG_MONTHS = [
   "November",
   "December",
 ];
-const LONG_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+export const LONG_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 export const RFC3339 = "2006-01-02T15:04:05Z07:00";
 

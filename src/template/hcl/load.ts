@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { readFile, readdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { InvalidInputError, type Diagnostic } from "../diagnostic.js";
+import { InvalidInputError, sortByPosition } from "../diagnostic.js";
 import type { LoadOptions, Template, VariableDecl } from "../types.js";
 import type { SourceFile } from "./ast.js";
 import { checkBody } from "./body.js";
@@ -333,21 +333,3 @@ function templateRenderer(lctx: HclLoadContext): NonNullable<FnEnv["renderTempla
 }
 
 /** Problems without a position first, then by file (in order of appearance), line, column. */
-function sortByPosition(diags: Diagnostic[]): Diagnostic[] {
-  const fileOrder = new Map<string, number>();
-  for (const d of diags) if (d.pos && !fileOrder.has(d.pos.file)) fileOrder.set(d.pos.file, fileOrder.size);
-  return diags
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => {
-      const pa = a.d.pos;
-      const pb = b.d.pos;
-      if (!pa || !pb) return (pa ? 1 : 0) - (pb ? 1 : 0) || a.i - b.i;
-      return (
-        fileOrder.get(pa.file)! - fileOrder.get(pb.file)! ||
-        pa.line - pb.line ||
-        pa.column - pb.column ||
-        a.i - b.i
-      );
-    })
-    .map(({ d }) => d);
-}

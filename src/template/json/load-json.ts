@@ -1,8 +1,7 @@
 // Loads a Packer JSON template into the typed Template: parse with positions, check the root
 // keys, resolve variables, then validate every builder, provisioner and post-processor for
 // each build. All problems are collected and thrown together as one InvalidInputError.
-import type { Diagnostic } from "../diagnostic.js";
-import { InvalidInputError } from "../diagnostic.js";
+import { InvalidInputError, sortByPosition } from "../diagnostic.js";
 import { packerFuncs } from "../functions/packer-funcs.js";
 import { makeRenderer } from "../render.js";
 import { suggest } from "../suggest.js";
@@ -201,21 +200,3 @@ function lateRenderer(ctx: JsonLoadContext): LateRenderer {
 }
 
 /** Command-line problems (no position) first, then by file (in order of appearance), line, column. */
-function sortByPosition(diags: Diagnostic[]): Diagnostic[] {
-  const fileOrder = new Map<string, number>();
-  for (const d of diags) if (d.pos && !fileOrder.has(d.pos.file)) fileOrder.set(d.pos.file, fileOrder.size);
-  return diags
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => {
-      const pa = a.d.pos;
-      const pb = b.d.pos;
-      if (!pa || !pb) return (pa ? 1 : 0) - (pb ? 1 : 0) || a.i - b.i;
-      return (
-        fileOrder.get(pa.file)! - fileOrder.get(pb.file)! ||
-        pa.line - pb.line ||
-        pa.column - pb.column ||
-        a.i - b.i
-      );
-    })
-    .map(({ d }) => d);
-}

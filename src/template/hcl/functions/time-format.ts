@@ -2,6 +2,8 @@
 // Go durations, Go reference layouts (legacy_isotime), C strftime (legacy_strftime) and HCL's
 // formatdate() specification language.
 import { FunctionError } from "./registry.js";
+import { LONG_DAYS, LONG_MONTHS } from "../../functions/go-time.js";
+import { DURATION_UNITS_MS } from "../../duration.js";
 
 export interface ZonedTime {
   /** Milliseconds since the epoch (UTC). */
@@ -13,21 +15,8 @@ export interface ZonedTime {
   utc: boolean;
 }
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS = LONG_MONTHS;
+const DAYS = LONG_DAYS;
 
 export function parseRfc3339(s: string, arg = 0, allowSpace = false): ZonedTime {
   const re = allowSpace
@@ -127,16 +116,7 @@ export function utcTime(d: Date): ZonedTime {
   return { ms: d.getTime(), nanos: 0, offset: 0, utc: true };
 }
 
-const UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
+const UNITS = DURATION_UNITS_MS;
 
 /** Go's time.ParseDuration, in milliseconds (fractions kept). */
 export function parseGoDuration(s: string, arg = 1): number {
