@@ -2,7 +2,11 @@
 // diagnostics (positioned) and mapping invalid input to exit code 2.
 import { InvalidInputError, formatDiagnostic } from "../template/diagnostic.js";
 import type { Template } from "../template/types.js";
+import type { Command } from "commander";
 import { loadTemplate } from "../template/load.js";
+import { checkPushSequences } from "../post-processors/sequence-check.js";
+import { checkSensitiveMetadata } from "../builders/docker/sensitive-metadata.js";
+import { collect, splitList } from "./argv.js";
 
 export interface VarOptions {
   var?: string[];
@@ -37,6 +41,36 @@ export async function loadForCli(
     syntaxOnly: opts.syntaxOnly,
     allowUnsetRequired: opts.allowUnsetRequired,
   });
+}
+
+/**
+ * Loads a template and runs the static checks that need the whole template (split push
+ * sequences, sensitive values in image metadata): errors throw, warnings join the template's.
+ */
+export async function loadChecked(
+  path: string,
+  opts: VarOptions & { syntaxOnly?: boolean },
+): Promise<Template> {
+  const template = await loadForCli(path, opts);
+  if (opts.syntaxOnly) return template;
+  const problems = [...checkPushSequences(template), ...checkSensitiveMetadata(template)];
+  if (problems.some((d) => d.severity === "error")) throw new InvalidInputError(problems);
+  template.warnings.push(...problems);
+  return template;
+}
+
+/** -var, -var-file, -only, -except, as Packer's build and validate take them. */
+export function addTemplateOptions(cmd: Command, verb: string): Command {
+  return cmd
+    .argument("<template>", "template file or directory")
+    .option("--var <name=value>", "set a variable (repeatable; always wins over -var-file)", collect)
+    .option("--var-file <path>", "read variables from a file (repeatable)", collect)
+    .option("--only <names>", `only ${verb} these builds (comma-separated globs)`, splitList)
+    .option(
+      "--except <names>",
+      `skip these builds${verb === "run" ? " and post-processors" : ""} (comma-separated globs)`,
+      splitList,
+    );
 }
 
 /** Prints an error for the user; returns the exit code (2 for invalid input, 1 otherwise). */

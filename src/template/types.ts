@@ -89,6 +89,26 @@ export interface LoadOptions {
 export function buildDataSentinel(key: string): string {
   return `\u0001kiln-build:${key}\u0001`;
 }
+/** Keys of Packer's build-generated data (`{{ build \`X\` }}`, HCL `build.X`), reference §a.6. */
+export const BUILD_DATA_KEYS = [
+  "ID",
+  "ConnType",
+  "Host",
+  "Port",
+  "User",
+  "Password",
+  "PackerRunUUID",
+  "PackerHTTPAddr",
+  "PackerHTTPIP",
+  "PackerHTTPPort",
+  "SSHPublicKey",
+  "SSHPrivateKey",
+  "WinRMPassword",
+  "ImageSha256",
+  "SourceImageSha256",
+  "SourceImageDigest",
+] as const;
+
 // The sentinel is delimited by \u0001, which no template text contains.
 // eslint-disable-next-line no-control-regex
 export const BUILD_DATA_SENTINEL_RE = /\u0001kiln-build:([A-Za-z0-9_]+)\u0001/g;

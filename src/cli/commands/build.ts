@@ -16,13 +16,10 @@ import { currentIdentity } from "../../run/ownership.js";
 import type { CleanupStack } from "../../run/cleanup-stack.js";
 import type { OnError } from "../../run/run-build.js";
 import { randomUUID } from "node:crypto";
-import { collect, splitList } from "../argv.js";
 import { selectBuilds } from "../../plan/select-builds.js";
-import { loadForCli, reportError } from "../load.js";
-import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
+import { addTemplateOptions, loadChecked, reportError } from "../load.js";
+import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
-import { checkPushSequences } from "../../post-processors/sequence-check.js";
-import { checkSensitiveMetadata } from "../../builders/docker/sensitive-metadata.js";
 import { Journal, stateDir } from "../../run/journal.js";
 import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
 
@@ -42,14 +39,10 @@ interface BuildFlags {
 }
 
 export function registerBuild(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command("build")
-    .description("Build images from a Packer template (JSON, .pkr.hcl file or directory).")
-    .argument("<template>", "template file or directory")
-    .option("--var <name=value>", "set a variable (repeatable; wins over -var-file)", collect)
-    .option("--var-file <path>", "read variables from a file (repeatable)", collect)
-    .option("--only <names>", "only run these builds (comma-separated globs)", splitList)
-    .option("--except <names>", "skip these builds and post-processors (comma-separated globs)", splitList)
+    .description("Build images from a Packer template (JSON, .pkr.hcl file or directory).");
+  addTemplateOptions(cmd, "run")
     .option("--force", "accepted for compatibility (the docker builder has nothing to force)")
     .addOption(
       new Option("--on-error <mode>", "what to do when a build fails")
@@ -96,10 +89,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   }
   let template;
   try {
-    template = await loadForCli(templatePath, flags);
-    const sequenceProblems = [...checkPushSequences(template), ...checkSensitiveMetadata(template)];
-    if (sequenceProblems.some((d) => d.severity === "error")) throw new InvalidInputError(sequenceProblems);
-    template.warnings.push(...sequenceProblems);
+    template = await loadChecked(templatePath, flags);
   } catch (e) {
     return reportError(e, (s) => process.stderr.write(s + "\n"));
   }

@@ -5,32 +5,13 @@ import { randomBytes } from "node:crypto";
 import { FuncError } from "../gotemplate/errors.js";
 import { fn, unavailable, type FuncMap } from "../gotemplate/func.js";
 import { goBuiltins } from "../gotemplate/builtins.js";
-import { buildDataSentinel } from "../types.js";
+import { BUILD_DATA_KEYS, buildDataSentinel } from "../types.js";
 import { suggest } from "../suggest.js";
 import { formatGoTime, RFC3339 } from "./go-time.js";
 import { strftime } from "./strftime.js";
 
+export { BUILD_DATA_KEYS };
 export const PACKER_VERSION = "1.6.6";
-
-/** Keys of Packer's build-generated data (`{{ build \`X\` }}`), reference §a.6. */
-export const BUILD_DATA_KEYS = [
-  "ID",
-  "ConnType",
-  "Host",
-  "Port",
-  "User",
-  "Password",
-  "PackerRunUUID",
-  "PackerHTTPAddr",
-  "PackerHTTPIP",
-  "PackerHTTPPort",
-  "SSHPublicKey",
-  "SSHPrivateKey",
-  "WinRMPassword",
-  "ImageSha256",
-  "SourceImageSha256",
-  "SourceImageDigest",
-] as const;
 
 export interface FuncScope {
   /** Only the variables section may read the environment (Packer: "env vars are not allowed here"). */

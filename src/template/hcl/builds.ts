@@ -6,7 +6,13 @@ import { lookupComponent } from "../components.js";
 import type { Diagnostic, SourcePos } from "../diagnostic.js";
 import { f, type ComponentSpec } from "../schema.js";
 import { suggest } from "../suggest.js";
-import { buildDataSentinel, type BuildDef, type PostProcessorDef, type ProvisionerDef } from "../types.js";
+import {
+  BUILD_DATA_KEYS,
+  buildDataSentinel,
+  type BuildDef,
+  type PostProcessorDef,
+  type ProvisionerDef,
+} from "../types.js";
 import { validateConfig } from "../validate-config.js";
 import type { ObjectEntry, ValueNode } from "../value-tree.js";
 import { toSourcePos, type Attribute, type Block, type Expr, type Range, type SourceFile } from "./ast.js";
@@ -17,26 +23,6 @@ import { HclError } from "./diagnostics.js";
 import { child, evaluate, type EvalContext } from "./evaluate.js";
 import { STRING, list } from "./types.js";
 import { isMapping, objectOf, str, type Value } from "./value.js";
-
-/** Keys of `build.*` (Packer's generated data); unknown until the build runs. */
-export const BUILD_DATA_KEYS = [
-  "ID",
-  "Host",
-  "Port",
-  "User",
-  "Password",
-  "ConnType",
-  "PackerRunUUID",
-  "PackerHTTPAddr",
-  "PackerHTTPIP",
-  "PackerHTTPPort",
-  "SSHPublicKey",
-  "SSHPrivateKey",
-  "WinRMPassword",
-  "ImageSha256",
-  "SourceImageSha256",
-  "SourceImageDigest",
-] as const;
 
 interface SourceDef {
   type: string;
