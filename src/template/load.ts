@@ -1,27 +1,17 @@
 // Entry point of template loading: JSON templates here, HCL2 (`*.pkr.hcl`, `*.pkr.json`, or a
 // directory of them) through the HCL loader. The only I/O is reading files.
-import { readFile, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
-import { InvalidInputError } from "./diagnostic.js";
+import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { statTemplatePath } from "./template-path.js";
 import type { LoadOptions, Template } from "./types.js";
 import { loadJsonTemplate } from "./json/load-json.js";
 
 export async function loadTemplate(path: string, opts: LoadOptions): Promise<Template> {
-  const abs = resolve(opts.cwd, path);
-  let isDir: boolean;
-  try {
-    isDir = (await stat(abs)).isDirectory();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InvalidInputError([
-      {
-        severity: "error",
-        summary: `cannot read template ${path}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`,
-        detail:
-          "give the path of a Packer JSON template (template.json) or of HCL2 files (*.pkr.hcl, or their directory)",
-      },
-    ]);
-  }
+  const { abs, isDir } = await statTemplatePath(
+    path,
+    opts.cwd,
+    "give the path of a Packer JSON template (template.json) or of HCL2 files (*.pkr.hcl, or their directory)",
+  );
   if (isDir || /\.pkr\.(hcl|json)$/.test(path)) return loadHcl(path, opts);
   const text = await readFile(abs, "utf8");
   if (path.endsWith(".json") || /^\uFEFF?\s*\{/.test(text)) {

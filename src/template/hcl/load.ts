@@ -2,9 +2,10 @@
 // order) into the same typed Template the JSON loader produces. Every problem found is collected
 // and thrown together as one InvalidInputError, each with file:line:col and an excerpt.
 import { readFileSync } from "node:fs";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { InvalidInputError, sortByPosition } from "../diagnostic.js";
+import { statTemplatePath } from "../template-path.js";
 import type { LoadOptions, Template, VariableDecl } from "../types.js";
 import type { SourceFile } from "./ast.js";
 import { checkBody } from "./body.js";
@@ -39,20 +40,11 @@ interface Discovered {
 }
 
 async function discover(path: string, opts: LoadOptions): Promise<Discovered> {
-  const abs = resolve(opts.cwd, path);
-  let isDir: boolean;
-  try {
-    isDir = (await stat(abs)).isDirectory();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InvalidInputError([
-      {
-        severity: "error",
-        summary: `cannot read template ${path}: ${code === "ENOENT" ? "no such file or directory" : (e as Error).message}`,
-        detail: "give the path of a .pkr.hcl file or of a directory of them",
-      },
-    ]);
-  }
+  const { abs, isDir } = await statTemplatePath(
+    path,
+    opts.cwd,
+    "give the path of a .pkr.hcl file or of a directory of them",
+  );
   if (!isDir) {
     return {
       files: [[path, abs]],

@@ -1,6 +1,9 @@
 // Splits a component object into the keys the template core handles (type, only, …) and the
 // component's own config. Keys starting with "_" are comments, as at the template's root.
 import type { ObjectEntry, ValueNode } from "../value-tree.js";
+import { lookupComponent, type ComponentKind } from "../components.js";
+import { describe } from "../validate-config.js";
+import { error, report, type JsonLoadContext } from "./context.js";
 
 export function splitEntries(
   node: Extract<ValueNode, { kind: "object" }>,
@@ -25,4 +28,40 @@ export function mergeOverride(
   const entries = base.entries.map((e) => replaced.get(e.key) ?? e);
   for (const e of replaced.values()) if (!base.entries.some((b) => b.key === e.key)) entries.push(e);
   return { kind: "object", entries, pos: base.pos };
+}
+
+/**
+ * The core keys and config of a provisioner or post-processor object, with its `type` read and
+ * looked up (an unknown type is reported with its did-you-mean). Undefined when there is no usable
+ * type: the problem has been reported.
+ */
+export function readTypedComponent(
+  ctx: JsonLoadContext,
+  item: Extract<ValueNode, { kind: "object" }>,
+  kind: ComponentKind,
+  label: string,
+  coreKeys: readonly string[],
+  example: string,
+):
+  | {
+      type: string;
+      spec: ReturnType<typeof lookupComponent>["spec"];
+      core: Map<string, ObjectEntry>;
+      config: Extract<ValueNode, { kind: "object" }>;
+    }
+  | undefined {
+  const { core, config } = splitEntries(item, coreKeys);
+  const typeEntry = core.get("type");
+  if (!typeEntry) {
+    error(ctx, item.pos, `${label}: missing "type"`, `e.g. ${example}`);
+    return undefined;
+  }
+  if (typeEntry.value.kind !== "string") {
+    error(ctx, typeEntry.value.pos, `${label}: type: expected string, got ${describe(typeEntry.value)}`);
+    return undefined;
+  }
+  const type = typeEntry.value.value;
+  const found = lookupComponent(kind, type, typeEntry.value.pos);
+  if (found.diagnostic) report(ctx, found.diagnostic);
+  return { type, spec: found.spec, core, config };
 }

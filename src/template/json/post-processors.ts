@@ -9,7 +9,7 @@ import type { PostProcessorDef } from "../types.js";
 import type { ValueNode } from "../value-tree.js";
 import { describe, validateConfig } from "../validate-config.js";
 import { componentRenderer, error, report, type JsonLoadContext } from "./context.js";
-import { splitEntries } from "./entries.js";
+import { readTypedComponent } from "./entries.js";
 import { appliesTo, readOnlyExcept, type OnlyExcept } from "./only-except.js";
 
 const CORE_KEYS = ["type", "name", "only", "except", "keep_input_artifact"] as const;
@@ -105,25 +105,22 @@ function readOne(
     );
     return undefined;
   }
-  const { core, config } = splitEntries(item, CORE_KEYS);
-  const typeEntry = core.get("type");
-  if (!typeEntry) {
-    error(ctx, item.pos, `${label}: missing "type"`, 'e.g. {"type": "docker-tag", "repository": "app"}');
-    return undefined;
-  }
-  if (typeEntry.value.kind !== "string") {
-    error(ctx, typeEntry.value.pos, `${label}: type: expected string, got ${describe(typeEntry.value)}`);
-    return undefined;
-  }
-  const type = typeEntry.value.value;
-  const found = lookupComponent("post-processor", type, typeEntry.value.pos);
-  if (found.diagnostic) report(ctx, found.diagnostic);
+  const typed = readTypedComponent(
+    ctx,
+    item,
+    "post-processor",
+    label,
+    CORE_KEYS,
+    '{"type": "docker-tag", "repository": "app"}',
+  );
+  if (!typed) return undefined;
+  const { type, spec, core, config } = typed;
   const onlyExcept = readOnlyExcept(ctx, core.get("only"), core.get("except"), builders) ?? {};
   const coreEntries = ["name", "keep_input_artifact"].flatMap((k) => (core.has(k) ? [core.get(k)!] : []));
   return {
     label,
     type,
-    spec: found.spec,
+    spec,
     onlyExcept,
     core: { kind: "object", entries: coreEntries, pos: item.pos },
     config,

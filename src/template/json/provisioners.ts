@@ -3,14 +3,13 @@
 // the provisioner's schema once per build it applies to, with that build's overrides merged in
 // and build_name/build_type rendering as that build.
 import type { SourcePos } from "../diagnostic.js";
-import { lookupComponent } from "../components.js";
 import { f, type ComponentSpec } from "../schema.js";
 import type { ProvisionerDef } from "../types.js";
 import type { ObjectEntry, ValueNode } from "../value-tree.js";
 import { describe, validateConfig } from "../validate-config.js";
 import { suggest } from "../suggest.js";
 import { componentRenderer, error, report, type JsonLoadContext } from "./context.js";
-import { mergeOverride, splitEntries } from "./entries.js";
+import { mergeOverride, readTypedComponent } from "./entries.js";
 import { appliesTo, readOnlyExcept, type OnlyExcept } from "./only-except.js";
 
 const CORE_KEYS = ["type", "only", "except", "override", "pause_before", "max_retries", "timeout"] as const;
@@ -51,19 +50,16 @@ export function readProvisioner(
     );
     return undefined;
   }
-  const { core, config } = splitEntries(item, CORE_KEYS);
-  const typeEntry = core.get("type");
-  if (!typeEntry) {
-    error(ctx, item.pos, `${label}: missing "type"`, 'e.g. {"type": "shell", "inline": ["echo hello"]}');
-    return undefined;
-  }
-  if (typeEntry.value.kind !== "string") {
-    error(ctx, typeEntry.value.pos, `${label}: type: expected string, got ${describe(typeEntry.value)}`);
-    return undefined;
-  }
-  const type = typeEntry.value.value;
-  const found = lookupComponent("provisioner", type, typeEntry.value.pos);
-  if (found.diagnostic) report(ctx, found.diagnostic);
+  const typed = readTypedComponent(
+    ctx,
+    item,
+    "provisioner",
+    label,
+    CORE_KEYS,
+    '{"type": "shell", "inline": ["echo hello"]}',
+  );
+  if (!typed) return undefined;
+  const { type, spec, core, config } = typed;
   // Invalid only/except were reported; validate for every build so nothing else hides.
   const onlyExcept = readOnlyExcept(ctx, core.get("only"), core.get("except"), builders) ?? {};
   const overrides = readOverrides(ctx, core.get("override"), builders);
@@ -73,7 +69,7 @@ export function readProvisioner(
   return {
     label,
     type,
-    spec: found.spec,
+    spec,
     onlyExcept,
     overrides,
     core: { kind: "object", entries: coreEntries, pos: item.pos },
