@@ -12,6 +12,7 @@ import { errorMessage } from "./errors.js";
 import { EngineError } from "../engine/errors.js";
 import type { RunIdentity } from "./ownership.js";
 import type {
+  ComponentContext,
   PostProcessorFactory,
   ProvisionContext,
   ProvisionerFactory,
@@ -77,6 +78,20 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     elapsedMs: performance.now() - started,
     cancelled: env.signal.aborted,
   });
+  const componentContext = (tempDir: string): ComponentContext => ({
+    ui,
+    buildName: build.name,
+    sourceName: build.sourceName,
+    builderType: build.type,
+    buildData,
+    templateDir: template.dir,
+    render,
+    signal: env.signal,
+    tempDir,
+    addSecret: (v) => env.ui.addSecret(v),
+    hostEnv: process.env,
+    track: env.track,
+  });
   let keepContainer = false;
   let phase = "the docker builder";
   let builderArtifact: Artifact;
@@ -92,21 +107,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       track: env.track,
       pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
       provision: async (comm, tempDir) => {
-        const ctx: ProvisionContext = {
-          ui,
-          comm,
-          buildName: build.name,
-          sourceName: build.sourceName,
-          builderType: build.type,
-          buildData,
-          templateDir: template.dir,
-          render,
-          signal: env.signal,
-          tempDir,
-          addSecret: (v) => env.ui.addSecret(v),
-          hostEnv: process.env,
-          track: env.track,
-        };
+        const ctx: ProvisionContext = { ...componentContext(tempDir), comm };
         for (const [i, def] of build.provisioners.entries()) {
           phase = `provisioner ${i + 1} (${def.type})`;
           await debugPause(env, ui, "before the next provisioner");
@@ -159,21 +160,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     const chain = await runPostProcessors(
       build.postProcessors,
       builderArtifact,
-      {
-        ui,
-        engine: env.engine,
-        buildName: build.name,
-        sourceName: build.sourceName,
-        builderType: build.type,
-        buildData,
-        templateDir: template.dir,
-        render,
-        signal: env.signal,
-        tempDir: "",
-        addSecret: (v) => env.ui.addSecret(v),
-        hostEnv: process.env,
-        track: env.track,
-      },
+      { ...componentContext(""), engine: env.engine },
       env.postProcessors,
     );
     if (chain.errors.length > 0) {
