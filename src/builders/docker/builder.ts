@@ -41,8 +41,6 @@ export interface DockerBuildResult {
   containerId?: string;
 }
 
-let containerCounter = 0;
-
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_\-./:=@%+,]+$/.test(s) ? s : `'${s.replace(/'/g, `'"'"'`)}'`;
 }
@@ -96,7 +94,7 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
     Entrypoint: keepNullEntrypoint ? undefined : mapped.spec.Entrypoint,
     Cmd: keepNullEntrypoint ? mapped.spec.Entrypoint! : mapped.cmd,
     // Ownership is in the name: labels would be merged into the committed image (see ownership.ts).
-    name: mapped.spec.name ?? containerName(deps.identity, build.name, ++containerCounter),
+    name: mapped.spec.name ?? containerName(deps.identity, build.name),
     Labels: { ...(mapped.spec.Labels ?? {}) },
     platform: c.platform || mapped.spec.platform || undefined,
     HostConfig: {

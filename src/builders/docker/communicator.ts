@@ -4,7 +4,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { basename, dirname, join, posix, resolve as resolvePath, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { extract as tarExtract } from "tar-stream";
 import type { Engine } from "../../engine/types.js";
 import { EngineError } from "../../engine/errors.js";
@@ -86,11 +86,6 @@ export class DockerCommunicator implements Communicator {
         { cause },
       );
     }
-  }
-
-  /** Fails at once, naming the directory, when it does not exist in the container. */
-  async requireDirectory(dir: string, what: string): Promise<void> {
-    return this.requireDir(dir, what);
   }
 
   private async requireDir(dir: string, what: string): Promise<void> {
@@ -270,5 +265,3 @@ async function readAll(r: Readable): Promise<Buffer> {
   for await (const c of r) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
   return Buffer.concat(chunks);
 }
-
-export { Readable };

@@ -544,6 +544,33 @@ function split(items: Scoped[], coreKeys: string[]): Split {
   return { core, config };
 }
 
+/**
+ * A provisioner or post-processor block: its type label looked up (unknown types reported with
+ * an excerpt), its body expanded and split into core keys and config, only/except applied.
+ * Undefined when the block is invalid (reported) or does not apply to source `me`.
+ */
+function readComponentBlock(
+  lctx: HclLoadContext,
+  block: Block,
+  ctx: EvalContext,
+  me: string,
+  refs: string[],
+  kind: "provisioner" | "post-processor",
+  coreKeys: string[],
+  example: string,
+): (Split & { type: string; spec: NonNullable<ReturnType<typeof lookupComponent>["spec"]> }) | undefined {
+  if (!labelsOk(lctx, block, ["type"], example)) return undefined;
+  const type = block.labels[0]!.value;
+  const found = lookupComponent(kind, type, toSourcePos(block.labels[0]!.range));
+  if (found.diagnostic || !found.spec) {
+    if (found.diagnostic) report(lctx, withExcerpt(lctx, found.diagnostic, block.labels[0]!.range));
+    return undefined;
+  }
+  const { core, config } = split(expandBody(lctx, block.body, ctx), coreKeys);
+  if (!applies(lctx, core, ctx, me, refs)) return undefined;
+  return { type, spec: found.spec, core, config };
+}
+
 /** Whether only/except let the component run for source `me`; undefined when invalid. */
 function applies(
   lctx: HclLoadContext,
@@ -616,17 +643,18 @@ function provisionerFor(
   refs: string[],
   label: string,
 ): ProvisionerDef | undefined {
-  if (!labelsOk(lctx, block, ["type"], `${block.type} "shell" { inline = ["echo hello"] }`)) return undefined;
-  const type = block.labels[0]!.value;
-  const found = lookupComponent("provisioner", type, toSourcePos(block.labels[0]!.range));
-  if (found.diagnostic) {
-    report(lctx, withExcerpt(lctx, found.diagnostic, block.labels[0]!.range));
-    return undefined;
-  }
-  const items = expandBody(lctx, block.body, ctx);
-  const { core, config } = split(items, PROVISIONER_CORE);
-  const ok = applies(lctx, core, ctx, me, refs);
-  if (!ok) return undefined;
+  const read = readComponentBlock(
+    lctx,
+    block,
+    ctx,
+    me,
+    refs,
+    "provisioner",
+    PROVISIONER_CORE,
+    `${block.type} "shell" { inline = ["echo hello"] }`,
+  );
+  if (!read) return undefined;
+  const { type, spec, core, config } = read;
   const blockPos = toSourcePos(block.headerRange);
   const body = bodyToNode(lctx, config, blockPos);
   if (body.failed) return undefined;
@@ -646,7 +674,7 @@ function provisionerFor(
     coreNode(lctx, core, ["pause_before", "max_retries", "timeout", "name"], ctx, blockPos),
     common,
   );
-  const own = validateConfig(found.spec, configNode, common);
+  const own = validateConfig(spec, configNode, common);
   report(lctx, ...coreRes.diagnostics, ...own.diagnostics);
   if ([...coreRes.diagnostics, ...own.diagnostics].some((d) => d.severity === "error")) return undefined;
   const c = coreRes.config as { pause_before: number; max_retries: number; timeout: number; name?: string };
@@ -721,18 +749,18 @@ function postProcessorFor(
   me: string,
   refs: string[],
 ): PostProcessorDef | undefined {
-  if (!labelsOk(lctx, block, ["type"], 'post-processor "docker-tag" { repository = "app" }'))
-    return undefined;
-  const type = block.labels[0]!.value;
-  const found = lookupComponent("post-processor", type, toSourcePos(block.labels[0]!.range));
-  if (found.diagnostic) {
-    report(lctx, withExcerpt(lctx, found.diagnostic, block.labels[0]!.range));
-    return undefined;
-  }
-  const items = expandBody(lctx, block.body, ctx);
-  const { core, config } = split(items, POST_PROCESSOR_CORE);
-  const ok = applies(lctx, core, ctx, me, refs);
-  if (!ok) return undefined;
+  const read = readComponentBlock(
+    lctx,
+    block,
+    ctx,
+    me,
+    refs,
+    "post-processor",
+    POST_PROCESSOR_CORE,
+    'post-processor "docker-tag" { repository = "app" }',
+  );
+  if (!read) return undefined;
+  const { type, spec, core, config } = read;
   const blockPos = toSourcePos(block.headerRange);
   const common = {
     render: identity,
@@ -749,7 +777,7 @@ function postProcessorFor(
   );
   const body = bodyToNode(lctx, config, blockPos);
   if (body.failed) return undefined;
-  const own = validateConfig(found.spec, body.node, common);
+  const own = validateConfig(spec, body.node, common);
   report(lctx, ...coreRes.diagnostics, ...own.diagnostics);
   if ([...coreRes.diagnostics, ...own.diagnostics].some((d) => d.severity === "error")) return undefined;
   const c = coreRes.config as { name?: string; keep_input_artifact?: boolean };

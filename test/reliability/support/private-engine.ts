@@ -7,7 +7,14 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensureBusyboxImage } from "../../harness/base-images.js";
 import type { DockerEndpoint } from "../../harness/docker-api.js";
-import { ensureEngine, stopEngine, type DockerdOptions, type EngineHandle } from "../../harness/engine.js";
+import {
+  childrenOf,
+  ensureEngine,
+  isRunning,
+  stopEngine,
+  type DockerdOptions,
+  type EngineHandle,
+} from "../../harness/engine.js";
 
 export interface PrivateEngine {
   readonly endpoint: DockerEndpoint;
@@ -16,30 +23,6 @@ export interface PrivateEngine {
   /** SIGKILL, as a crash (or an OOM kill) would. */
   kill(): Promise<void>;
   close(): Promise<void>;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) children.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return children;
 }
 
 /** Processes whose command line mentions `dir` (dockerd, its containerd, shims): all started by us. */
