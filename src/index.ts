@@ -4,5 +4,5 @@ export type { Template, BuildDef } from "./template/types.js";
 export { createEngine } from "./engine/index.js";
 export type { Engine } from "./engine/types.js";
 export { runBuilds } from "./run/run-builds.js";
-export type { Artifact } from "./run/artifact.js";
+export type { Artifact } from "./core/artifact.js";
 export { run as runCli } from "./cli/main.js";

@@ -1,8 +1,9 @@
 // docker-import: imports an exported container filesystem (export_path) as an image.
 import { createReadStream } from "node:fs";
-import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
-import { BuildError } from "../run/types.js";
-import type { Artifact } from "../run/artifact.js";
+import { resolve } from "node:path";
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
+import { BuildError } from "../core/errors.js";
+import type { Artifact } from "../core/artifact.js";
 import type { DockerImportConfig } from "./schemas.js";
 
 export class DockerImport implements PostProcessor {
@@ -21,7 +22,7 @@ export class DockerImport implements PostProcessor {
     const ref = this.c.tag ? `${this.c.repository}:${this.c.tag}` : this.c.repository;
     ctx.ui.message("Importing image: Container");
     ctx.ui.message(`Repository: ${ref}`);
-    const imageId = await ctx.engine.importImage(createReadStream(file), {
+    const imageId = await ctx.engine.importImage(createReadStream(resolve(ctx.cwd, file)), {
       repo: this.c.repository,
       tag: this.c.tag || "latest",
       changes: this.c.changes,

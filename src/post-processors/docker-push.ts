@@ -12,9 +12,9 @@ import { describeSource, resolveAuth, type ResolveOptions, type ResolvedAuth } f
 import { pushResultFromEvent } from "../engine/progress.js";
 import { ImageReference, isImageId } from "../engine/reference.js";
 import type { ProgressEvent } from "../engine/types.js";
-import type { Artifact } from "../run/artifact.js";
-import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
-import { BuildError } from "../run/types.js";
+import type { Artifact } from "../core/artifact.js";
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
+import { BuildError } from "../core/errors.js";
 import { formatDelay, RetryFailure, withRetry, type RetrySchedule, type Sleep } from "./push-retry.js";
 import type { DockerPushConfig } from "./schemas.js";
 

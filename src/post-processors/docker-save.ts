@@ -1,11 +1,11 @@
 // docker-save: writes the input image as a `docker save` tar, atomically (temp name + rename).
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
-import { BuildError } from "../run/types.js";
-import type { Artifact } from "../run/artifact.js";
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
+import { BuildError } from "../core/errors.js";
+import type { Artifact } from "../core/artifact.js";
 import type { DockerSaveConfig } from "./schemas.js";
 
 export class DockerSave implements PostProcessor {
@@ -16,7 +16,7 @@ export class DockerSave implements PostProcessor {
       throw new BuildError(
         `Unknown artifact type: ${input.builderId}\nCan only save Docker builder artifacts.`,
       );
-    const path = this.c.path;
+    const path = resolve(ctx.cwd, this.c.path);
     ctx.ui.message(`Saving image: ${input.id}`);
     await mkdir(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.${basename(path)}.kiln-${process.pid}-${Date.now()}.partial`);
@@ -30,11 +30,11 @@ export class DockerSave implements PostProcessor {
       await rm(temp, { force: true });
       ctx.track?.remove(temp);
       throw new BuildError(
-        `Error saving ${input.id} to ${path}: ${e instanceof Error ? e.message : String(e)}`,
+        `Error saving ${input.id} to ${this.c.path}: ${e instanceof Error ? e.message : String(e)}`,
         { cause: e },
       );
     }
-    ctx.ui.message(`Saved to: ${path}`);
+    ctx.ui.message(`Saved to: ${this.c.path}`);
     return { artifact: input, keep: true, forceKeep: false };
   }
 }

@@ -1,7 +1,7 @@
 // docker-tag: tags the input image as repository:tag for each tag (Packer reference §b).
-import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
-import { BuildError } from "../run/types.js";
-import type { Artifact } from "../run/artifact.js";
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
+import { BuildError } from "../core/errors.js";
+import type { Artifact } from "../core/artifact.js";
 import type { DockerTagConfig } from "./schemas.js";
 
 const ACCEPTS = ["packer.post-processor.docker-import", "packer.post-processor.docker-tag"];

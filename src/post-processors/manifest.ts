@@ -5,9 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { artifactFiles, artifactId, type Artifact } from "../run/artifact.js";
-import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
-import { BuildError } from "../run/types.js";
+import { artifactFiles, artifactId, type Artifact } from "../core/artifact.js";
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
+import { BuildError } from "../core/errors.js";
 import type { ManifestConfig } from "./schemas.js";
 
 /** One build, with Packer's field names and order. */
@@ -29,10 +29,6 @@ export interface ManifestFile {
 
 export interface ManifestOptions {
   now?: () => Date;
-  /** `kiln build -force`: start a new file when the last run was another run (Packer's rule). */
-  force?: boolean;
-  /** Where a relative `output` is resolved; the working directory by default, as Packer. */
-  cwd?: string;
 }
 
 export class Manifest implements PostProcessor {
@@ -42,12 +38,13 @@ export class Manifest implements PostProcessor {
   ) {}
 
   async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
-    const output = path.resolve(this.o.cwd ?? process.cwd(), this.c.output || "packer-manifest.json");
+    // A relative `output` is resolved from the working directory, as Packer does (ctx.cwd).
+    const output = path.resolve(ctx.cwd, this.c.output || "packer-manifest.json");
     const runUuid = ctx.buildData.PackerRunUUID;
     const files: { name: string; size: number }[] = [];
     for (const name of artifactFiles(input)) {
       // Packer records size 0 for a file it cannot stat.
-      const size = await stat(name).then(
+      const size = await stat(path.resolve(ctx.cwd, name)).then(
         (s) => s.size,
         () => 0,
       );
@@ -68,7 +65,7 @@ export class Manifest implements PostProcessor {
     };
     await serialised(output, async () => {
       let manifest = await readManifest(output);
-      if (this.o.force && manifest.last_run_uuid !== runUuid) manifest = { builds: [], last_run_uuid: "" };
+      if (ctx.force && manifest.last_run_uuid !== runUuid) manifest = { builds: [], last_run_uuid: "" };
       manifest.builds.push(build);
       manifest.last_run_uuid = runUuid;
       await writeAtomically(output, formatManifest(manifest));

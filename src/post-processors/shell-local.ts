@@ -1,8 +1,8 @@
 // Packer's `shell-local` post-processor: runs once per artifact on the host and passes the artifact
 // through unchanged; Packer returns (keep = true, forceOverride = true), so the input is kept even
 // with keep_input_artifact false.
-import type { Artifact } from "../run/artifact.js";
-import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../run/types.js";
+import type { Artifact } from "../core/artifact.js";
+import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
 import { runShellLocal } from "../provisioners/shell-local/run-shell-local.js";
 import type { ShellLocalPostProcessorConfig } from "./shell-local-schema.js";
 

@@ -4,8 +4,8 @@
 import { spawn } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
-import { LineSplitter } from "../run/line-splitter.js";
-import { BuildError } from "../run/types.js";
+import { LineSplitter } from "../core/line-splitter.js";
+import { BuildError } from "../core/errors.js";
 
 export interface HostProcessOptions {
   env: NodeJS.ProcessEnv;

@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { RunIdentity } from "./ownership.js";
+import type { RunIdentity } from "../core/ownership.js";
 
 export interface JournalRecord {
   version: 1;

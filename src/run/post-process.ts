@@ -5,14 +5,18 @@
 import { rm } from "node:fs/promises";
 import type { Engine } from "../engine/types.js";
 import type { PostProcessorDef } from "../template/types.js";
-import type { Artifact } from "./artifact.js";
-import type { PostProcessorContext, PostProcessorFactory } from "./types.js";
-import { substituteBuildData } from "./build-data.js";
-import { errorMessage } from "./errors.js";
+import type { Artifact } from "../core/artifact.js";
+import { resolve } from "node:path";
+import type { PostProcessorContext, PostProcessorResult } from "../core/component.js";
+import type { StepObserver } from "../core/builder.js";
+import type { StepRef } from "../core/events.js";
+import type { ComponentRegistry } from "../core/registry.js";
+import { substituteBuildData } from "../core/build-data.js";
+import { errorMessage } from "../core/errors.js";
 
-export async function destroyArtifact(engine: Engine, a: Artifact): Promise<void> {
+export async function destroyArtifact(engine: Engine, a: Artifact, cwd: string): Promise<void> {
   if (a.kind === "export") {
-    if (a.path) await rm(a.path, { force: true });
+    if (a.path) await rm(resolve(cwd, a.path), { force: true });
   } else if (a.kind === "image") {
     // Untag what this artifact added, then the image itself if nothing else refers to it.
     for (const t of a.tags) await engine.removeImage(t, { noprune: true }).catch(() => undefined);
@@ -29,13 +33,14 @@ export async function runPostProcessors(
   sequences: PostProcessorDef[][],
   builderArtifact: Artifact,
   ctx: PostProcessorContext,
-  factories: Record<string, PostProcessorFactory>,
+  registry: ComponentRegistry,
+  observe: StepObserver,
 ): Promise<ChainResult> {
   const artifacts: Artifact[] = [];
   const errors: string[] = [];
   let keepOriginal = sequences.length === 0;
   let anyFailed = false;
-  for (const seq of sequences) {
+  for (const [seqIndex, seq] of sequences.entries()) {
     let prior = builderArtifact;
     let completed = true;
     for (const [i, def] of seq.entries()) {
@@ -45,12 +50,22 @@ export async function runPostProcessors(
           ? `Running post-processor: ${def.name} (type ${def.type})`
           : `Running post-processor: ${def.type}`,
       );
-      const factory = factories[def.type];
+      const factory = registry.postProcessors[def.type]?.create;
       if (!factory) throw new Error(`internal: no post-processor implementation for ${def.type}`);
       const pp = factory(substituteBuildData(def.config, ctx.buildData));
-      let result;
+      const step: StepRef = {
+        phase: "post-process",
+        sequence: seqIndex,
+        index: i,
+        name: def.name,
+        type: def.type,
+      };
+      const input = prior;
+      let result: PostProcessorResult | undefined;
       try {
-        result = await pp.process({ ...ctx, ui: ctx.ui.child(def.type) }, prior);
+        await observe(step, async () => {
+          result = await pp.process({ ...ctx, step, ui: ctx.ui.child(def.type) }, input);
+        });
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         errors.push(`Post-processor failed: ${errorMessage(e)}`);
@@ -58,6 +73,7 @@ export async function runPostProcessors(
         anyFailed = true;
         break;
       }
+      if (!result) throw new Error(`internal: post-processor ${def.type} returned no result`);
       let keep = result.keep;
       if (
         def.keepInputArtifact !== undefined &&
@@ -70,7 +86,7 @@ export async function runPostProcessors(
       } else if (keep) {
         artifacts.push(prior);
       } else {
-        await destroyArtifact(ctx.engine, prior).catch((e) =>
+        await destroyArtifact(ctx.engine, prior, ctx.cwd).catch((e: unknown) =>
           errors.push(`Failed cleaning up prior artifact: ${errorMessage(e)}`),
         );
       }
@@ -83,7 +99,7 @@ export async function runPostProcessors(
   if (keepOriginal || anyFailed) {
     artifacts.unshift(builderArtifact);
   } else {
-    await destroyArtifact(ctx.engine, builderArtifact).catch((e) =>
+    await destroyArtifact(ctx.engine, builderArtifact, ctx.cwd).catch((e: unknown) =>
       errors.push(`Error destroying builder artifact: ${errorMessage(e)}`),
     );
   }

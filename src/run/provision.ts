@@ -1,10 +1,10 @@
 // Runs a build's provisioners in order with Packer's core options: pause_before, timeout,
 // max_retries (reference §c.2), with clearer messages than Packer's ("context canceled").
 import type { ProvisionerDef } from "../template/types.js";
-import type { ProvisionContext, ProvisionerFactory } from "./types.js";
-import { BuildError } from "./types.js";
-import { substituteBuildData } from "./build-data.js";
-import { errorMessage } from "./errors.js";
+import type { ProvisionContext } from "../core/component.js";
+import type { ComponentRegistry } from "../core/registry.js";
+import { BuildError, errorMessage } from "../core/errors.js";
+import { substituteBuildData } from "../core/build-data.js";
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
@@ -21,9 +21,9 @@ export async function runProvisioner(
   def: ProvisionerDef,
   index: number,
   ctx: ProvisionContext,
-  factories: Record<string, ProvisionerFactory>,
+  registry: ComponentRegistry,
 ): Promise<void> {
-  const factory = factories[def.type];
+  const factory = registry.provisioners[def.type]?.create;
   if (!factory) throw new Error(`internal: no provisioner implementation for ${def.type}`);
   if (def.pauseBeforeMs > 0) {
     ctx.ui.say(`Pausing ${seconds(def.pauseBeforeMs)} before the next provisioner...`);

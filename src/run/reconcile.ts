@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Engine } from "../engine/types.js";
-import { hostSlug, parseContainerName } from "./ownership.js";
+import { hostSlug, parseContainerName } from "../core/ownership.js";
 import { readJournals } from "./journal.js";
 
 export type Liveness = "alive" | "gone" | "other-host";
@@ -34,9 +34,10 @@ export interface Leftover {
   remove(): Promise<void>;
 }
 
-export async function findLeftovers(engine: Engine | undefined, stateDir: string): Promise<Leftover[]> {
+/** Leftovers in each of `engines` (a run may use several) and in the journals under `stateDir`. */
+export async function findLeftovers(engines: readonly Engine[], stateDir: string): Promise<Leftover[]> {
   const found: Leftover[] = [];
-  if (engine) {
+  for (const engine of engines) {
     const containers = await engine.listContainers({ all: true, name: ["^/?kiln_"] });
     for (const c of containers) {
       const name = c.Names[0] ?? "";
@@ -45,7 +46,7 @@ export async function findLeftovers(engine: Engine | undefined, stateDir: string
       found.push({
         kind: "container",
         id: c.Id,
-        description: `container ${name.replace(/^\//, "")} (${c.State}; run ${owner.run}, pid ${owner.pid} on ${owner.host})`,
+        description: `container ${name.replace(/^\//, "")} (${c.State}; run ${owner.run}, pid ${owner.pid} on ${owner.host})${engines.length > 1 ? ` in ${engine.endpoint}` : ""}`,
         owner: ownerLiveness(owner.pid, owner.host),
         remove: async () => {
           await engine.removeContainer(c.Id);

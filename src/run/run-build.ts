@@ -1,68 +1,38 @@
-// Runs one build: the docker builder with its provisioners, cleanup in reverse order, then the
-// post-processor sequences. Returns an outcome; never throws for a build failure.
-import type { Engine, RegistryAuth } from "../engine/types.js";
+// Runs one build: the builder's steps with the provisioners run through its session, cleanup in
+// reverse order, then the post-processor sequences. Every step is observed as run events.
+// Returns an outcome; never throws for a build failure.
 import type { BuildDef, Template } from "../template/types.js";
-import type { Ui, BuildUi } from "../ui/ui.js";
-import type { Artifact } from "./artifact.js";
-import { CleanupStack } from "./cleanup-stack.js";
-import { initialBuildData, substituteBuildData } from "./build-data.js";
-import { runProvisioner } from "./provision.js";
-import { runPostProcessors } from "./post-process.js";
-import { errorMessage } from "./errors.js";
+import type { BuildUi } from "../ui/ui.js";
+import type { Artifact } from "../core/artifact.js";
+import type { BuilderContext } from "../core/builder.js";
+import { CleanupStack } from "../core/cleanup-stack.js";
+import { initialBuildData, substituteBuildData, type BuildData } from "../core/build-data.js";
+import type { ComponentContext } from "../core/component.js";
+import { errorMessage, type BuildFailure } from "../core/errors.js";
 import { EngineError } from "../engine/errors.js";
-import type { RunIdentity } from "./ownership.js";
-import type {
-  ComponentContext,
-  PostProcessorFactory,
-  ProvisionContext,
-  ProvisionerFactory,
-  BuildData,
-  PathTracker,
-} from "./types.js";
-import { runDockerBuild } from "../builders/docker/builder.js";
-
-export type OnError = "cleanup" | "abort" | "ask" | "run-cleanup-provisioner";
-
-export interface RunEnv {
-  engine: Engine;
-  ui: Ui;
-  identity: RunIdentity;
-  signal: AbortSignal;
-  onError: OnError;
-  provisioners: Record<string, ProvisionerFactory>;
-  postProcessors: Record<string, PostProcessorFactory>;
-  /** Live cleanup stacks, so a forced exit can say what was left. */
-  activeCleanups: Set<CleanupStack>;
-  pullAuth?: (build: BuildDef, image: string, ui: BuildUi) => Promise<RegistryAuth | undefined>;
-  /** The run's journal of host paths (see journal.ts). */
-  track?: PathTracker;
-  /** -debug: pause before each provisioner (on a terminal). */
-  debug?: boolean;
-}
-
-/** -debug pauses: wait for Enter on a terminal; otherwise say so once and go on. */
-async function debugPause(env: RunEnv, ui: BuildUi, what: string): Promise<void> {
-  if (!env.debug) return;
-  if (env.ui.interactive && ui.ask) {
-    await ui.ask(`Pausing ${what}. Press enter to continue.`);
-  } else if (!debugNoted.has(env)) {
-    debugNoted.add(env);
-    ui.say("-debug: not interactive, so not pausing between steps");
-  }
-}
-const debugNoted = new WeakSet<RunEnv>();
+import type { Engine } from "../engine/types.js";
+import { eventBuildUi } from "../ui/event-ui.js";
+import { runPostProcessors } from "./post-process.js";
+import { provisionAll, type ProvisionResult } from "./provision-steps.js";
+import { failureOf, observeBuild } from "./observe.js";
+import type { RunEnv } from "./run-env.js";
 
 export interface BuildOutcome {
   name: string;
   artifacts: Artifact[];
+  /** The failure's message (Packer's `--> name: …` line); undefined on success. */
   error?: string;
+  failure?: BuildFailure;
   elapsedMs: number;
   cancelled: boolean;
 }
 
 export async function runBuild(build: BuildDef, template: Template, env: RunEnv): Promise<BuildOutcome> {
-  const started = performance.now();
-  const ui = env.ui.forBuild(build.name);
+  const { events } = env;
+  const started = events.elapsed();
+  const engine = env.engineFor(build);
+  const ui = eventBuildUi(events, env.ui, build.name);
+  events.emit({ kind: "build-started", build: build.name, steps: build.provisioners.length });
   const cleanup = new CleanupStack();
   env.activeCleanups.add(cleanup);
   const buildData: BuildData = initialBuildData();
@@ -71,110 +41,115 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       template.renderLate(text, { name: build.sourceName, type: build.type }, data),
       buildData,
     );
-  const outcome = (artifacts: Artifact[], error?: string): BuildOutcome => ({
-    name: build.name,
-    artifacts,
-    error,
-    elapsedMs: performance.now() - started,
-    cancelled: env.signal.aborted,
-  });
-  const componentContext = (tempDir: string): ComponentContext => ({
+  const { observe, failedStep } = observeBuild(events, build.name, env.signal);
+  const finish = (artifacts: Artifact[], failure?: BuildFailure): BuildOutcome => {
+    const cancelled = env.signal.aborted;
+    const outcome: BuildOutcome = {
+      name: build.name,
+      artifacts,
+      ...(failure ? { error: failure.message, failure } : {}),
+      elapsedMs: events.elapsed() - started,
+      cancelled,
+    };
+    for (const artifact of artifacts) events.emit({ kind: "artifact", build: build.name, artifact });
+    events.emit({
+      kind: "build-finished",
+      build: build.name,
+      status: failure ? (cancelled ? "cancelled" : "failed") : "ok",
+      durationMs: outcome.elapsedMs,
+      artifacts,
+      ...(failure ? { failure } : {}),
+    });
+    return outcome;
+  };
+  const context: ComponentContext = {
     ui,
     buildName: build.name,
     sourceName: build.sourceName,
     builderType: build.type,
     buildData,
     templateDir: template.dir,
+    cwd: env.cwd,
     render,
     signal: env.signal,
-    tempDir,
+    tempDir: "",
     addSecret: (v) => env.ui.addSecret(v),
-    hostEnv: process.env,
+    hostEnv: env.hostEnv,
     track: env.track,
-  });
-  let keepContainer = false;
-  let phase = "the docker builder";
+    report: {
+      retry: (r) => events.emit({ kind: "retry", build: build.name, ...r }),
+    },
+  };
+  const builder = env.registry.builders[build.type];
+  if (!builder) {
+    env.activeCleanups.delete(cleanup);
+    return finish(
+      [],
+      failureOf(undefined, "prepare", undefined, false, `internal: no builder ${build.type}`),
+    );
+  }
+  const builderCtx: BuilderContext = {
+    engine,
+    ui,
+    identity: env.identity,
+    cleanup,
+    signal: env.signal,
+    buildData,
+    render,
+    cwd: env.cwd,
+    hostEnv: env.hostEnv,
+    track: env.track,
+    pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
+    observe,
+  };
+  const provisioned: ProvisionResult = {};
   let builderArtifact: Artifact;
   try {
-    const result = await runDockerBuild(build, {
-      engine: env.engine,
-      ui,
-      identity: env.identity,
-      cleanup,
-      signal: env.signal,
-      buildData,
-      render,
-      track: env.track,
-      pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
-      provision: async (comm, tempDir) => {
-        const ctx: ProvisionContext = { ...componentContext(tempDir), comm };
-        for (const [i, def] of build.provisioners.entries()) {
-          phase = `provisioner ${i + 1} (${def.type})`;
-          await debugPause(env, ui, "before the next provisioner");
-          for (;;) {
-            try {
-              await runProvisioner(def, i, ctx, env.provisioners);
-              break;
-            } catch (e) {
-              if (env.signal.aborted) throw e;
-              const decision = await decideOnError(env, ui);
-              if (decision === "retry") continue;
-              if (decision === "abort") {
-                keepContainer = true;
-                throw e;
-              }
-              // Packer says this whether or not there is a cleanup provisioner.
-              ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
-              if (build.errorCleanupProvisioner) {
-                await runProvisioner(build.errorCleanupProvisioner, -1, ctx, env.provisioners).catch((ce) =>
-                  ui.error(`The error-cleanup-provisioner failed too: ${errorMessage(ce)}`),
-                );
-              }
-              if (decision === "run-cleanup-provisioner") keepContainer = true;
-              throw e;
-            }
-          }
-        }
-        phase = "the docker builder";
-      },
-    });
-    builderArtifact = result.artifact;
+    builderArtifact = await builder.run(build, builderCtx, (session) =>
+      provisionAll(build, session, context, env, observe, provisioned),
+    );
   } catch (e) {
-    const message = env.signal.aborted ? "Build was cancelled" : failureMessage(e, env.engine, phase);
-    if (keepContainer && !env.signal.aborted && buildData.ID) {
-      const id = buildData.ID;
-      cleanup.release(`remove container ${id}`);
-      ui.error(`Step failed with -on-error=${env.onError}: the container is kept running for inspection.`);
-      ui.error(`  enter it:   docker exec -it ${id.slice(0, 12)} /bin/sh`);
-      ui.error(`  remove it:  docker rm -f ${id.slice(0, 12)}   (or: kiln prune)`);
-    }
+    const step = failedStep();
+    const phase = step?.phase ?? "builder";
+    const where = step?.phase === "provision" ? step.name : "the docker builder";
+    const message = env.signal.aborted ? "Build was cancelled" : failureMessage(e, engine, where);
+    if (provisioned.keptContainer && !env.signal.aborted) keptMessage(ui, env, provisioned.keptContainer);
     await runCleanup(cleanup, ui);
     env.activeCleanups.delete(cleanup);
-    return outcome([], message);
+    return finish([], failureOf(e, phase, step?.name, env.signal.aborted, message));
   }
   await runCleanup(cleanup, ui);
   env.activeCleanups.delete(cleanup);
-  if (env.signal.aborted) return outcome([], "Build was cancelled");
+  if (env.signal.aborted) {
+    return finish([], failureOf(undefined, "builder", undefined, true, "Build was cancelled"));
+  }
 
   try {
     const chain = await runPostProcessors(
       build.postProcessors,
       builderArtifact,
-      { ...componentContext(""), engine: env.engine },
-      env.postProcessors,
+      { ...context, engine, force: env.force },
+      env.registry,
+      observe,
     );
     if (chain.errors.length > 0) {
-      return outcome(
-        [],
+      const message =
         chain.errors.length === 1
-          ? chain.errors[0]
-          : `${chain.errors.length} error(s) occurred:\n\n${chain.errors.map((x) => `* ${x}`).join("\n")}`,
-      );
+          ? chain.errors[0]!
+          : `${chain.errors.length} error(s) occurred:\n\n${chain.errors.map((x) => `* ${x}`).join("\n")}`;
+      return finish([], failureOf(undefined, "post-process", failedStep()?.name, false, message));
     }
-    return outcome(chain.artifacts);
+    return finish(chain.artifacts);
   } catch (e) {
-    return outcome([], env.signal.aborted ? "Build was cancelled" : errorMessage(e));
+    const message = env.signal.aborted ? "Build was cancelled" : errorMessage(e);
+    return finish([], failureOf(e, "post-process", failedStep()?.name, env.signal.aborted, message));
   }
+}
+
+function keptMessage(ui: BuildUi, env: RunEnv, id: string): void {
+  ui.error(`Step failed with -on-error=${env.onError}: the container is kept running for inspection.`);
+  ui.error(`  enter it:   docker exec -it ${id.slice(0, 12)} /bin/sh`);
+  ui.error(`  remove it:  docker rm -f ${id.slice(0, 12)}   (or: kiln prune)`);
 }
 
 /**
@@ -182,11 +157,11 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
  * that has nothing to do with connections): say what happened, where, and what becomes of the
  * build's container.
  */
-function failureMessage(e: unknown, engine: Engine, phase: string): string {
+function failureMessage(e: unknown, engine: Engine, where: string): string {
   const message = errorMessage(e);
   for (let cause: unknown = e; cause instanceof Error; cause = cause.cause) {
     if (cause instanceof EngineError && cause.kind === "unreachable") {
-      return `Lost the connection to the Docker engine at ${engine.endpoint} during ${phase}: ${message}\nWhat this build left in the engine is removed by the next kiln run (or \`kiln prune\`) once the engine is back.`;
+      return `Lost the connection to the Docker engine at ${engine.endpoint} during ${where}: ${message}\nWhat this build left in the engine is removed by the next kiln run (or \`kiln prune\`) once the engine is back.`;
     }
   }
   return message;
@@ -195,33 +170,4 @@ function failureMessage(e: unknown, engine: Engine, phase: string): string {
 async function runCleanup(cleanup: CleanupStack, ui: BuildUi): Promise<void> {
   const failures = await cleanup.runAll();
   for (const f of failures) ui.error(`Cleanup failed: ${f.description}: ${errorMessage(f.error)}`);
-}
-
-type Decision = "cleanup" | "abort" | "retry" | "run-cleanup-provisioner";
-
-async function decideOnError(env: RunEnv, ui: BuildUi): Promise<Decision> {
-  switch (env.onError) {
-    case "abort":
-      return "abort";
-    case "run-cleanup-provisioner":
-      return "run-cleanup-provisioner";
-    case "cleanup":
-      return "cleanup";
-    case "ask": {
-      const answer =
-        env.ui.interactive && ui.ask
-          ? await ui.ask(
-              "[c] Clean up and exit, [a] abort without cleanup, or [r] retry step (build may fail even if retry succeeds)? ",
-            )
-          : undefined;
-      if (answer === undefined) {
-        ui.error(
-          "-on-error=ask needs a terminal; not interactive, so cleaning up as -on-error=cleanup would.",
-        );
-        return "cleanup";
-      }
-      const a = answer.trim().toLowerCase();
-      return a.startsWith("a") ? "abort" : a.startsWith("r") ? "retry" : "cleanup";
-    }
-  }
 }

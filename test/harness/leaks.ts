@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import type { DockerEndpoint } from "./docker-api.js";
 import { dockerJson, dockerRequest, endpointFromEnv } from "./docker-api.js";
-import { parseContainerName } from "../../src/run/ownership.js";
+import { parseContainerName } from "../../src/core/ownership.js";
 import { ownerLiveness } from "../../src/run/reconcile.js";
 
 /** Labels whose objects count as leftovers. */

@@ -16,7 +16,7 @@ import { ImageReference } from "../../src/engine/index.js";
 import { createDockerImport } from "../../src/post-processors/docker-import.js";
 import { createDockerPush } from "../../src/post-processors/docker-push.js";
 import { createDockerTag } from "../../src/post-processors/docker-tag.js";
-import type { Artifact } from "../../src/run/artifact.js";
+import type { Artifact } from "../../src/core/artifact.js";
 import { runPostProcessors } from "../../src/run/post-process.js";
 import type { PostProcessorDef } from "../../src/template/types.js";
 import { startEcrStandin, type EcrStandin } from "../harness/ecr-standin.js";
@@ -133,11 +133,18 @@ describe("seed 004: docker-import → docker-tag → docker-push with ecr_login"
     const c = testContext(engine, env, null);
     const builderArtifact: Artifact = { kind: "export", builderId: "packer.docker", path: exportPath };
     const watcher = watchProcesses([TOKEN_PASSWORD, AWS_SECRET_KEY]);
-    const result = await runPostProcessors([sequence], builderArtifact, c.ctx, {
-      "docker-import": createDockerImport,
-      "docker-tag": createDockerTag,
-      "docker-push": createDockerPush,
-    });
+    const components = {
+      builders: {},
+      provisioners: {},
+      postProcessors: {
+        "docker-import": { create: createDockerImport },
+        "docker-tag": { create: createDockerTag },
+        "docker-push": { create: createDockerPush },
+      },
+    };
+    const result = await runPostProcessors([sequence], builderArtifact, c.ctx, components, (_step, fn) =>
+      fn().then(() => undefined),
+    );
     assert.deepEqual(await watcher.stop(), [], "no secret in any process's command line or environment");
     for (const a of result.artifacts) {
       if (a.kind !== "image") continue;

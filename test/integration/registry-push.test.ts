@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import type { Engine } from "../../src/engine/index.js";
 import { ImageReference } from "../../src/engine/index.js";
 import { createDockerPush, PushError } from "../../src/post-processors/docker-push.js";
-import type { Artifact } from "../../src/run/artifact.js";
+import type { Artifact } from "../../src/core/artifact.js";
 import { randomPassword, startRegistry, type Registry } from "../harness/registry.js";
 import {
   assertNoSecrets,

@@ -13,7 +13,7 @@ import { pack } from "tar-stream";
 import type { Engine } from "../../src/engine/index.js";
 import { ImageReference } from "../../src/engine/index.js";
 import { createDockerPush, PushError } from "../../src/post-processors/docker-push.js";
-import type { Artifact } from "../../src/run/artifact.js";
+import type { Artifact } from "../../src/core/artifact.js";
 import { startRegistry, type Registry } from "../harness/registry.js";
 import {
   assertUserDockerConfigUnchanged,

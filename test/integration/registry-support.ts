@@ -13,8 +13,8 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { createEngine } from "../../src/engine/index.js";
 import type { Engine, ProgressEvent } from "../../src/engine/index.js";
-import { initialBuildData } from "../../src/run/build-data.js";
-import type { PostProcessorContext } from "../../src/run/types.js";
+import { initialBuildData } from "../../src/core/build-data.js";
+import type { PostProcessorContext } from "../../src/core/component.js";
 import { createHumanUi } from "../../src/ui/human-ui.js";
 import { createMachineUi } from "../../src/ui/machine-ui.js";
 import { SecretMasker } from "../../src/ui/mask.js";
@@ -134,6 +134,8 @@ export function testContext(
     sourceName: "docker",
     builderType: "docker",
     buildData: initialBuildData(),
+    cwd: process.cwd(),
+    force: false,
     templateDir: process.cwd(),
     render: (s) => s,
     signal: new AbortController().signal,

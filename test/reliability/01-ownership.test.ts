@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { describe } from "node:test";
-import { hostSlug } from "../../src/run/ownership.js";
+import { hostSlug } from "../../src/core/ownership.js";
 import { dockerJson, dockerRequest } from "../harness/docker-api.js";
 import { removeImage, scenarioContainers } from "./support/leftovers.js";
 import { scenario, type ScenarioContext } from "./support/scenario.js";

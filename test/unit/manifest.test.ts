@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { createManifest, formatManifest, type ManifestFile } from "../../src/post-processors/manifest.js";
-import type { Artifact } from "../../src/run/artifact.js";
+import type { Artifact } from "../../src/core/artifact.js";
 import { fakeContext } from "./push-fakes.js";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "kiln-manifest-"));
@@ -32,10 +32,14 @@ const IMAGE: Artifact = {
   tags: ["127.0.0.1:5000/app:1"],
 };
 
-function ctxWith(run: string, name = "docker"): ReturnType<typeof fakeContext>["ctx"] {
+function ctxWith(
+  run: string,
+  name = "docker",
+  place: { cwd: string; force?: boolean } = { cwd: process.cwd() },
+): ReturnType<typeof fakeContext>["ctx"] {
   const { ctx } = fakeContext({} as never);
   ctx.buildData.PackerRunUUID = run;
-  return { ...ctx, sourceName: name };
+  return { ...ctx, sourceName: name, cwd: place.cwd, force: place.force ?? false };
 }
 
 const NOW = new Date("2024-05-06T07:08:09Z");
@@ -43,8 +47,8 @@ const NOW = new Date("2024-05-06T07:08:09Z");
 describe("manifest", () => {
   it("writes Packer's format for an image artifact and passes the artifact through", async () => {
     const dir = freshDir();
-    const pp = createManifest(config(), { cwd: dir, now: () => NOW });
-    const result = await pp.process(ctxWith("run-1"), IMAGE);
+    const pp = createManifest(config(), { now: () => NOW });
+    const result = await pp.process(ctxWith("run-1", "docker", { cwd: dir }), IMAGE);
     assert.equal(result.artifact, IMAGE);
     assert.equal(result.keep, true);
     assert.equal(result.forceKeep, true);
@@ -83,9 +87,12 @@ describe("manifest", () => {
         strip_time: true,
         custom_data: { zeta: "z", alpha: "a<b>&c" },
       }),
-      { cwd: dir },
     );
-    await pp.process(ctxWith("run-2"), { kind: "export", builderId: "packer.docker", path: tar });
+    await pp.process(ctxWith("run-2", "docker", { cwd: dir }), {
+      kind: "export",
+      builderId: "packer.docker",
+      path: tar,
+    });
     const text = readFileSync(path.join(dir, "m.json"), "utf8");
     const m = JSON.parse(text) as ManifestFile;
     assert.deepEqual(m.builds[0], {
@@ -122,8 +129,8 @@ describe("manifest", () => {
         last_run_uuid: "run-0",
       }),
     );
-    await createManifest(config(), { cwd: dir, now: () => NOW }).process(ctxWith("run-3", "one"), IMAGE);
-    await createManifest(config(), { cwd: dir, now: () => NOW }).process(ctxWith("run-3", "two"), IMAGE);
+    await createManifest(config(), { now: () => NOW }).process(ctxWith("run-3", "one", { cwd: dir }), IMAGE);
+    await createManifest(config(), { now: () => NOW }).process(ctxWith("run-3", "two", { cwd: dir }), IMAGE);
     let m = JSON.parse(readFileSync(file, "utf8")) as ManifestFile;
     assert.deepEqual(
       m.builds.map((b) => b.name),
@@ -131,13 +138,13 @@ describe("manifest", () => {
     );
     assert.equal(m.last_run_uuid, "run-3");
     assert.ok(!("extra" in (m.builds[0] as object)), "re-read through Packer's struct");
-    await createManifest(config(), { cwd: dir, force: true }).process(ctxWith("run-3", "three"), IMAGE);
+    await createManifest(config()).process(ctxWith("run-3", "three", { cwd: dir, force: true }), IMAGE);
     assert.equal(
       (JSON.parse(readFileSync(file, "utf8")) as ManifestFile).builds.length,
       4,
       "same run: keeps appending",
     );
-    await createManifest(config(), { cwd: dir, force: true }).process(ctxWith("run-4", "four"), IMAGE);
+    await createManifest(config()).process(ctxWith("run-4", "four", { cwd: dir, force: true }), IMAGE);
     m = JSON.parse(readFileSync(file, "utf8")) as ManifestFile;
     assert.deepEqual(
       m.builds.map((b) => b.name),
@@ -149,7 +156,7 @@ describe("manifest", () => {
     const dir = freshDir();
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        createManifest(config(), { cwd: dir }).process(ctxWith("run-5", `b${i}`), IMAGE),
+        createManifest(config()).process(ctxWith("run-5", `b${i}`, { cwd: dir }), IMAGE),
       ),
     );
     const m = JSON.parse(readFileSync(path.join(dir, "packer-manifest.json"), "utf8")) as ManifestFile;
@@ -168,7 +175,7 @@ describe("manifest", () => {
     mkdirSync(blocked);
     writeFileSync(path.join(blocked, "keep"), "");
     await assert.rejects(
-      createManifest(config({ output: "blocked" }), { cwd: dir }).process(ctxWith("r"), IMAGE),
+      createManifest(config({ output: "blocked" })).process(ctxWith("r", "docker", { cwd: dir }), IMAGE),
       /Unable to (write|parse|open)/,
     );
     assert.equal(readFileSync(file, "utf8"), before);
@@ -183,7 +190,7 @@ describe("manifest", () => {
     const dir = freshDir();
     writeFileSync(path.join(dir, "packer-manifest.json"), "{oops");
     await assert.rejects(
-      createManifest(config(), { cwd: dir }).process(ctxWith("r"), IMAGE),
+      createManifest(config()).process(ctxWith("r", "docker", { cwd: dir }), IMAGE),
       /Unable to parse content from .*packer-manifest\.json/,
     );
     assert.equal(readFileSync(path.join(dir, "packer-manifest.json"), "utf8"), "{oops");

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BreakpointProvisioner } from "../../src/provisioners/breakpoint/breakpoint.js";
 import { hostGoos, shellLocalEnvironment } from "../../src/provisioners/shell-local/run-shell-local.js";
-import { initialBuildData } from "../../src/run/build-data.js";
-import type { ProvisionContext } from "../../src/run/types.js";
+import { initialBuildData } from "../../src/core/build-data.js";
+import type { ProvisionContext } from "../../src/core/component.js";
 import type { BuildUi } from "../../src/ui/ui.js";
 import type { ShellLocalConfig } from "../../src/provisioners/shell-local/schema.js";
 

@@ -10,8 +10,8 @@ import {
   refsToPush,
 } from "../../src/post-processors/docker-push.js";
 import { exponentialSchedule } from "../../src/post-processors/push-retry.js";
-import type { Artifact } from "../../src/run/artifact.js";
-import { BuildError } from "../../src/run/types.js";
+import type { Artifact } from "../../src/core/artifact.js";
+import { BuildError } from "../../src/core/errors.js";
 import {
   digestOf,
   fakeContext,

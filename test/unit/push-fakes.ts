@@ -2,8 +2,8 @@
 // pushImage follows a script. Integration tests use the real engine and real registries instead.
 import { EngineError } from "../../src/engine/errors.js";
 import type { Engine, ProgressEvent, RegistryAuth, StreamOptions } from "../../src/engine/types.js";
-import { initialBuildData } from "../../src/run/build-data.js";
-import type { PostProcessorContext } from "../../src/run/types.js";
+import { initialBuildData } from "../../src/core/build-data.js";
+import type { PostProcessorContext } from "../../src/core/component.js";
 import type { BuildUi } from "../../src/ui/ui.js";
 
 export interface UiLine {
@@ -113,6 +113,8 @@ export function fakeContext(engine: Engine, env: NodeJS.ProcessEnv = {}): FakeCo
     sourceName: "docker",
     builderType: "docker",
     buildData: initialBuildData(),
+    cwd: process.cwd(),
+    force: false,
     templateDir: "/nonexistent",
     render: (s) => s,
     signal: controller.signal,

@@ -8,9 +8,9 @@ import type { Readable } from "node:stream";
 import { extract as tarExtract } from "tar-stream";
 import type { Engine } from "../../engine/types.js";
 import { EngineError } from "../../engine/errors.js";
-import type { Communicator, RemoteCommand, UploadOptions } from "../../run/communicator.js";
-import { LineSplitter } from "../../run/line-splitter.js";
-import { BuildError } from "../../run/types.js";
+import type { Communicator, RemoteCommand, UploadOptions } from "../../core/communicator.js";
+import { LineSplitter } from "../../core/line-splitter.js";
+import { BuildError } from "../../core/errors.js";
 import { packData, packPath, type Owner } from "./tar-pack.js";
 
 export interface DockerCommunicatorOptions {

@@ -11,10 +11,14 @@ import { SecretMasker } from "../../ui/mask.js";
 import { createLogger } from "../../ui/log.js";
 import { installSignalHandlers } from "../../run/signals.js";
 import { runBuilds } from "../../run/run-builds.js";
-import { provisionerFactories, postProcessorFactories } from "../../run/components.js";
-import { currentIdentity } from "../../run/ownership.js";
-import type { CleanupStack } from "../../run/cleanup-stack.js";
-import type { OnError } from "../../run/run-build.js";
+import { defaultRegistry } from "../../components/registry.js";
+import { currentIdentity } from "../../core/ownership.js";
+import type { CleanupStack } from "../../core/cleanup-stack.js";
+import { EventBus } from "../../core/events.js";
+import type { OnError } from "../../run/run-env.js";
+import { renderEvents } from "../../ui/render-events.js";
+import { eventPlainUi } from "../../ui/event-ui.js";
+import { kilnVersion } from "../version.js";
 import { randomUUID } from "node:crypto";
 import { selectBuilds } from "../../plan/select-builds.js";
 import { addTemplateOptions, loadChecked, reportError } from "../load.js";
@@ -104,30 +108,34 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     return 1;
   }
   for (const s of template.sensitiveValues) ui.addSecret(s);
+  const events = new EventBus();
+  events.subscribe(renderEvents(ui));
+  const say = eventPlainUi(events, ui);
   const engine = createEngine(process.env);
   try {
     await engine.ping();
   } catch (e) {
     const why = e instanceof EngineError ? e.message : String(e);
-    ui.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
+    say.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
     return 1;
   }
-  if (flags.debug) ui.say("Debug mode enabled. Builds will not be parallelized.");
+  if (flags.debug) say.say("Debug mode enabled. Builds will not be parallelized.");
   const identity = currentIdentity(randomUUID());
   const stateDirectory = stateDir(process.env);
   // Leftovers of earlier runs whose process is gone (SIGKILL, a crash, a lost engine) go first.
   try {
-    const { removed, failed } = await removeLeftovers(await findLeftovers(engine, stateDirectory));
-    if (removed.length > 0) ui.say(`Removed ${removed.length} leftover(s) of earlier interrupted kiln runs.`);
+    const { removed, failed } = await removeLeftovers(await findLeftovers([engine], stateDirectory));
+    if (removed.length > 0)
+      say.say(`Removed ${removed.length} leftover(s) of earlier interrupted kiln runs.`);
     for (const [l, e] of failed)
-      ui.error(`Could not remove a leftover of an earlier run, ${l.description}: ${String(e)}`);
+      say.error(`Could not remove a leftover of an earlier run, ${l.description}: ${String(e)}`);
   } catch (e) {
-    ui.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
+    say.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
   }
   const journal = new Journal(stateDirectory, identity);
   const activeCleanups = new Set<CleanupStack>();
   const signals = installSignalHandlers({
-    say: (m) => ui.error(m),
+    say: (m) => say.error(m),
     pending: () => [...activeCleanups].flatMap((c) => c.pending()),
   });
   try {
@@ -135,20 +143,24 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
       builds,
       template,
       {
-        engine,
+        engineFor: () => engine,
         ui,
+        events,
+        registry: defaultRegistry(),
         identity,
         track: journal,
         debug: Boolean(flags.debug),
         signal: signals.signal,
         onError: flags.onError,
-        provisioners: provisionerFactories(),
-        postProcessors: postProcessorFactories({ force: Boolean(flags.force), cwd: process.cwd() }),
+        cwd: process.cwd(),
+        hostEnv: process.env,
+        force: Boolean(flags.force),
         activeCleanups,
         pullAuth: (b, image, bui) =>
           resolvePullAuth(b.builder, image, bui, (v) => ui.addSecret(v), process.env, signals.signal),
       },
       flags.debug ? 1 : parallel,
+      { runId: identity.runId, kilnVersion: kilnVersion(), command: process.argv.slice(2) },
     );
     const code = signals.exitCode();
     if (code !== undefined) return code;

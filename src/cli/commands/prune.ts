@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { createEngine } from "../../engine/index.js";
 import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
 import { stateDir } from "../../run/journal.js";
-import { errorMessage } from "../../run/errors.js";
+import { errorMessage } from "../../core/errors.js";
 
 export function registerPrune(program: Command, setExit: (code: number) => void): void {
   program
@@ -22,7 +22,7 @@ export function registerPrune(program: Command, setExit: (code: number) => void)
           `Cannot reach the Docker engine at ${engine.endpoint} (${errorMessage(e)}); listing host files only.\n`,
         );
       }
-      const leftovers = await findLeftovers(reachable ? engine : undefined, stateDir(process.env));
+      const leftovers = await findLeftovers(reachable ? [engine] : [], stateDir(process.env));
       if (leftovers.length === 0) {
         // Without the engine, "nothing" would be a claim about containers that were never checked.
         process.stdout.write(

@@ -5,9 +5,9 @@
 // directory that is removed afterwards.
 import { randomBytes, randomUUID } from "node:crypto";
 import { basename, isAbsolute, posix, resolve } from "node:path";
-import type { Provisioner, ProvisionContext } from "../../run/types.js";
-import { BuildError } from "../../run/types.js";
-import { errorMessage } from "../../run/errors.js";
+import type { Provisioner, ProvisionContext } from "../../core/component.js";
+import { BuildError } from "../../core/errors.js";
+import { errorMessage } from "../../core/errors.js";
 import { shellQuote } from "../host-process.js";
 import { rewriteExtraVars } from "../ansible/extra-vars.js";
 import { AnsibleOutput } from "../ansible/output.js";
@@ -16,8 +16,8 @@ import type { AnsibleLocalConfig } from "./schema.js";
 export const DEFAULT_STAGING_PARENT = "/tmp/packer-provisioner-ansible-local";
 const NOT_IMPLEMENTED = /^ERR_.*_NOT_IMPLEMENTED_BY_BUILDER$/;
 
-function abs(p: string): string {
-  return isAbsolute(p) ? p : resolve(process.cwd(), p);
+function abs(cwd: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(cwd, p);
 }
 
 /** Host path → POSIX path (Windows hosts: `C:\a\b` → `/C/a/b`), for placing files under staging. */
@@ -102,8 +102,8 @@ export class AnsibleLocalProvisioner implements Provisioner {
         await this.uploadFile(ctx, dst, c.playbook_file, "main playbook");
         playbooks.push(dst);
       } else {
-        const dir = c.playbook_dir !== undefined ? abs(c.playbook_dir) : undefined;
-        for (const f of (c.playbook_files ?? []).map(abs)) {
+        const dir = c.playbook_dir !== undefined ? abs(ctx.cwd, c.playbook_dir) : undefined;
+        for (const f of (c.playbook_files ?? []).map((p) => abs(ctx.cwd, p))) {
           if (dir !== undefined && f.startsWith(dir + "/")) {
             playbooks.push(posix.join(staging, toPosix(f.slice(dir.length))));
             continue;
@@ -290,7 +290,7 @@ export class AnsibleLocalProvisioner implements Provisioner {
 
   private async uploadFile(ctx: ProvisionContext, dst: string, src: string, what: string): Promise<void> {
     try {
-      await ctx.comm.uploadPath(abs(src), dst, ctx.signal);
+      await ctx.comm.uploadPath(abs(ctx.cwd, src), dst, ctx.signal);
     } catch (e) {
       if (ctx.signal.aborted) throw e;
       throw new BuildError(`Error uploading ${what} ${src}: ${errorMessage(e)}`, { cause: e });
@@ -301,7 +301,7 @@ export class AnsibleLocalProvisioner implements Provisioner {
   private async uploadDir(ctx: ProvisionContext, dst: string, src: string): Promise<void> {
     await this.mkdir(ctx, dst);
     try {
-      await ctx.comm.uploadPath(`${abs(src).replace(/\/+$/, "")}/`, dst, ctx.signal);
+      await ctx.comm.uploadPath(`${abs(ctx.cwd, src).replace(/\/+$/, "")}/`, dst, ctx.signal);
     } catch (e) {
       if (ctx.signal.aborted) throw e;
       throw new BuildError(`Error uploading directory ${src}: ${errorMessage(e)}`, { cause: e });

@@ -7,9 +7,9 @@ import { randomBytes, randomInt } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import type { Provisioner, ProvisionContext } from "../../run/types.js";
-import { BuildError } from "../../run/types.js";
-import { errorMessage } from "../../run/errors.js";
+import type { Provisioner, ProvisionContext } from "../../core/component.js";
+import { BuildError } from "../../core/errors.js";
+import { errorMessage } from "../../core/errors.js";
 import { findOnPath, runHostProcess, shellQuote } from "../host-process.js";
 import type { AnsibleConfig } from "./schema.js";
 import { envPairs, rewriteExtraVars, SENSITIVE_KEY } from "./extra-vars.js";
@@ -19,8 +19,8 @@ export const DOCKER_CONNECTION = "community.docker.docker";
 const NOT_IMPLEMENTED = /^ERR_.*_NOT_IMPLEMENTED_BY_BUILDER$/;
 const SAFE_USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
-function abs(p: string): string {
-  return isAbsolute(p) ? p : resolve(process.cwd(), p);
+function abs(cwd: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(cwd, p);
 }
 
 export class AnsibleProvisioner implements Provisioner {
@@ -60,7 +60,7 @@ export class AnsibleProvisioner implements Provisioner {
 
       const inventory =
         c.inventory_file !== undefined
-          ? abs(c.inventory_file)
+          ? abs(ctx.cwd, c.inventory_file)
           : await this.writeInventory(ctx, containerId, user, local);
 
       const kilnVars: Record<string, string> = {
@@ -89,13 +89,21 @@ export class AnsibleProvisioner implements Provisioner {
         await writeFile(path, f.content, { mode: 0o600 });
       }
 
-      const args = ["-e", `@${kilnVarsFile}`, ...rewritten.args, "-i", inventory, abs(c.playbook_file)];
+      const args = [
+        "-e",
+        `@${kilnVarsFile}`,
+        ...rewritten.args,
+        "-i",
+        inventory,
+        abs(ctx.cwd, c.playbook_file),
+      ];
       ctx.ui.say(`Executing Ansible: ${[c.command, ...args].map(shellQuote).join(" ")}`);
       const output = new AnsibleOutput();
       let result;
       try {
         result = await runHostProcess(c.command, args, {
           env,
+          cwd: ctx.cwd,
           signal: ctx.signal,
           onStdout: (l) => (output.line(l), ctx.ui.message(l)),
           onStderr: (l) => (output.line(l), ctx.ui.error(l)),
@@ -185,7 +193,7 @@ export class AnsibleProvisioner implements Provisioner {
     // so a kept inventory goes to the system temp dir as in Packer.
     const dir =
       c.inventory_directory !== undefined
-        ? abs(c.inventory_directory)
+        ? abs(ctx.cwd, c.inventory_directory)
         : c.keep_inventory_file
           ? tmpdir()
           : ctx.tempDir;
@@ -197,7 +205,7 @@ export class AnsibleProvisioner implements Provisioner {
 
   private async galaxy(ctx: ProvisionContext, env: NodeJS.ProcessEnv): Promise<void> {
     const c = this.c;
-    const file = abs(c.galaxy_file);
+    const file = abs(ctx.cwd, c.galaxy_file);
     const text = await readFile(file, "utf8").catch((e: unknown) => {
       throw new BuildError(
         `Error executing Ansible: Error executing Ansible Galaxy: cannot read ${c.galaxy_file}: ${errorMessage(e)}`,
@@ -227,6 +235,7 @@ export class AnsibleProvisioner implements Provisioner {
       try {
         result = await runHostProcess(c.galaxy_command, args, {
           env,
+          cwd: ctx.cwd,
           signal: ctx.signal,
           onStdout: (l) => ctx.ui.message(l),
           onStderr: (l) => ctx.ui.error(l),

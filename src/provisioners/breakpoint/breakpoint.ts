@@ -1,6 +1,6 @@
 // Packer's `breakpoint` provisioner: pause the build until Enter is pressed, to look inside the
 // container. Without a terminal Packer fails reading stdin; kiln says it cannot wait and goes on.
-import type { Provisioner, ProvisionContext } from "../../run/types.js";
+import type { Provisioner, ProvisionContext } from "../../core/component.js";
 import type { BreakpointConfig } from "./schema.js";
 
 export class BreakpointProvisioner implements Provisioner {

@@ -2,8 +2,8 @@
 // content) and download, through the Communicator.
 import { stat } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import type { Provisioner, ProvisionContext } from "../../run/types.js";
-import { BuildError } from "../../run/types.js";
+import type { Provisioner, ProvisionContext } from "../../core/component.js";
+import { BuildError } from "../../core/errors.js";
 import type { FileConfig } from "./schema.js";
 
 export class FileProvisioner implements Provisioner {
@@ -23,7 +23,7 @@ export class FileProvisioner implements Provisioner {
         await ctx.comm.downloadPath(src, c.destination, ctx.signal);
         continue;
       }
-      const local = isAbsolute(src) ? src : resolve(process.cwd(), src);
+      const local = isAbsolute(src) ? src : resolve(ctx.cwd, src);
       const st = await stat(local).catch(() => undefined);
       if (!st) {
         throw new BuildError(

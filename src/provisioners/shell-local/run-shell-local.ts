@@ -6,9 +6,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { randomInt } from "node:crypto";
-import type { ComponentContext } from "../../run/types.js";
-import { BuildError } from "../../run/types.js";
-import { errorMessage } from "../../run/errors.js";
+import type { ComponentContext } from "../../core/component.js";
+import { BuildError } from "../../core/errors.js";
+import { errorMessage } from "../../core/errors.js";
 import { runHostProcess } from "../host-process.js";
 import type { ShellLocalConfig } from "./schema.js";
 
@@ -78,7 +78,7 @@ export async function runShellLocal(c: ShellLocalConfig, ctx: ComponentContext):
       scripts.push({ shown: file, abs: file });
     } else {
       for (const s of c.script !== undefined ? [c.script] : (c.scripts ?? [])) {
-        scripts.push({ shown: s, abs: isAbsolute(s) ? s : resolve(process.cwd(), s) });
+        scripts.push({ shown: s, abs: isAbsolute(s) ? s : resolve(ctx.cwd, s) });
       }
     }
     const env = { ...ctx.hostEnv, ...shellLocalEnvironment(c, ctx) };
@@ -90,6 +90,7 @@ export async function runShellLocal(c: ShellLocalConfig, ctx: ComponentContext):
       try {
         result = await runHostProcess(argv[0]!, argv.slice(1), {
           env,
+          cwd: ctx.cwd,
           signal: ctx.signal,
           onStdout: (l) => ctx.ui.message(l),
           onStderr: (l) => ctx.ui.error(l),

@@ -1,6 +1,6 @@
 // Packer's `shell-local` provisioner: commands and scripts on the host, during the build (the
 // container exists: `{{ build `ID` }}` is its id).
-import type { Provisioner, ProvisionContext } from "../../run/types.js";
+import type { Provisioner, ProvisionContext } from "../../core/component.js";
 import type { ShellLocalConfig } from "./schema.js";
 import { runShellLocal } from "./run-shell-local.js";
 

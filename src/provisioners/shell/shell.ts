@@ -6,8 +6,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { randomInt } from "node:crypto";
 import { Readable } from "node:stream";
-import type { Provisioner, ProvisionContext } from "../../run/types.js";
-import { BuildError } from "../../run/types.js";
+import type { Provisioner, ProvisionContext } from "../../core/component.js";
+import { BuildError } from "../../core/errors.js";
 import type { ShellConfig } from "./schema.js";
 
 export function shellEnvironment(c: ShellConfig, ctx: ProvisionContext): Record<string, string> {
@@ -63,7 +63,7 @@ export class ShellProvisioner implements Provisioner {
     const paths = c.script ? [c.script] : (c.scripts ?? []);
     return Promise.all(
       paths.map(async (p) => {
-        const abs = posix.isAbsolute(p) ? p : join(process.cwd(), p);
+        const abs = posix.isAbsolute(p) ? p : join(ctx.cwd, p);
         let body = await readFile(abs, "utf8").catch(() => {
           throw new BuildError(`shell: cannot read script ${p}`);
         });

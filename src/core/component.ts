@@ -1,25 +1,21 @@
-// Contracts between the runner and the components it drives.
+// Contracts between the runner and the components it drives (builders, provisioners,
+// post-processors). Both sides import this module; neither imports the other.
 import type { Communicator } from "./communicator.js";
 import type { Artifact } from "./artifact.js";
+import type { BuildData } from "./build-data.js";
+import type { StepRef } from "./events.js";
 import type { BuildUi } from "../ui/ui.js";
 import type { Engine } from "../engine/types.js";
 
-/** Packer's build-generated data (`{{ build \`X\` }}`, HCL `build.X`). */
-export interface BuildData {
-  ID: string;
-  ConnType: string;
-  Host: string;
-  Port: string;
-  User: string;
-  Password: string;
-  PackerRunUUID: string;
-  PackerHTTPAddr: string;
-  PackerHTTPIP: string;
-  PackerHTTPPort: string;
-  ImageSha256: string;
-  SourceImageSha256: string;
-  SourceImageDigest: string;
-  [key: string]: string;
+export interface PathTracker {
+  add(path: string): void;
+  remove(path: string): void;
+}
+
+/** What a component reports besides its output lines (they go through `ui`). */
+export interface ComponentReporter {
+  /** A transient failure that is being retried (pushes, pulls). */
+  retry(info: { what: string; attempt: number; of: number; cause: string; delayMs: number }): void;
 }
 
 export interface ComponentContext {
@@ -31,6 +27,11 @@ export interface ComponentContext {
   builderType: string;
   buildData: BuildData;
   templateDir: string;
+  /**
+   * Where relative host paths resolve (scripts, sources, destinations, output files): the
+   * directory kiln was started in, or a chain node's working directory. Never process.cwd().
+   */
+  cwd: string;
   /** Renders a late (run-time) template field with extra data such as {{.Path}}, {{.Image}}. */
   render(text: string, data?: Record<string, string>): string;
   signal: AbortSignal;
@@ -42,11 +43,9 @@ export interface ComponentContext {
   hostEnv: NodeJS.ProcessEnv;
   /** Records host paths being created (partial files, temp dirs) in the run's journal. */
   track?: PathTracker;
-}
-
-export interface PathTracker {
-  add(path: string): void;
-  remove(path: string): void;
+  /** The step this component runs as, for events. */
+  step?: StepRef;
+  report?: ComponentReporter;
 }
 
 export interface ProvisionContext extends ComponentContext {
@@ -59,6 +58,8 @@ export interface Provisioner {
 
 export interface PostProcessorContext extends ComponentContext {
   engine: Engine;
+  /** -force: overwrite existing output files (manifest). */
+  force: boolean;
 }
 
 export interface PostProcessorResult {
@@ -75,8 +76,3 @@ export interface PostProcessor {
 /** Factories receive the validated config (typed by each component's schema). */
 export type ProvisionerFactory = (config: Record<string, unknown>) => Provisioner;
 export type PostProcessorFactory = (config: Record<string, unknown>) => PostProcessor;
-
-/** A failure with a message meant for the user (no stack), and a cause chain. */
-export class BuildError extends Error {
-  override readonly name = "BuildError";
-}

@@ -1,8 +1,26 @@
-// Substitutes build-generated data into configs just before a component runs. Loaders render
-// `{{ build \`ID\` }}` / `build.ID` as sentinels because the container does not exist yet.
+// Packer's build-generated data, and its substitution into configs just before a component runs.
+// Loaders render `{{ build \`ID\` }}` / `build.ID` as sentinels because the container does not
+// exist yet.
 import { randomUUID } from "node:crypto";
 import { BUILD_DATA_SENTINEL_RE } from "../template/types.js";
-import type { BuildData } from "./types.js";
+
+/** Packer's build-generated data (`{{ build \`X\` }}`, HCL `build.X`). */
+export interface BuildData {
+  ID: string;
+  ConnType: string;
+  Host: string;
+  Port: string;
+  User: string;
+  Password: string;
+  PackerRunUUID: string;
+  PackerHTTPAddr: string;
+  PackerHTTPIP: string;
+  PackerHTTPPort: string;
+  ImageSha256: string;
+  SourceImageSha256: string;
+  SourceImageDigest: string;
+  [key: string]: string;
+}
 
 export function initialBuildData(): BuildData {
   return {

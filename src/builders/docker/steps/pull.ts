@@ -1,8 +1,10 @@
 // The pull step: the engine's progress stream rendered as the docker CLI prints it (status
 // lines, no progress bars), with the failure explained.
-import type { Engine, ProgressEvent, RegistryAuth } from "../../engine/types.js";
-import type { BuildUi } from "../../ui/ui.js";
-import { BuildError } from "../../run/types.js";
+import type { Engine, ProgressEvent, RegistryAuth } from "../../../engine/types.js";
+import type { BuildUi } from "../../../ui/ui.js";
+import type { BuilderContext } from "../../../core/builder.js";
+import { BuildError } from "../../../core/errors.js";
+import type { DockerStep } from "../state.js";
 
 export function progressPrinter(ui: BuildUi): (ev: ProgressEvent) => void {
   const seen = new Set<string>();
@@ -47,4 +49,36 @@ export async function pullStep(
       { cause: e },
     );
   }
+}
+
+/**
+ * Pulls the base image (when `pull` is set) and resolves it: the image ID every later step and
+ * the cache key start from.
+ */
+export function pullStepOf(ctx: BuilderContext): DockerStep {
+  return {
+    name: "pull",
+    async run(state) {
+      const c = state.config;
+      const image = c.image ?? "";
+      if (c.pull) {
+        await pullStep(ctx.engine, ctx.ui, image, {
+          platform: c.platform,
+          auth: await ctx.pullAuth?.(image),
+          signal: ctx.signal,
+        });
+      }
+      ctx.signal.throwIfAborted();
+      const base = await ctx.engine.inspectImage(image);
+      if (!base) {
+        throw new BuildError(
+          `Base image ${image} is not present in the engine (${ctx.engine.endpoint}) and "pull" is false. Pull or build it first, or set "pull": true.`,
+        );
+      }
+      ctx.buildData.SourceImageSha256 = base.Id;
+      if (base.RepoDigests?.[0]) ctx.buildData.SourceImageDigest = base.RepoDigests[0];
+      state.base = base;
+      state.imageId = base.Id;
+    },
+  };
 }

@@ -1,0 +1,35 @@
+// The docker builder's typed state, passed from step to step (Packer's state bag, typed).
+import type { ImageInspect } from "../../engine/types.js";
+import type { BuildDef } from "../../template/types.js";
+import type { Artifact } from "../../core/artifact.js";
+import type { DockerBuilderConfig } from "./schema.js";
+import type { ContainerPlan } from "./container-spec.js";
+import type { DockerCommunicator } from "./communicator.js";
+
+export interface RunningContainer {
+  id: string;
+  /** The image it was started from. */
+  imageId: string;
+  comm: DockerCommunicator;
+  /** The description its removal is registered under in the cleanup stack. */
+  cleanupKey: string;
+}
+
+export interface DockerBuildState {
+  readonly build: BuildDef;
+  readonly config: DockerBuilderConfig;
+  tempDir?: string;
+  /** The resolved base image (after the pull). */
+  base?: ImageInspect;
+  plan?: ContainerPlan;
+  /** The image the next step starts from: the base image's ID, then each snapshot's. */
+  imageId?: string;
+  container?: RunningContainer;
+  artifact?: Artifact;
+}
+
+/** A step of the docker builder: Packer's multistep.Step with cleanup registered in `run`. */
+export interface DockerStep {
+  readonly name: string;
+  run(state: DockerBuildState): Promise<void>;
+}

@@ -1,0 +1,53 @@
+// The commit step: the container becomes the image artifact, with `changes`, author and message,
+// and the base image's CMD/ENTRYPOINT restored (see commit-changes.ts).
+import type { BuilderContext } from "../../../core/builder.js";
+import { commitChanges } from "../commit-changes.js";
+import { createContainer, startContainer } from "./container.js";
+import type { DockerStep } from "../state.js";
+
+export function commitStep(ctx: BuilderContext): DockerStep {
+  return {
+    name: "commit",
+    async run(state) {
+      const { engine, ui, signal } = ctx;
+      // A build whose every step came from the cache has no container yet: one at the last
+      // step's image carries the build container's config, as a cold build's would.
+      if (!state.container || state.container.imageId !== state.imageId) {
+        await createContainer(state, ctx, state.imageId);
+        await startContainer(state, ctx);
+      }
+      const container = state.container!;
+      const c = state.config;
+      ui.say("Committing the container");
+      // Deliberately not cancellable: the engine finishes a commit even when the client goes away,
+      // so abandoning the request would leave an untagged image nobody knows about (reliability
+      // bar #21). Wait for it, then remove the image if the build was cancelled meanwhile.
+      const onAbort = () => ui.say("Waiting for the engine to finish the commit, to remove its image...");
+      signal.addEventListener("abort", onAbort, { once: true });
+      let imageId: string;
+      try {
+        imageId = await engine.commitContainer(container.id, {
+          ...commitChanges(c.changes, state.base?.Config, state.plan?.spec.Entrypoint !== undefined),
+          author: c.author || undefined,
+          comment: c.message || undefined,
+        });
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+      if (signal.aborted) {
+        ui.say(`Removing the image committed after the build was cancelled: ${imageId}`);
+        await engine.removeImage(imageId, { force: true });
+        signal.throwIfAborted();
+      }
+      ui.message(`Image ID: ${imageId}`);
+      ctx.buildData.ImageSha256 = imageId;
+      state.artifact = {
+        kind: "image",
+        builderId: "packer.post-processor.docker-import",
+        imageId,
+        id: imageId,
+        tags: [],
+      };
+    },
+  };
+}

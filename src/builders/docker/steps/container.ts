@@ -1,0 +1,93 @@
+// The create and start steps: the build container from the base image (or, when the build
+// resumes from the per-step cache, from a step's image), with its removal registered at once.
+import type { BuilderContext } from "../../../core/builder.js";
+import { BuildError } from "../../../core/errors.js";
+import { containerName } from "../../../core/ownership.js";
+import { planContainer } from "../container-spec.js";
+import { DockerCommunicator } from "../communicator.js";
+import { resolveOwner } from "../owner.js";
+import type { Owner } from "../tar-pack.js";
+import type { DockerBuildState, DockerStep } from "../state.js";
+
+/** Plans the container once per build (the base image's config decides its entrypoint). */
+function planOf(state: DockerBuildState, ctx: BuilderContext) {
+  if (state.plan) return state.plan;
+  const plan = planContainer({
+    config: state.config,
+    base: state.base?.Config,
+    render: ctx.render,
+    hostEnv: ctx.hostEnv,
+    cwd: ctx.cwd,
+    name: containerName(ctx.identity, state.build.name),
+  });
+  if (plan.problems.length > 0) throw new BuildError(plan.problems.join("; "));
+  for (const note of plan.notes) ctx.ui.message(`Note: ${note}`);
+  state.plan = plan;
+  return plan;
+}
+
+/** Creates the container at `imageId` (the base image by default) and registers its removal. */
+export async function createContainer(state: DockerBuildState, ctx: BuilderContext, imageId?: string) {
+  const plan = planOf(state, ctx);
+  ctx.ui.say("Starting docker container...");
+  ctx.ui.message(`Run command: ${plan.display}`);
+  const from = imageId ?? state.imageId ?? plan.spec.Image;
+  const resumed = imageId !== undefined && imageId !== state.base?.Id;
+  // A container resumed from a step image gets a fresh name: the first one may still be going away.
+  const spec = resumed
+    ? { ...plan.spec, Image: from, name: containerName(ctx.identity, state.build.name) }
+    : plan.spec;
+  const id = await ctx.engine.createContainer(spec);
+  const cleanupKey = `remove container ${id}`;
+  ctx.cleanup.push(cleanupKey, async () => {
+    ctx.ui.say(`Killing the container: ${id}`);
+    await ctx.engine.removeContainer(id);
+  });
+  let owner: Owner | undefined;
+  const c = state.config;
+  state.container = {
+    id,
+    imageId: resumed ? from : (state.imageId ?? from),
+    cleanupKey,
+    comm: new DockerCommunicator(ctx.engine, id, {
+      execUser: c.exec_user,
+      tty: c.pty,
+      outputReady: () => ctx.ui.ready?.(),
+      uploadOwner: async () => {
+        if (owner) return owner;
+        const info = await ctx.engine.inspectContainer(id);
+        const user = c.exec_user || info?.Config.User || "";
+        owner = c.fix_upload_owner ? await resolveOwner(ctx.engine, id, user) : { uid: 0, gid: 0 };
+        return owner;
+      },
+    }),
+  };
+}
+
+export async function startContainer(state: DockerBuildState, ctx: BuilderContext): Promise<void> {
+  const container = state.container;
+  if (!container) throw new Error("internal: start before create");
+  await ctx.engine.startContainer(container.id);
+  ctx.ui.message(`Container ID: ${container.id}`);
+  ctx.buildData.ID = container.id;
+  const info = await ctx.engine.inspectContainer(container.id);
+  ctx.ui.say(`Using docker communicator to connect: ${info?.NetworkSettings?.IPAddress ?? ""}`);
+}
+
+/** Removes the running container now (a resume from another image replaces it). */
+export async function removeContainer(state: DockerBuildState, ctx: BuilderContext): Promise<void> {
+  const container = state.container;
+  if (!container) return;
+  state.container = undefined;
+  await ctx.engine.removeContainer(container.id);
+  // Released only once gone: a failed removal is retried by the build's cleanup.
+  ctx.cleanup.release(container.cleanupKey);
+}
+
+export function createStep(ctx: BuilderContext): DockerStep {
+  return { name: "create", run: (state) => createContainer(state, ctx) };
+}
+
+export function startStep(ctx: BuilderContext): DockerStep {
+  return { name: "start", run: (state) => startContainer(state, ctx) };
+}

@@ -1,0 +1,52 @@
+// The export step (export_path): the container's filesystem streamed to a temp file beside the
+// target, then renamed, so an interrupted run never leaves a truncated file under the final name.
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { BuilderContext } from "../../../core/builder.js";
+import { BuildError, errorMessage } from "../../../core/errors.js";
+import { createContainer, startContainer } from "./container.js";
+import type { DockerStep } from "../state.js";
+
+export function exportStep(ctx: BuilderContext): DockerStep {
+  return {
+    name: "export",
+    async run(state) {
+      if (!state.container || state.container.imageId !== state.imageId) {
+        await createContainer(state, ctx, state.imageId);
+        await startContainer(state, ctx);
+      }
+      const shown = state.config.export_path ?? "";
+      const path = resolve(ctx.cwd, shown);
+      ctx.ui.say("Exporting the container");
+      const st = await stat(path).catch(() => undefined);
+      if (st?.isDirectory()) throw new BuildError(`export_path must be a file, not a directory: ${shown}`);
+      await mkdir(dirname(path), { recursive: true });
+      const temp = join(dirname(path), `.${basename(path)}.kiln-${process.pid}-${Date.now()}.partial`);
+      ctx.track?.add(temp);
+      try {
+        const tar = await ctx.engine.exportContainer(state.container!.id, ctx.signal);
+        await pipeline(tar, createWriteStream(temp), { signal: ctx.signal });
+        await rename(temp, path);
+        ctx.track?.remove(temp);
+      } catch (e) {
+        await rm(temp, { force: true });
+        ctx.track?.remove(temp);
+        throw new BuildError(`Error exporting the container to ${shown}: ${errorMessage(e)}`, { cause: e });
+      }
+      state.artifact = { kind: "export", builderId: "packer.docker", path: shown };
+    },
+  };
+}
+
+/** discard: the container is thrown away by the cleanup; the artifact names no file. */
+export function discardStep(): DockerStep {
+  return {
+    name: "discard",
+    run(state) {
+      state.artifact = { kind: "export", builderId: "packer.docker", path: "" };
+      return Promise.resolve();
+    },
+  };
+}
