@@ -135,7 +135,7 @@ function runHelper(program: string, serverUrl: string, opts: HelperOptions): Pro
     }, timeoutMs);
     const onAbort = (): void => {
       killGroup();
-      finish(() => reject(opts.signal?.reason ?? new Error("aborted")));
+      finish(() => reject(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error("aborted")));
     };
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener("abort", onAbort, { once: true });

@@ -44,7 +44,7 @@ export function substituteBuildData<T>(value: T, data: BuildData): T {
   if (typeof value === "string") {
     return value.replace(BUILD_DATA_SENTINEL_RE, (_, key: string) => data[key] ?? "") as T;
   }
-  if (Array.isArray(value)) return value.map((v) => substituteBuildData(v, data)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => substituteBuildData(v, data)) as T;
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, substituteBuildData(v, data)]),

@@ -27,7 +27,7 @@ export interface BuilderContext {
   cleanup: CleanupStack;
   signal: AbortSignal;
   buildData: BuildData;
-  render(text: string, data?: Record<string, string>): string;
+  render: (text: string, data?: Record<string, string>) => string;
   /** Where relative host paths resolve (volumes, `-v ./x`, export_path). */
   cwd: string;
   /** Environment for `-e NAME` lookups and `~` in volumes (the kiln process's, or a caller's). */

@@ -33,7 +33,7 @@ export interface ComponentContext {
    */
   cwd: string;
   /** Renders a late (run-time) template field with extra data such as {{.Path}}, {{.Image}}. */
-  render(text: string, data?: Record<string, string>): string;
+  render: (text: string, data?: Record<string, string>) => string;
   signal: AbortSignal;
   /** A private host temp dir for this build, removed at cleanup. */
   tempDir: string;

@@ -136,7 +136,7 @@ export class EventBus {
   }
 
   emit(event: UntimedEvent): void {
-    const timed = { ...event, t: Math.round(this.elapsed() * 1000) / 1000 } as RunEvent;
+    const timed = { ...event, t: Math.round(this.elapsed() * 1000) / 1000 };
     for (const listener of [...this.listeners]) listener(timed);
   }
 }

@@ -1,6 +1,7 @@
 // Reading an exec's output. Without stdin the start request's response body carries the output;
 // with stdin the connection is upgraded to a raw socket, stdin is written to it and half-closed
 // (so the process sees EOF) while the output is read back.
+import { inspect } from "node:util";
 import type { Duplex, Readable } from "node:stream";
 import { createDemuxer } from "./demux.js";
 import type { Demuxer, DemuxSink } from "./demux.js";
@@ -73,7 +74,7 @@ export function pumpUpgraded(
         return;
       }
       socket.destroy();
-      reject(err);
+      reject(err instanceof Error ? err : new Error(inspect(err)));
     };
     const onAbort = (): void => {
       finish(new EngineError("aborted", `${action} was cancelled`, undefined, { cause: signal?.reason }));

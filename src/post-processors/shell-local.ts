@@ -3,7 +3,7 @@
 // with keep_input_artifact false.
 import type { Artifact } from "../core/artifact.js";
 import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
-import { runShellLocal } from "../provisioners/shell-local/run-shell-local.js";
+import { runShellLocal } from "../host/run-shell-local.js";
 import type { ShellLocalPostProcessorConfig } from "./shell-local-schema.js";
 
 export class ShellLocalPostProcessor implements PostProcessor {

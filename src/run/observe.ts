@@ -8,7 +8,7 @@ import { causeMessages, errorMessage, type BuildFailure } from "../core/errors.j
 export interface ObservedBuild {
   observe: StepObserver;
   /** The step that failed last, if any. */
-  failedStep(): StepRef | undefined;
+  failedStep: () => StepRef | undefined;
 }
 
 export function observeBuild(bus: EventBus, build: string, signal: AbortSignal): ObservedBuild {

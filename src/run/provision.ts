@@ -13,7 +13,14 @@ function seconds(ms: number): string {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+    signal.addEventListener(
+      "abort",
+      () => (
+        clearTimeout(t),
+        reject(signal.reason instanceof Error ? signal.reason : new Error("cancelled"))
+      ),
+      { once: true },
+    );
   });
 }
 

@@ -27,7 +27,7 @@ export async function runBuilds(
     command: info.command,
     builds: builds.map((b) => b.name),
   });
-  const outcomes: BuildOutcome[] = new Array(builds.length);
+  const outcomes: BuildOutcome[] = new Array<BuildOutcome>(builds.length);
   let next = 0;
   const limit = parallel <= 0 ? builds.length : Math.min(parallel, builds.length);
   const worker = async () => {

@@ -22,9 +22,9 @@ export class SuppressedError extends Error {
 
 export interface Renderer {
   /** Renders `text` found at `pos`. Throws InvalidInputError (no diagnostics when suppressed). */
-  render(text: string, pos?: SourcePos): string;
+  render: (text: string, pos?: SourcePos) => string;
   /** Parses and checks function names without executing (fields rendered later at run time). */
-  check(text: string, pos?: SourcePos): void;
+  check: (text: string, pos?: SourcePos) => void;
 }
 
 export interface RendererOptions {

@@ -133,7 +133,7 @@ class Validator {
       }
     }
     if (this.spec.normalize && !this.diagnostics.some((d) => d.severity === "error"))
-      this.spec.normalize(config as never);
+      this.spec.normalize(config);
     this.check(config, node);
     return { config, diagnostics: this.diagnostics };
   }
@@ -152,7 +152,7 @@ class Validator {
     }
     let problems: CheckProblem[];
     try {
-      problems = this.spec.check(seen as never, { templateDir: this.opts.templateDir, cwd: this.opts.cwd });
+      problems = this.spec.check(seen, { templateDir: this.opts.templateDir, cwd: this.opts.cwd });
     } catch (e) {
       // A check may assume what an earlier error already reported missing.
       if (hadErrors) return;

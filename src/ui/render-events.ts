@@ -72,7 +72,8 @@ export function renderEvents(ui: Ui): (event: RunEvent) => void {
         return;
       case "output": {
         if (event.build === undefined) {
-          (event.level === "error" ? ui.error : ui.say).call(ui, event.text);
+          if (event.level === "error") ui.error(event.text);
+          else ui.say(event.text);
           return;
         }
         const t = targetUi(event.build, event.target ?? event.build);

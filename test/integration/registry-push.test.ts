@@ -164,7 +164,7 @@ describe("docker-push to a real registry", () => {
     assert.equal(human.match(/Pushing: /g)?.length, 2);
 
     // Pull it back by the recorded digest.
-    const first = artifact.pushed![0]!;
+    const first = artifact.pushed[0]!;
     const byDigest = `${ImageReference.parse(first.ref).name}@${first.digest}`;
     tags.track(byDigest);
     await engine.pullImage(byDigest);

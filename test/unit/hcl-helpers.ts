@@ -56,7 +56,7 @@ export function evalSnippet(
   ctx: EvalContext = context(),
 ): { values: Record<string, unknown>; body: Body } {
   const r = parseFile(src, "snippet.pkr.hcl");
-  if (r.errors.length > 0) throw r.errors[0];
+  if (r.errors[0]) throw r.errors[0];
   const values: Record<string, unknown> = {};
   for (const item of r.file.body.items) {
     if (item.kind === "attribute") values[item.name] = toJS(evaluate(item.expr, ctx));

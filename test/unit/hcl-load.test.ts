@@ -182,7 +182,7 @@ describe("HCL loader: a single file", () => {
   it("renders late fields ({{.Image}}, {{ .Path }}) and leaves unknown placeholders alone", async () => {
     const t = await load("load/single/docker.pkr.hcl");
     const b = byName(t, "docker.bb");
-    const run = (b.builder.run_command as string[]).map((s) =>
+    const run = b.builder.run_command.map((s) =>
       t.renderLate(s, { name: b.name, type: "docker" }, { Image: "busybox:latest" }),
     );
     assert.deepEqual(run.slice(-2), ["--", "busybox:latest"]);

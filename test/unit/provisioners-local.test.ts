@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BreakpointProvisioner } from "../../src/provisioners/breakpoint/breakpoint.js";
-import { hostGoos, shellLocalEnvironment } from "../../src/provisioners/shell-local/run-shell-local.js";
+import { hostGoos, shellLocalEnvironment } from "../../src/host/run-shell-local.js";
 import { initialBuildData } from "../../src/core/build-data.js";
 import type { ProvisionContext } from "../../src/core/component.js";
 import type { BuildUi } from "../../src/ui/ui.js";

@@ -1,6 +1,7 @@
 // The docker builder's Communicator: exec and the archive endpoints of the Engine API. Nothing
 // here uses host bind mounts, so a remote DOCKER_HOST works the same as the local socket.
 import { createWriteStream } from "node:fs";
+import { inspect } from "node:util";
 import { mkdir, stat } from "node:fs/promises";
 import { basename, dirname, join, posix, resolve as resolvePath, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -227,7 +228,7 @@ export class DockerCommunicator implements Communicator {
           return;
         }
         const finish = (e?: unknown) => {
-          if (e) failure ??= e instanceof Error ? e : new Error(String(e));
+          if (e) failure ??= e instanceof Error ? e : new Error(inspect(e));
           next();
         };
         if (header.type === "directory") {

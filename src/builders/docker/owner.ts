@@ -35,7 +35,7 @@ async function readSmallFile(engine: Engine, id: string, path: string): Promise<
 function lookup(table: string | undefined, name: string, field: number): number | undefined {
   for (const line of (table ?? "").split("\n")) {
     const parts = line.split(":");
-    if (parts[0] === name && parts[field] !== undefined && /^\d+$/.test(parts[field]!))
+    if (parts[0] === name && parts[field] !== undefined && /^\d+$/.test(parts[field]))
       return Number(parts[field]);
   }
   return undefined;

@@ -97,5 +97,5 @@ export function packData(entries: TarEntrySource[], owner: Owner): Readable {
 
 /** tar-stream's packs are streamx streams; the Engine seam takes Node Readables. */
 function toNodeReadable(p: Pack): Readable {
-  return Readable.from(p as unknown as AsyncIterable<Buffer>, { objectMode: false });
+  return Readable.from(p, { objectMode: false });
 }

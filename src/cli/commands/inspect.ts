@@ -44,7 +44,7 @@ export function renderInspectMachine(t: Template, now = Math.floor(Date.now() / 
   const lines: string[] = [];
   if (t.description) lines.push(line("", "template-description", t.description));
   for (const v of t.variables) {
-    const value = v.sensitive ? "<sensitive>" : v.required ? "" : String(v.value ?? "");
+    const value = v.sensitive ? "<sensitive>" : v.required ? "" : displayValue(v.value);
     lines.push(line("", "template-variable", v.name, value, v.required ? "1" : "0"));
   }
   for (const b of t.builds) lines.push(line("", "template-builder", b.name, b.type));
@@ -70,4 +70,10 @@ export function registerInspect(program: Command, setExit: (code: number) => voi
         setExit(reportError(e, (s) => process.stderr.write(s + "\n")));
       }
     });
+}
+
+/** A variable's value as text: strings as they are, anything else (lists, maps) as JSON. */
+function displayValue(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "string" ? value : JSON.stringify(value);
 }

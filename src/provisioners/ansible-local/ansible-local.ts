@@ -8,7 +8,7 @@ import { basename, isAbsolute, posix, resolve } from "node:path";
 import type { Provisioner, ProvisionContext } from "../../core/component.js";
 import { BuildError } from "../../core/errors.js";
 import { errorMessage } from "../../core/errors.js";
-import { shellQuote } from "../host-process.js";
+import { shellQuote } from "../../host/host-process.js";
 import { rewriteExtraVars } from "../ansible/extra-vars.js";
 import { AnsibleOutput } from "../ansible/output.js";
 import type { AnsibleLocalConfig } from "./schema.js";

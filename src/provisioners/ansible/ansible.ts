@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { Provisioner, ProvisionContext } from "../../core/component.js";
 import { BuildError } from "../../core/errors.js";
 import { errorMessage } from "../../core/errors.js";
-import { findOnPath, runHostProcess, shellQuote } from "../host-process.js";
+import { findOnPath, runHostProcess, shellQuote } from "../../host/host-process.js";
 import type { AnsibleConfig } from "./schema.js";
 import { envPairs, rewriteExtraVars, SENSITIVE_KEY } from "./extra-vars.js";
 import { AnsibleOutput, PYTHON_HINT } from "./output.js";

@@ -32,11 +32,15 @@ export class BreakpointProvisioner implements Provisioner {
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   signal.throwIfAborted();
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
+    const onAbort = (): void =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error("the build was cancelled"));
     signal.addEventListener("abort", onAbort, { once: true });
     p.then(
       (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener("abort", onAbort), reject(e)),
+      (e: unknown) => (
+        signal.removeEventListener("abort", onAbort),
+        reject(e instanceof Error ? e : new Error(String(e)))
+      ),
     );
   });
 }

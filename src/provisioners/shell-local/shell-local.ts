@@ -2,7 +2,7 @@
 // container exists: `{{ build `ID` }}` is its id).
 import type { Provisioner, ProvisionContext } from "../../core/component.js";
 import type { ShellLocalConfig } from "./schema.js";
-import { runShellLocal } from "./run-shell-local.js";
+import { runShellLocal } from "../../host/run-shell-local.js";
 
 export class ShellLocalProvisioner implements Provisioner {
   constructor(private readonly c: ShellLocalConfig) {}

@@ -1,4 +1,5 @@
 // The shape of a template function, and Go's rules for printing and testing values.
+import { inspect } from "node:util";
 import { FuncError } from "./errors.js";
 
 /** Go's template engine type-checks arguments against the function's signature; so do we. */
@@ -30,7 +31,7 @@ export function fn(
   call: (...args: never[]) => unknown,
   extra: Partial<Pick<TemplateFunc, "variadic" | "lazy">> = {},
 ): TemplateFunc {
-  return { usage, params, call: call as (...args: unknown[]) => unknown, ...extra };
+  return { usage, params, call: call, ...extra };
 }
 
 export function unavailable(usage: string, message: string, detail?: string): TemplateFunc {
@@ -58,7 +59,7 @@ export function goString(v: unknown): string {
     );
     return `map[${entries.map(([k, x]) => `${k}:${goString(x)}`).join(" ")}]`;
   }
-  return String(v);
+  return typeof v === "symbol" || typeof v === "function" ? inspect(v) : `${v as number | boolean | bigint}`;
 }
 
 function goNumber(n: number): string {
@@ -75,7 +76,7 @@ function goNumber(n: number): string {
 export function truthy(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === "object") return Object.keys(v as object).length > 0;
+  if (typeof v === "object") return Object.keys(v).length > 0;
   return true;
 }
 

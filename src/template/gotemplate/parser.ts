@@ -82,7 +82,7 @@ class Parser {
       if (nxt?.t === "keyword" && (nxt.value === "if" || nxt.value === "with")) {
         // `{{else if …}}` is an `if` nested in the else branch that shares our {{end}}.
         this.i++;
-        const nested = this.control(nxt.value as "if" | "with", elsePos);
+        const nested = this.control(nxt.value, elsePos);
         otherwise = [nested];
         return { k: word, pipe, then, otherwise, pos, end: nested.end };
       }

@@ -169,7 +169,7 @@ function refine(constraint: Type, concrete: Type): Type {
     (constraint.kind === "list" || constraint.kind === "set" || constraint.kind === "map") &&
     constraint.kind === concrete.kind
   ) {
-    return { kind: constraint.kind, elem: refine(constraint.elem, (concrete as typeof constraint).elem) };
+    return { kind: constraint.kind, elem: refine(constraint.elem, concrete.elem) };
   }
   return constraint;
 }
@@ -202,7 +202,7 @@ export function unify(types: Type[]): Type | undefined {
     const elems: Type[] = [];
     for (const t of known) {
       if (t.kind === "map") elems.push(t.elem);
-      else elems.push(...(t as Extract<Type, { kind: "object" }>).attrs.values());
+      else elems.push(...t.attrs.values());
     }
     const u = unify(elems);
     return u ? mapType(u) : undefined;

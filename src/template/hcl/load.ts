@@ -270,8 +270,13 @@ function leafStrings(v: Value): string[] {
   const walk = (x: unknown): void => {
     if (x === null || x === undefined) return;
     if (Array.isArray(x)) x.forEach(walk);
-    else if (typeof x === "object") Object.values(x as object).forEach(walk);
-    else if (String(x) !== "") out.push(String(x));
+    else if (typeof x === "object") Object.values(x).forEach(walk);
+    else if (
+      typeof x !== "symbol" &&
+      typeof x !== "function" &&
+      `${x as string | number | boolean | bigint}` !== ""
+    )
+      out.push(`${x as string | number | boolean | bigint}`);
   };
   walk(js);
   return out;

@@ -1,4 +1,5 @@
 // Typed HCL values. Maps and objects keep their keys sorted, because HCL iterates them (for
+import { inspect } from "node:util";
 // expressions, keys(), jsonencode) in lexical order.
 import {
   BOOL,
@@ -139,7 +140,8 @@ export function fromJS(x: unknown): Value {
   if (Array.isArray(x)) return tupleOf(x.map(fromJS));
   if (typeof x === "object")
     return objectOf(Object.entries(x as Record<string, unknown>).map(([k, v]) => [k, fromJS(v)]));
-  return str(String(x));
+  // bigint, symbol, function: their own text.
+  return str(inspect(x));
 }
 
 /** How a number becomes a string in HCL: no exponent, no trailing zeros. */

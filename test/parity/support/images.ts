@@ -1,7 +1,6 @@
 // What an image is, for the comparison: its config properties and its whole filesystem (read with
 // `docker export` of a container created, never started, from it).
 import http from "node:http";
-import type { Readable } from "node:stream";
 import { dockerJson, dockerRequest, endpointFromEnv, inspectImage } from "../../harness/docker-api.js";
 import { isVolatile, walkTar, type FsMap } from "./tar-walk.js";
 
@@ -88,7 +87,7 @@ export async function imageFilesystem(ref: string): Promise<FsMap> {
   });
   try {
     const res = await streamGet(`/containers/${created.Id}/export`);
-    const { fs } = await walkTar(res as Readable);
+    const { fs } = await walkTar(res);
     for (const p of [...fs.keys()]) if (isVolatile(p)) fs.delete(p);
     return fs;
   } finally {

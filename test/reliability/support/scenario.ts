@@ -2,6 +2,7 @@
 // what was observed, and how many leftovers kiln left (always checked, must be zero). Rows go to a
 // results file shared by every file of the run (keyed by the test runner's pid), and the last file
 // (zz-report.test.ts) prints them all; each file also prints its own rows.
+import { inspect } from "node:util";
 import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -243,7 +244,9 @@ export function scenario(
     if (found.length > 0) await removeScenarioLeftovers({ endpoint, pids, containerIds }).catch(() => {});
     for (const fn of deferred.reverse()) await Promise.resolve(fn()).catch(() => {});
     const failureText =
-      failure === undefined ? "" : oneLine(failure instanceof Error ? failure.message : String(failure), 160);
+      failure === undefined
+        ? ""
+        : oneLine(failure instanceof Error ? failure.message : inspect(failure), 160);
     const row: Row = {
       file: fileName(),
       scenario: name,
@@ -255,7 +258,7 @@ export function scenario(
     };
     ownRows.push(row);
     appendFileSync(resultsFile(), `${JSON.stringify(row)}\n`);
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(inspect(failure));
     assert.deepEqual(found, [], `kiln left ${found.length} leftover(s)`);
   });
 }

@@ -67,7 +67,7 @@ export const stringFunctions: Record<string, FunctionDef> = {
       if (lists.length === 0) throw new FunctionError("at least one list is required");
       const parts: string[] = [];
       lists.forEach((l, li) =>
-        l!.items.forEach((v, i) => {
+        l.items.forEach((v, i) => {
           if (v.isNull)
             throw new FunctionError(
               `element ${i} of list ${li + 1} is null; cannot concatenate null values`,
@@ -99,7 +99,7 @@ export const stringFunctions: Record<string, FunctionDef> = {
   }),
   regexall: fn([p("pattern", STRING), p("string", STRING)], ([pat, s]) => {
     const re = goRegExp(pat!.str, true);
-    const out = [...s!.str.matchAll(re)].map((m) => regexMatchValue(m as RegExpExecArray));
+    const out = [...s!.str.matchAll(re)].map((m) => regexMatchValue(m));
     const elemType = out[0]?.type ?? STRING;
     return listOf(elemType, out);
   }),

@@ -31,7 +31,7 @@ function scalar(x: unknown): string | undefined {
     return Number.isFinite(x) ? String(x) : x > 0 ? ".inf" : x < 0 ? "-.inf" : ".nan";
   if (typeof x === "boolean") return String(x);
   if (Array.isArray(x) && x.length === 0) return "[]";
-  if (typeof x === "object" && Object.keys(x as object).length === 0) return "{}";
+  if (typeof x === "object" && Object.keys(x).length === 0) return "{}";
   return undefined;
 }
 

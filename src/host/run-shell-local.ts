@@ -6,11 +6,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { randomInt } from "node:crypto";
-import type { ComponentContext } from "../../core/component.js";
-import { BuildError } from "../../core/errors.js";
-import { errorMessage } from "../../core/errors.js";
-import { runHostProcess } from "../host-process.js";
-import type { ShellLocalConfig } from "./schema.js";
+import type { ComponentContext } from "../core/component.js";
+import { BuildError, errorMessage } from "../core/errors.js";
+import { runHostProcess } from "./host-process.js";
+import type { ShellLocalConfig } from "../provisioners/shell-local/schema.js";
 
 const GOOS: Partial<Record<NodeJS.Platform, string>> = {
   aix: "aix",
