@@ -30,7 +30,10 @@ module.exports = {
       name: "only-engine-opens-sockets",
       severity: "error",
       comment: "node:net outside src/engine only for address checks (run_command's --ip, --dns: isIP).",
-      from: { path: "^src/", pathNot: [folder("engine"), "^src/builders/docker/run-command\\.ts$"] },
+      from: {
+        path: "^src/",
+        pathNot: [folder("engine"), "^src/builders/docker/run-command\\.ts$", "^src/registry/manifest\\.ts$"],
+      },
       to: { path: "^(node:)?net$", dependencyTypes: ["core"] },
     },
     {
@@ -110,6 +113,21 @@ module.exports = {
         path: "^src/",
         pathNot: [folder("host"), folder("core"), "^src/provisioners/[^/]+/schema\\.ts$"],
       },
+    },
+    {
+      name: "registry-client-is-a-leaf",
+      severity: "error",
+      comment:
+        "src/registry reads registries (manifests) over HTTP; it uses engine types and references only.",
+      from: { path: folder("registry") },
+      to: { path: "^src/", pathNot: [folder("registry"), "^src/engine/(types|reference|errors)\\.ts$"] },
+    },
+    {
+      name: "cache-below-the-runner",
+      severity: "error",
+      comment: "The per-step cache is used by the runner and the CLI; it never imports them.",
+      from: { path: folder("cache") },
+      to: { path: "^src/(run|cli|components|builders|provisioners|post-processors)/" },
     },
     {
       name: "plan-is-pure",

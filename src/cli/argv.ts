@@ -23,6 +23,14 @@ const LONG_FLAGS = [
   "yes",
   "dry-run",
   "validate",
+  "no-cache",
+  "cache-max-age",
+  "cache-from",
+  "cache-to",
+  "no-cache-step",
+  "max-age",
+  "all",
+  "json",
 ];
 
 /** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */
@@ -38,6 +46,7 @@ const BOOLEAN_FLAGS = [
   "write",
   "recursive",
   "validate",
+  "all",
 ];
 const DASHED_BOOLEAN = new RegExp(`^--(${BOOLEAN_FLAGS.join("|")})=(true|false)$`);
 

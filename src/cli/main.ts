@@ -5,6 +5,7 @@ import { registerBuild } from "./commands/build.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerPrune } from "./commands/prune.js";
+import { registerCache } from "./commands/cache.js";
 import { registerTemplateTools } from "./commands/template-tools.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
 
@@ -39,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   registerValidate(program, setExit);
   registerInspect(program, setExit);
   registerPrune(program, setExit);
+  registerCache(program, setExit);
   registerTemplateTools(program, setExit);
   program
     .command("version")

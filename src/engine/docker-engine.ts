@@ -19,6 +19,7 @@ import type {
   ContainerSpec,
   ContainerSummary,
   Engine,
+  EngineInfo,
   EngineVersion,
   ExecOptions,
   ImageInspect,
@@ -62,6 +63,14 @@ export class DockerEngine implements Engine {
       unversioned: true,
       signal,
       action: "ping the Docker engine",
+    });
+  }
+
+  info(): Promise<EngineInfo> {
+    return this.transport.json<EngineInfo>({
+      method: "GET",
+      path: "/info",
+      action: "read the engine's info",
     });
   }
 
@@ -229,6 +238,16 @@ export class DockerEngine implements Engine {
         action: `inspect container ${shortId(id)}`,
       }),
     );
+  }
+
+  /** `docker top`: the processes running in the container (one row each). */
+  async containerProcesses(id: string): Promise<number> {
+    const top = await this.transport.json<{ Processes?: string[][] | null }>({
+      method: "GET",
+      path: `/containers/${pathName(id)}/top`,
+      action: `list the processes of container ${shortId(id)}`,
+    });
+    return top.Processes?.length ?? 0;
   }
 
   async killContainer(id: string): Promise<void> {
@@ -441,6 +460,7 @@ function listQuery(filter: ListFilter): EngineRequest["query"] {
   if (filter.label?.length) filters.label = filter.label;
   if (filter.name?.length) filters.name = filter.name;
   if (filter.dangling !== undefined) filters.dangling = [String(filter.dangling)];
+  if (filter.reference?.length) filters.reference = filter.reference;
   return {
     all: filter.all,
     filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined,

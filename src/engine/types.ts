@@ -33,6 +33,15 @@ export interface ImageInspect {
   Config: ImageConfig | null;
   /** The container this image was committed from (Docker; empty for pulled or imported images). */
   Container?: string;
+  /** The image it was committed on (the classic store; empty for pulled images). */
+  Parent?: string;
+  /** RFC 3339 creation time (a commit's time). */
+  Created?: string;
+  /** The commit's comment (docker commit -m). */
+  Comment?: string;
+  Size?: number;
+  /** Layer diff IDs, bottom first. */
+  RootFS?: { Type: string; Layers?: string[] };
 }
 
 export interface ImageConfig {
@@ -170,6 +179,8 @@ export interface ListFilter {
   name?: string[];
   /** images only: untagged images that no other image refers to */
   dangling?: boolean;
+  /** images only: `repo` or `repo:tag` patterns (Docker's `reference` filter) */
+  reference?: string[];
   all?: boolean;
 }
 
@@ -195,11 +206,20 @@ export interface EngineVersion {
   Arch: string;
 }
 
+/** The part of GET /info kiln reads: which registries the engine talks to over plain HTTP. */
+export interface EngineInfo {
+  RegistryConfig?: {
+    InsecureRegistryCIDRs?: string[] | null;
+    IndexConfigs?: Record<string, { Name: string; Secure: boolean }> | null;
+  } | null;
+}
+
 export interface Engine {
   /** Human description of where this engine is (socket path or URL), for error messages. */
   readonly endpoint: string;
   ping(signal?: AbortSignal): Promise<void>;
   version(): Promise<EngineVersion>;
+  info(): Promise<EngineInfo>;
 
   inspectImage(ref: string): Promise<ImageInspect | undefined>;
   /** Resolves when the stream ends without an in-band error; throws EngineError otherwise. */
@@ -216,6 +236,8 @@ export interface Engine {
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerInspect | undefined>;
+  /** How many processes run in the container (`docker top`). */
+  containerProcesses(id: string): Promise<number>;
   killContainer(id: string): Promise<void>;
   /** Force-removes; resolves quietly when the container is already gone. */
   removeContainer(id: string): Promise<void>;

@@ -1,21 +1,47 @@
-// Runs a build's provisioners through the builder's session, each observed as a step, with
-// -debug pauses and Packer's -on-error choices (cleanup, abort, ask, run-cleanup-provisioner).
+// Runs a build's provisioners through the builder's session, each observed as a step, with the
+// per-step cache (when the run has one), -debug pauses and Packer's -on-error choices (cleanup,
+// abort, ask, run-cleanup-provisioner).
+//
+// With the cache, each step's key chains on the key before it and on the image it starts from:
+// a hit resumes from the entry's image (no container until a step needs one); a step that runs
+// is committed as it is and tagged as the entry for its key. A step that cannot be cached runs
+// every time; when it changes the container, the steps after it cannot be served from the cache
+// either (their parent image is new), so they run without snapshots.
 import type { BuildSession, StepObserver } from "../core/builder.js";
 import type { ComponentContext, ProvisionContext } from "../core/component.js";
-import type { StepRef } from "../core/events.js";
-import { errorMessage } from "../core/errors.js";
+import type { CacheDecision, StepRef } from "../core/events.js";
+import { BuildError, errorMessage } from "../core/errors.js";
+import type { StepInputs } from "../core/step-inputs.js";
 import type { BuildDef, ProvisionerDef } from "../template/types.js";
 import type { BuildUi } from "../ui/ui.js";
+import { formatDuration } from "../ui/duration.js";
+import { cacheKey, keyDocument, shortKey } from "../cache/key.js";
+import { entryComment } from "../cache/entry.js";
+import type { StepCache } from "../cache/step-cache.js";
 import { runProvisioner } from "./provision.js";
+import { stepInputs, toolVersions } from "./step-inputs.js";
 import type { RunEnv } from "./run-env.js";
 
 export interface ProvisionResult {
   /** The container kept for inspection (-on-error=abort or run-cleanup-provisioner). */
   keptContainer?: string;
+  /** Cache keys of this build's steps (entries used or made), in order. */
+  cacheKeys: string[];
 }
 
 export function provisionerStep(def: ProvisionerDef, index: number): StepRef {
   return { phase: "provision", index, name: `provisioner ${index + 1} (${def.type})`, type: def.type };
+}
+
+const age = (ms: number) => formatDuration(BigInt(Math.round(ms)) * 1_000_000n, 1);
+
+/** `-no-cache-step` selectors: `N` (1-based) or `build:N`. */
+export function markedNotCacheable(selectors: readonly string[], build: string, index: number): boolean {
+  return selectors.some((s) => {
+    const colon = s.lastIndexOf(":");
+    const [who, n] = colon === -1 ? [undefined, s] : [s.slice(0, colon), s.slice(colon + 1)];
+    return (who === undefined || who === build) && Number(n) === index + 1;
+  });
 }
 
 export async function provisionAll(
@@ -25,43 +51,194 @@ export async function provisionAll(
   env: RunEnv,
   observe: StepObserver,
   result: ProvisionResult,
+  cache: StepCache | undefined,
 ): Promise<void> {
   const ui = context.ui;
+  const tools = toolVersions(env.hostEnv);
+  let parentKey: string | undefined;
+  /** Why the remaining steps cannot be served from the cache, once one step ran uncached. */
+  let uncachedFrom: string | undefined;
+  /** The last step served from the cache: a later step runs in a container resumed from it. */
+  let lastHit: StepRef | undefined;
+  /** The build's images so far (the base, then each step's): entries are one of them plus a layer. */
+  const chain: string[] = [session.imageId];
+
   for (const [i, def] of build.provisioners.entries()) {
     const step = provisionerStep(def, i);
     await observe(step, async () => {
       await debugPause(env, ui, "before the next provisioner");
-      const ctx: ProvisionContext = {
-        ...context,
-        step,
-        tempDir: session.tempDir,
-        comm: await session.communicator(),
-      };
-      for (;;) {
-        try {
-          await runProvisioner(def, i, ctx, env.registry);
-          return;
-        } catch (e) {
-          if (env.signal.aborted) throw e;
-          const decision = await decideOnError(env, ui);
-          if (decision === "retry") continue;
-          if (decision === "abort") {
-            result.keptContainer = session.keepContainer();
-            throw e;
-          }
-          // Packer says this whether or not there is a cleanup provisioner.
-          ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
-          if (build.errorCleanupProvisioner) {
-            await runProvisioner(build.errorCleanupProvisioner, -1, ctx, env.registry).catch((ce: unknown) =>
-              ui.error(`The error-cleanup-provisioner failed too: ${errorMessage(ce)}`),
-            );
-          }
-          if (decision === "run-cleanup-provisioner") result.keptContainer = session.keepContainer();
-          throw e;
+      const run = () => runWithOnError(build, def, i, step, session, context, env, result, lastHit);
+      if (!cache) return run();
+
+      const inputs = await stepInputs(def, {
+        registry: env.registry,
+        buildData: context.buildData,
+        cwd: env.cwd,
+        toolVersion: tools,
+      });
+      const notCacheable = reasonNotCacheable(inputs, env, build.name, i) ?? uncachedFrom;
+      const parentImage = session.imageId;
+      const doc = keyDocument({
+        parentKey,
+        parentImage,
+        settings: i === 0 ? session.settings : undefined,
+        inputs,
+        secrets: env.cacheOptions?.secrets() ?? [],
+      });
+      const key = cacheKey(doc);
+      const decide = (cacheDecision: CacheDecision) =>
+        env.events.emit({ kind: "cache", build: build.name, step, cache: cacheDecision });
+
+      if (notCacheable) {
+        decide({ decision: "not-cacheable", key, reason: notCacheable });
+        ui.say(`${capitalize(step.name)} runs every time: ${notCacheable}`);
+        await run();
+        if (inputs.changesContainer) {
+          uncachedFrom ??= `${step.name} runs every time and changed the container before it`;
         }
+        return;
+      }
+
+      const release = await cache.lock(key, env.signal);
+      try {
+        const found = await cache.lookup(key, chain, env.signal);
+        if (found.decision === "hit") {
+          decide({ decision: "hit", key, ageMs: found.ageMs, imageId: found.imageId });
+          const from = found.source === "local" ? "" : `, pulled from ${found.source}`;
+          ui.say(`${capitalize(step.name)} is cached: key ${shortKey(key)}, ${age(found.ageMs)} old${from}`);
+          await session.resumeFrom(found.imageId);
+          chain.push(found.imageId);
+          cache.touch(key);
+          parentKey = key;
+          lastHit = step;
+          result.cacheKeys.push(key);
+          return "cached";
+        }
+        const why =
+          found.decision === "expired"
+            ? `the cache entry for key ${shortKey(key)} is ${age(found.ageMs)} old, older than -cache-max-age`
+            : found.reason;
+        decide({
+          decision: found.decision,
+          key,
+          reason: why,
+          ...(found.decision === "expired" ? { ageMs: found.ageMs } : {}),
+        });
+        ui.say(`${capitalize(step.name)} runs: ${why}`);
+        await run();
+        if (!inputs.changesContainer) return;
+        const imageId = await snapshot(session, entryComment(step.name, key), cache, env, ui);
+        await cache.save(key, imageId, {
+          doc,
+          template: env.cacheOptions?.template ?? "",
+          build: build.name,
+          index: i,
+          step: step.name,
+        });
+        chain.push(imageId);
+        env.events.emit({ kind: "image", build: build.name, step, role: "step", imageId });
+        ui.message(`Cached ${step.name} as key ${shortKey(key)}`);
+        parentKey = key;
+        result.cacheKeys.push(key);
+      } finally {
+        release();
       }
     });
   }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function reasonNotCacheable(
+  inputs: StepInputs,
+  env: RunEnv,
+  build: string,
+  index: number,
+): string | undefined {
+  if (inputs.notCacheable) return inputs.notCacheable.detail;
+  if (markedNotCacheable(env.cacheOptions?.noCacheSteps ?? [], build, index)) {
+    return "marked with -no-cache-step";
+  }
+  return undefined;
+}
+
+/**
+ * Commits the step's container as the cache entry. The engine finishes a commit even if the client
+ * goes away, so it is awaited; if the build was cancelled meanwhile, the image is removed: a
+ * cancelled step never leaves an entry.
+ */
+async function snapshot(
+  session: BuildSession,
+  comment: string,
+  cache: StepCache,
+  env: RunEnv,
+  ui: BuildUi,
+): Promise<string> {
+  const imageId = await session.snapshot(comment);
+  if (env.signal.aborted) {
+    ui.say(`Removing the step image committed after the build was cancelled: ${imageId}`);
+    await cache.engine.removeImage(imageId, { force: true });
+    throw new BuildError("Build was cancelled");
+  }
+  return imageId;
+}
+
+async function runWithOnError(
+  build: BuildDef,
+  def: ProvisionerDef,
+  i: number,
+  step: StepRef,
+  session: BuildSession,
+  context: ComponentContext,
+  env: RunEnv,
+  result: ProvisionResult,
+  resumedFrom: StepRef | undefined,
+): Promise<void> {
+  const ui = context.ui;
+  const ctx: ProvisionContext = {
+    ...context,
+    step,
+    tempDir: session.tempDir,
+    comm: await session.communicator(),
+  };
+  for (;;) {
+    try {
+      await runProvisioner(def, i, ctx, env.registry);
+      return;
+    } catch (e) {
+      if (env.signal.aborted) throw e;
+      const decision = await decideOnError(env, ui);
+      if (decision === "retry") continue;
+      const failure = resumedFrom ? resumedFailure(e, step, resumedFrom, build.name) : e;
+      if (decision === "abort") {
+        result.keptContainer = session.keepContainer();
+        throw failure;
+      }
+      // Packer says this whether or not there is a cleanup provisioner.
+      ui.say("Provisioning step had errors: Running the cleanup provisioner, if present...");
+      if (build.errorCleanupProvisioner) {
+        await runProvisioner(build.errorCleanupProvisioner, -1, ctx, env.registry).catch((ce: unknown) =>
+          ui.error(`The error-cleanup-provisioner failed too: ${errorMessage(ce)}`),
+        );
+      }
+      if (decision === "run-cleanup-provisioner") result.keptContainer = session.keepContainer();
+      throw failure;
+    }
+  }
+}
+
+/** A step that failed in a container resumed from a cached image: say so, and how to avoid it. */
+function resumedFailure(e: unknown, step: StepRef, resumedFrom: StepRef, build: string): BuildError {
+  return new BuildError(
+    `${errorMessage(e)}\n` +
+      `This step ran in a container started from the cached image of ${resumedFrom.name}: processes ` +
+      `that earlier steps started (daemons, services) are not running after a resume from the cache. ` +
+      `To run the whole build without the cache: kiln build -no-cache …; from this step on: ` +
+      `-no-cache-step=${build}:${resumedFrom.index + 1}.`,
+    { cause: e },
+  );
 }
 
 /** -debug pauses: wait for Enter on a terminal; otherwise say so once and go on. */

@@ -16,6 +16,7 @@ import { runPostProcessors } from "./post-process.js";
 import { provisionAll, type ProvisionResult } from "./provision-steps.js";
 import { failureOf, observeBuild } from "./observe.js";
 import type { RunEnv } from "./run-env.js";
+import { StepCache } from "../cache/step-cache.js";
 
 export interface BuildOutcome {
   name: string;
@@ -102,12 +103,19 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
     observe,
   };
-  const provisioned: ProvisionResult = {};
+  const provisioned: ProvisionResult = { cacheKeys: [] };
+  const cache = env.cacheOptions
+    ? new StepCache(engine, env.cacheOptions.settings, env.cacheOptions.registries)
+    : undefined;
   let builderArtifact: Artifact;
   try {
-    builderArtifact = await builder.run(build, builderCtx, (session) =>
-      provisionAll(build, session, context, env, observe, provisioned),
-    );
+    builderArtifact = await builder.run(build, builderCtx, async (session) => {
+      await provisionAll(build, session, context, env, observe, provisioned, cache);
+      if (cache?.settings.to && provisioned.cacheKeys.length > 0) {
+        ui.say(`Pushing ${provisioned.cacheKeys.length} cache entries to ${cache.settings.to}`);
+        await cache.push(provisioned.cacheKeys, env.signal, (ref) => ui.message(`Pushed ${ref}`));
+      }
+    });
   } catch (e) {
     const step = failedStep();
     const phase = step?.phase ?? "builder";

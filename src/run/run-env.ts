@@ -8,8 +8,21 @@ import type { ComponentRegistry } from "../core/registry.js";
 import type { Engine, RegistryAuth } from "../engine/types.js";
 import type { BuildDef } from "../template/types.js";
 import type { BuildUi, Ui } from "../ui/ui.js";
+import type { CacheSettings, RegistryAccess } from "../cache/step-cache.js";
 
 export type OnError = "cleanup" | "abort" | "ask" | "run-cleanup-provisioner";
+
+/** The per-step cache of a run (absent: `-no-cache`). */
+export interface CacheOptions {
+  settings: CacheSettings;
+  registries: RegistryAccess;
+  /** `-no-cache-step` selectors (`N` or `build:N`, 1-based): steps that run every time. */
+  noCacheSteps: readonly string[];
+  /** Values that never take part in a key (sensitive variables, credentials). */
+  secrets: () => readonly string[];
+  /** The template file, for the local index (`kiln plan` compares against it). */
+  template: string;
+}
 
 export interface RunEnv {
   /** The engine a build runs on (one per build: builds of a run may use different engines). */
@@ -35,4 +48,6 @@ export interface RunEnv {
   track?: PathTracker;
   /** -debug: pause before each provisioner (on a terminal). */
   debug?: boolean;
+  /** The per-step cache; undefined runs every step (-no-cache). */
+  cacheOptions?: CacheOptions;
 }

@@ -8,7 +8,7 @@ import { substituteBuildData, type BuildData } from "../core/build-data.js";
 import type { ComponentRegistry } from "../core/registry.js";
 import type { StepInputs } from "../core/step-inputs.js";
 import type { ProvisionerDef } from "../template/types.js";
-import { digestPath } from "./digest.js";
+import { digestPath } from "../cache/digest.js";
 
 export interface StepInputsOptions {
   registry: ComponentRegistry;

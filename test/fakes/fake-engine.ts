@@ -13,6 +13,7 @@ import type {
   ContainerSpec,
   ContainerSummary,
   Engine,
+  EngineInfo,
   EngineVersion,
   ExecOptions,
   ImageConfig,
@@ -40,8 +41,8 @@ export interface FakeImage {
   tags: string[];
   config: ImageConfig;
   fs: FakeFs;
-  /** Number of layers (the base's plus one per commit). */
-  layers: number;
+  /** Layer diff IDs, bottom first (the base's plus one per commit). */
+  layers: string[];
   parent?: string;
   container?: string;
   comment?: string;
@@ -130,23 +131,31 @@ export class FakeEngine implements Engine {
   execHandler: ExecHandler = () => ({ exitCode: 0 });
   /** Make a method fail: the next call of `method` throws this error. */
   private readonly failures = new Map<string, Error[]>();
-  private clock = 1_700_000_000;
+  /** Unix seconds: image creation times (tests move it to age entries). */
+  clock = Math.floor(Date.now() / 1000);
 
   constructor(opts: { images?: { ref: string; config?: ImageConfig; fs?: FakeFs }[] } = {}) {
     for (const i of opts.images ?? []) this.addImage(i.ref, i.config, i.fs);
   }
 
   addImage(ref: string, config: ImageConfig = {}, fs: FakeFs = rootFs()): FakeImage {
+    // Like a pull or a build: the name moves to the new image.
+    for (const other of this.images.values()) other.tags = other.tags.filter((t) => t !== withTag(ref));
     const image: FakeImage = {
       id: newId(),
       tags: [withTag(ref)],
       config,
       fs,
-      layers: 1,
+      layers: [newId()],
       created: this.clock++,
     };
     this.images.set(image.id, image);
     return image;
+  }
+
+  /** Ages an image (the cache's max age reads its creation time). */
+  backdate(id: string, seconds: number): void {
+    this.images.get(id)!.created -= seconds;
   }
 
   failNext(method: keyof Engine, error: Error): void {
@@ -185,6 +194,11 @@ export class FakeEngine implements Engine {
     this.record("ping");
   }
 
+  async info(): Promise<EngineInfo> {
+    this.record("info");
+    return { RegistryConfig: { InsecureRegistryCIDRs: ["127.0.0.0/8"], IndexConfigs: {} } };
+  }
+
   async version(): Promise<EngineVersion> {
     this.record("version");
     return { Version: "fake", ApiVersion: "1.41", Os: "linux", Arch: "amd64" };
@@ -202,6 +216,11 @@ export class FakeEngine implements Engine {
       Architecture: "amd64",
       Config: { ...i.config },
       Container: i.container,
+      ...(i.parent ? { Parent: i.parent } : {}),
+      Created: new Date(i.created * 1000).toISOString(),
+      ...(i.comment ? { Comment: i.comment } : {}),
+      Size: [...i.fs.values()].reduce((n, f) => n + f.content.length, 0),
+      RootFS: { Type: "layers", Layers: [...i.layers] },
     };
   }
 
@@ -246,7 +265,14 @@ export class FakeEngine implements Engine {
     this.record("importImage", opts);
     const fs = rootFs();
     await extractInto(fs, "/", tar);
-    const image: FakeImage = { id: newId(), tags: [], config: {}, fs, layers: 1, created: this.clock++ };
+    const image: FakeImage = {
+      id: newId(),
+      tags: [],
+      config: {},
+      fs,
+      layers: [newId()],
+      created: this.clock++,
+    };
     if (opts.repo) image.tags.push(`${opts.repo}:${opts.tag || "latest"}`);
     this.images.set(image.id, image);
     return image.id;
@@ -261,6 +287,14 @@ export class FakeEngine implements Engine {
     this.record("listImages", filter);
     return [...this.images.values()]
       .filter((i) => !filter.dangling || i.tags.length === 0)
+      .filter(
+        (i) =>
+          !filter.reference?.length ||
+          filter.reference.some((r) => {
+            const re = new RegExp(`^${r.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
+            return i.tags.some((t) => re.test(t) || re.test(t.split(":")[0]!));
+          }),
+      )
       .filter((i) =>
         (filter.label ?? []).every((l) => {
           const [k, v] = l.split("=", 2) as [string, string | undefined];
@@ -316,6 +350,14 @@ export class FakeEngine implements Engine {
     };
   }
 
+  /** Processes a test says run in a container (1: the idle init process). */
+  processes = new Map<string, number>();
+
+  async containerProcesses(id: string): Promise<number> {
+    this.record("containerProcesses", id);
+    return this.processes.get(this.container(id).id) ?? 1;
+  }
+
   async killContainer(id: string): Promise<void> {
     this.record("killContainer", id);
     this.container(id).state = "exited";
@@ -351,7 +393,7 @@ export class FakeEngine implements Engine {
       tags: [],
       config,
       fs: copyFs(c.fs),
-      layers: parent.layers + 1,
+      layers: [...parent.layers, newId()],
       parent: parent.id,
       container: c.id,
       comment: opts.comment,

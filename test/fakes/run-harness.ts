@@ -31,6 +31,10 @@ export interface FakeRunOptions {
   files?: Record<string, string>;
   /** Called with the run's working directory before the run. */
   prepare?: (dir: string) => void;
+  /** Run in this directory (to build the same template again); a fresh temp dir otherwise. */
+  dir?: string;
+  /** The per-step cache (its state directory); none: -no-cache. */
+  cache?: { stateDir: string; maxAgeMs?: number; noCacheSteps?: string[]; secrets?: string[] };
 }
 
 export async function loadInline(template: object, dir: string): Promise<Template> {
@@ -45,7 +49,7 @@ export async function runFake(
   template: object,
   opts: FakeRunOptions = {},
 ): Promise<FakeRun> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "kiln-fake-run-"));
+  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), "kiln-fake-run-"));
   for (const [name, content] of Object.entries(opts.files ?? {}))
     writeFileSync(path.join(dir, name), content);
   opts.prepare?.(dir);
@@ -70,6 +74,17 @@ export async function runFake(
     hostEnv: { HOME: dir, PATH: process.env.PATH },
     force: false,
     activeCleanups: new Set<CleanupStack>(),
+    ...(opts.cache
+      ? {
+          cacheOptions: {
+            settings: { maxAgeMs: opts.cache.maxAgeMs ?? 0, stateDir: opts.cache.stateDir, from: [] },
+            registries: { auth: async () => undefined },
+            noCacheSteps: opts.cache.noCacheSteps ?? [],
+            secrets: () => opts.cache?.secrets ?? [],
+            template: path.join(dir, "template.json"),
+          },
+        }
+      : {}),
   };
   const outcomes = await runBuilds(loaded.builds, loaded, env, 0);
   return { outcomes, events, output, dir };

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { defaultRegistry } from "../../src/components/registry.js";
 import { initialBuildData } from "../../src/core/build-data.js";
-import { canonicalJson, digestPath } from "../../src/run/digest.js";
+import { canonicalJson, digestPath } from "../../src/cache/digest.js";
 import { stepInputs } from "../../src/run/step-inputs.js";
 import { loadInline } from "../fakes/run-harness.js";
 

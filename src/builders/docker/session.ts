@@ -1,10 +1,19 @@
 // The docker builder's BuildSession: the runner's view of the build's image and container while
 // provisioners run (see core/builder.ts).
+//
+// Snapshots (the per-step cache) commit the running container as it is and keep using it: a
+// container start costs several times an exec, so steps do not get a new container each. A
+// snapshot's layer is therefore everything since the container was created; once that exceeds
+// REBASE_BYTES, the container is replaced by one started from the snapshot, so later snapshots do
+// not carry the same data again. Every step image is an image of the build's chain plus one layer.
 import type { BuilderContext, BuildSession } from "../../core/builder.js";
 import type { Communicator } from "../../core/communicator.js";
 import { containerSettings } from "./container-spec.js";
 import { createContainer, removeContainer, startContainer } from "./steps/container.js";
 import type { DockerBuildState } from "./state.js";
+
+/** Above this many bytes in a snapshot's layer, the next steps run in a container started from it. */
+export const REBASE_BYTES = 16 * 1024 * 1024;
 
 export class DockerBuildSession implements BuildSession {
   constructor(
@@ -30,9 +39,9 @@ export class DockerBuildSession implements BuildSession {
 
   async communicator(): Promise<Communicator> {
     const running = this.state.container;
-    if (running && running.imageId === this.state.imageId) return running.comm;
-    if (running) await removeContainer(this.state, this.ctx);
-    await createContainer(this.state, this.ctx, this.state.imageId);
+    if (running?.started && running.atImage === this.state.imageId) return running.comm;
+    if (running && running.atImage !== this.state.imageId) await removeContainer(this.state, this.ctx);
+    if (!this.state.container) await createContainer(this.state, this.ctx, this.state.imageId);
     await startContainer(this.state, this.ctx);
     return this.state.container!.comm;
   }
@@ -40,14 +49,25 @@ export class DockerBuildSession implements BuildSession {
   async snapshot(comment: string): Promise<string> {
     const running = this.state.container;
     if (!running) throw new Error("internal: snapshot without a container");
-    const imageId = await this.ctx.engine.commitContainer(running.id, { comment });
-    running.imageId = imageId;
+    const { engine } = this.ctx;
+    // Freezing the container only matters when something besides its idle shell could write
+    // during the commit (a daemon an earlier step started); pausing costs as much as the commit.
+    const busy = (await engine.containerProcesses(running.id).catch(() => 2)) > 1;
+    const imageId = await engine.commitContainer(running.id, { comment, pause: busy });
+    running.atImage = imageId;
     this.state.imageId = imageId;
+    const [made, from] = await Promise.all([
+      engine.inspectImage(imageId),
+      engine.inspectImage(running.createdFrom),
+    ]);
+    if ((made?.Size ?? 0) - (from?.Size ?? 0) > REBASE_BYTES) {
+      await removeContainer(this.state, this.ctx);
+    }
     return imageId;
   }
 
   async resumeFrom(imageId: string): Promise<void> {
-    if (this.state.container && this.state.container.imageId !== imageId) {
+    if (this.state.container && this.state.container.atImage !== imageId) {
       await removeContainer(this.state, this.ctx);
     }
     this.state.imageId = imageId;

@@ -8,8 +8,12 @@ import type { DockerCommunicator } from "./communicator.js";
 
 export interface RunningContainer {
   id: string;
-  /** The image it was started from. */
-  imageId: string;
+  /** The image it was created from: what its next commit's layer is diffed against. */
+  createdFrom: string;
+  /** The content it holds: `createdFrom`, or the image its last snapshot produced. */
+  atImage: string;
+  /** Started (a container created only to be committed or exported is not). */
+  started: boolean;
   comm: DockerCommunicator;
   /** The description its removal is registered under in the cleanup stack. */
   cleanupKey: string;

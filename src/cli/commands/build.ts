@@ -19,6 +19,7 @@ import type { OnError } from "../../run/run-env.js";
 import { renderEvents } from "../../ui/render-events.js";
 import { eventPlainUi } from "../../ui/event-ui.js";
 import { kilnVersion } from "../version.js";
+import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
 import { randomUUID } from "node:crypto";
 import { selectBuilds } from "../../plan/select-builds.js";
 import { addTemplateOptions, loadChecked, reportError } from "../load.js";
@@ -27,7 +28,7 @@ import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { Journal, stateDir } from "../../run/journal.js";
 import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
 
-interface BuildFlags {
+interface BuildFlags extends CacheFlags {
   var?: string[];
   varFile?: string[];
   only?: string[];
@@ -58,12 +59,12 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--timestamp-ui", "prefix build output with RFC3339 timestamps")
     .option("--machine-readable", "Packer's machine-readable output")
     .option("--parallel-builds <n>", "how many builds run at once (0 = all)", "0")
-    .option("--debug", "pause between steps (on a terminal) and print stack traces")
-    .action(async (template: string, flags: BuildFlags, cmd: Command) => {
-      // Only an explicit -color=… overrides NO_COLOR; commander's default does not.
-      flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
-      setExit(await build(template, flags));
-    });
+    .option("--debug", "pause between steps (on a terminal) and print stack traces");
+  addCacheOptions(cmd).action(async (template: string, flags: BuildFlags, cmd: Command) => {
+    // Only an explicit -color=… overrides NO_COLOR; commander's default does not.
+    flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
+    setExit(await build(template, flags));
+  });
 }
 
 /** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
@@ -98,6 +99,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     return reportError(e, (s) => process.stderr.write(s + "\n"));
   }
   for (const w of template.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
+  const stateDirectory = stateDir(process.env);
   const builds = selectBuilds(template.builds, flags.only ?? [], flags.except ?? []);
 
   let ui: Ui;
@@ -108,6 +110,21 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     return 1;
   }
   for (const s of template.sensitiveValues) ui.addSecret(s);
+  let cacheOptions;
+  try {
+    const sensitive = template.sensitiveValues;
+    cacheOptions = cacheOptionsFrom(flags, {
+      stateDir: stateDirectory,
+      env: process.env,
+      template: templatePath,
+      cwd: process.cwd(),
+      secrets: () => sensitive,
+      addSecret: (v) => ui.addSecret(v),
+    });
+  } catch (e) {
+    ui.close?.();
+    return reportError(e, (s) => process.stderr.write(s + "\n"));
+  }
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
   const say = eventPlainUi(events, ui);
@@ -121,7 +138,6 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   }
   if (flags.debug) say.say("Debug mode enabled. Builds will not be parallelized.");
   const identity = currentIdentity(randomUUID());
-  const stateDirectory = stateDir(process.env);
   // Leftovers of earlier runs whose process is gone (SIGKILL, a crash, a lost engine) go first.
   try {
     const { removed, failed } = await removeLeftovers(await findLeftovers([engine], stateDirectory));
@@ -155,6 +171,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
         cwd: process.cwd(),
         hostEnv: process.env,
         force: Boolean(flags.force),
+        cacheOptions,
         activeCleanups,
         pullAuth: (b, image, bui) =>
           resolvePullAuth(b.builder, image, bui, (v) => ui.addSecret(v), process.env, signals.signal),

@@ -2,7 +2,7 @@
 // and the base image's CMD/ENTRYPOINT restored (see commit-changes.ts).
 import type { BuilderContext } from "../../../core/builder.js";
 import { commitChanges } from "../commit-changes.js";
-import { createContainer, startContainer } from "./container.js";
+import { containerAtSessionImage } from "./container.js";
 import type { DockerStep } from "../state.js";
 
 export function commitStep(ctx: BuilderContext): DockerStep {
@@ -10,13 +10,7 @@ export function commitStep(ctx: BuilderContext): DockerStep {
     name: "commit",
     async run(state) {
       const { engine, ui, signal } = ctx;
-      // A build whose every step came from the cache has no container yet: one at the last
-      // step's image carries the build container's config, as a cold build's would.
-      if (!state.container || state.container.imageId !== state.imageId) {
-        await createContainer(state, ctx, state.imageId);
-        await startContainer(state, ctx);
-      }
-      const container = state.container!;
+      const container = await containerAtSessionImage(state, ctx);
       const c = state.config;
       ui.say("Committing the container");
       // Deliberately not cancellable: the engine finishes a commit even when the client goes away,

@@ -26,13 +26,24 @@ function planOf(state: DockerBuildState, ctx: BuilderContext) {
   return plan;
 }
 
-/** Creates the container at `imageId` (the base image by default) and registers its removal. */
-export async function createContainer(state: DockerBuildState, ctx: BuilderContext, imageId?: string) {
+/**
+ * Creates the container at `imageId` (the base image by default) and registers its removal. A
+ * container at a cached step's image says so; one made only to commit or export is not started.
+ */
+export async function createContainer(
+  state: DockerBuildState,
+  ctx: BuilderContext,
+  imageId?: string,
+  purpose: "run" | "commit" = "run",
+) {
   const plan = planOf(state, ctx);
-  ctx.ui.say("Starting docker container...");
-  ctx.ui.message(`Run command: ${plan.display}`);
   const from = imageId ?? state.imageId ?? plan.spec.Image;
   const resumed = imageId !== undefined && imageId !== state.base?.Id;
+  if (!resumed) ctx.ui.say("Starting docker container...");
+  else if (purpose === "run")
+    ctx.ui.say(`Starting docker container from the cached image ${from.slice(0, 19)}...`);
+  else ctx.ui.say(`Creating a container from the cached image ${from.slice(0, 19)} to ${purpose} it...`);
+  ctx.ui.message(`Run command: ${plan.display}`);
   // A container resumed from a step image gets a fresh name: the first one may still be going away.
   const spec = resumed
     ? { ...plan.spec, Image: from, name: containerName(ctx.identity, state.build.name) }
@@ -45,9 +56,12 @@ export async function createContainer(state: DockerBuildState, ctx: BuilderConte
   });
   let owner: Owner | undefined;
   const c = state.config;
+  const createdFrom = resumed ? from : (state.imageId ?? from);
   state.container = {
     id,
-    imageId: resumed ? from : (state.imageId ?? from),
+    createdFrom,
+    atImage: createdFrom,
+    started: false,
     cleanupKey,
     comm: new DockerCommunicator(ctx.engine, id, {
       execUser: c.exec_user,
@@ -68,6 +82,7 @@ export async function startContainer(state: DockerBuildState, ctx: BuilderContex
   const container = state.container;
   if (!container) throw new Error("internal: start before create");
   await ctx.engine.startContainer(container.id);
+  container.started = true;
   ctx.ui.message(`Container ID: ${container.id}`);
   ctx.buildData.ID = container.id;
   const info = await ctx.engine.inspectContainer(container.id);
@@ -82,6 +97,19 @@ export async function removeContainer(state: DockerBuildState, ctx: BuilderConte
   await ctx.engine.removeContainer(container.id);
   // Released only once gone: a failed removal is retried by the build's cleanup.
   ctx.cleanup.release(container.cleanupKey);
+}
+
+/**
+ * A container holding the session's image for a commit or an export. When every step came from
+ * the cache none runs yet: one is created (not started: the engine commits and exports created
+ * containers) from the last step's image, carrying the build container's config.
+ */
+export async function containerAtSessionImage(state: DockerBuildState, ctx: BuilderContext) {
+  const running = state.container;
+  if (running && running.atImage === state.imageId) return running;
+  if (running) await removeContainer(state, ctx);
+  await createContainer(state, ctx, state.imageId, "commit");
+  return state.container!;
 }
 
 export function createStep(ctx: BuilderContext): DockerStep {

@@ -6,17 +6,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { BuilderContext } from "../../../core/builder.js";
 import { BuildError, errorMessage } from "../../../core/errors.js";
-import { createContainer, startContainer } from "./container.js";
+import { containerAtSessionImage } from "./container.js";
 import type { DockerStep } from "../state.js";
 
 export function exportStep(ctx: BuilderContext): DockerStep {
   return {
     name: "export",
     async run(state) {
-      if (!state.container || state.container.imageId !== state.imageId) {
-        await createContainer(state, ctx, state.imageId);
-        await startContainer(state, ctx);
-      }
+      const container = await containerAtSessionImage(state, ctx);
       const shown = state.config.export_path ?? "";
       const path = resolve(ctx.cwd, shown);
       ctx.ui.say("Exporting the container");
@@ -26,7 +23,7 @@ export function exportStep(ctx: BuilderContext): DockerStep {
       const temp = join(dirname(path), `.${basename(path)}.kiln-${process.pid}-${Date.now()}.partial`);
       ctx.track?.add(temp);
       try {
-        const tar = await ctx.engine.exportContainer(state.container!.id, ctx.signal);
+        const tar = await ctx.engine.exportContainer(container.id, ctx.signal);
         await pipeline(tar, createWriteStream(temp), { signal: ctx.signal });
         await rename(temp, path);
         ctx.track?.remove(temp);

@@ -1,0 +1,71 @@
+// One run at a time per cache key on this host: two runs that reach the same missing step at once
+// do not both run it and race to tag it; the second waits and then finds the first one's entry.
+// A lock file holds its owner's pid and process start time, so a lock left by a killed run (or a
+// reused pid) is recognised as stale and taken over.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** Field 22 of /proc/<pid>/stat: the process start time in clock ticks since boot. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+interface LockOwner {
+  pid: number;
+  start?: string;
+  host: string;
+}
+
+function alive(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return true; // another host's run: not ours to judge
+  try {
+    process.kill(owner.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  return owner.start === undefined || processStartTime(owner.pid) === owner.start;
+}
+
+export class KeyLocks {
+  private readonly dir: string;
+
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, "cache", "locks");
+  }
+
+  /** Waits until this process holds the key's lock; returns its release. */
+  async acquire(key: string, signal: AbortSignal): Promise<() => void> {
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, `${key}.lock`);
+    const me: LockOwner = { pid: process.pid, start: processStartTime(process.pid), host: hostname() };
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        const fd = openSync(file, "wx", 0o600);
+        writeSync(fd, JSON.stringify(me));
+        closeSync(fd);
+        return () => rmSync(file, { force: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      let owner: LockOwner | undefined;
+      try {
+        owner = JSON.parse(readFileSync(file, "utf8")) as LockOwner;
+      } catch {
+        owner = undefined; // being written, or just removed: look again
+      }
+      if (owner && !alive(owner)) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      await sleep(100, undefined, { signal });
+    }
+  }
+}
