@@ -32,7 +32,7 @@ module.exports = {
       comment: "node:net outside src/engine only for address checks (run_command's --ip, --dns: isIP).",
       from: {
         path: "^src/",
-        pathNot: [folder("engine"), "^src/builders/docker/run-command\\.ts$", "^src/registry/manifest\\.ts$"],
+        pathNot: [folder("engine"), "^src/builders/docker/run-command\\.ts$"],
       },
       to: { path: "^(node:)?net$", dependencyTypes: ["core"] },
     },
@@ -113,14 +113,6 @@ module.exports = {
         path: "^src/",
         pathNot: [folder("host"), folder("core"), "^src/provisioners/[^/]+/schema\\.ts$"],
       },
-    },
-    {
-      name: "registry-client-is-a-leaf",
-      severity: "error",
-      comment:
-        "src/registry reads registries (manifests) over HTTP; it uses engine types and references only.",
-      from: { path: folder("registry") },
-      to: { path: "^src/", pathNot: [folder("registry"), "^src/engine/(types|reference|errors)\\.ts$"] },
     },
     {
       name: "cache-below-the-runner",

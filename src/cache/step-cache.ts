@@ -4,7 +4,6 @@
 // older than the maximum age.
 import type { Engine, RegistryAuth } from "../engine/types.js";
 import { ImageReference } from "../engine/reference.js";
-import { checkManifest } from "../registry/manifest.js";
 import { entryRef, CACHE_REPO } from "./entry.js";
 import { shortKey } from "./key.js";
 import { LocalIndex, type IndexRecord } from "./local-index.js";
@@ -65,13 +64,12 @@ export class StepCache {
       signal.throwIfAborted();
       const host = ImageReference.parse(ref).registry;
       const auth = await this.registries.auth(host, signal);
-      const found = await checkManifest(ref, { auth, info: await this.info(), signal }).catch(
-        (e: unknown) => {
-          reason += `; ${repo}: ${e instanceof Error ? e.message : String(e)}`;
-          return undefined;
-        },
-      );
-      if (!found?.exists) continue;
+      // Asked through the engine (its TLS and insecure-registry settings), without pulling.
+      const digest = await this.engine.distributionDigest(ref, { auth, signal }).catch((e: unknown) => {
+        reason += `; ${repo} could not be asked (${e instanceof Error ? e.message : String(e)})`;
+        return undefined;
+      });
+      if (!digest) continue;
       if (!opts.pull) return { decision: "hit", imageId: "", ageMs: 0, source: repo };
       await this.engine.pullImage(ref, { auth, signal });
       await this.engine.tagImage(ref, CACHE_REPO, key);
@@ -88,12 +86,6 @@ export class StepCache {
     if (this.settings.maxAgeMs > 0 && ageMs > this.settings.maxAgeMs)
       return { decision: "expired", imageId, ageMs };
     return { decision: "hit", imageId, ageMs, source };
-  }
-
-  private infoPromise: ReturnType<Engine["info"]> | undefined;
-  private info() {
-    this.infoPromise ??= this.engine.info().catch(() => ({}));
-    return this.infoPromise;
   }
 
   private readonly layers = new Map<string, Promise<string[] | undefined>>();

@@ -26,6 +26,7 @@ import type {
   ImageSummary,
   ImportOptions,
   ListFilter,
+  RegistryAuth,
   ProgressEvent,
   StreamOptions,
 } from "./types.js";
@@ -93,6 +94,28 @@ export class DockerEngine implements Engine {
         action: `inspect image ${ref}`,
       }),
     );
+  }
+
+  /**
+   * The registry's manifest digest for `ref`, asked through the engine (its TLS, insecure-registry
+   * and mirror settings; credentials per request) without pulling anything; undefined when the
+   * registry has no such manifest.
+   */
+  async distributionDigest(
+    ref: string,
+    opts: { auth?: RegistryAuth; signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
+    const parsed = ImageReference.parse(ref);
+    const found = await orUndefined(
+      this.transport.json<{ Descriptor?: { digest?: string } }>({
+        method: "GET",
+        path: `/distribution/${parsed.toString()}/json`,
+        headers: registryAuthHeaders(opts.auth),
+        signal: opts.signal,
+        action: `look up ${parsed.toString()} in its registry`,
+      }),
+    );
+    return found?.Descriptor?.digest;
   }
 
   async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {

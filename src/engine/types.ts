@@ -222,6 +222,11 @@ export interface Engine {
   info(): Promise<EngineInfo>;
 
   inspectImage(ref: string): Promise<ImageInspect | undefined>;
+  /** The registry's manifest digest for `ref`, without pulling; undefined when it has none. */
+  distributionDigest(
+    ref: string,
+    opts?: { auth?: RegistryAuth; signal?: AbortSignal },
+  ): Promise<string | undefined>;
   /** Resolves when the stream ends without an in-band error; throws EngineError otherwise. */
   pullImage(ref: string, opts?: StreamOptions): Promise<void>;
   /** Pushes `name:tag`; resolves with the manifest digest confirmed by the stream. */

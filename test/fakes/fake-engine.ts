@@ -224,6 +224,15 @@ export class FakeEngine implements Engine {
     };
   }
 
+  /** Manifests in fake registries: reference → image ID. */
+  readonly registry = new Map<string, string>();
+
+  async distributionDigest(ref: string): Promise<string | undefined> {
+    this.record("distributionDigest", ref);
+    const id = this.registry.get(ref);
+    return id ? `sha256:${sha(id)}` : undefined;
+  }
+
   async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {
     this.record("pullImage", ref, opts.auth);
     if (!this.findImage(ref)) throw new EngineError("stream", `pull access denied for ${ref}`);

@@ -8,7 +8,7 @@ import { ensureBaseImages } from "./base-images.js";
 import { endpointFromEnv, formatDockerHost } from "./docker-api.js";
 import type { EngineHandle } from "./engine.js";
 import { ensureEngine, stopEngine } from "./engine.js";
-import { countKilnObjects, sweep } from "./leaks.js";
+import { TEST_REPO_PREFIX, countKilnObjects, sweep } from "./leaks.js";
 
 const log = (message: string): void => {
   process.stderr.write(`harness: ${message}\n`);
@@ -64,7 +64,8 @@ async function teardown(): Promise<void> {
   const pid = Number(process.env.KILN_TEST_DOCKERD_PID ?? "");
   const logDir = process.env.KILN_TEST_DOCKERD_LOGDIR ?? "";
   try {
-    const removed = await sweep({ endpoint });
+    // The suite's per-step cache entries (kiln-cache:<key>) go with the test images.
+    const removed = await sweep({ endpoint, repoPrefixes: [TEST_REPO_PREFIX, "kiln-cache:"] });
     if (removed.length > 0)
       log(`swept ${removed.length} test-created object(s) at ${formatDockerHost(endpoint)}`);
     const leftovers = await countKilnObjects({ endpoint, labels: ["kiln.run"] });

@@ -1,0 +1,311 @@
+// The per-step cache against the real engine, through the CLI as a user runs it: which steps run
+// and which come from the cache as inputs change, the same image either way, expiry, steps that
+// run every time, concurrent runs, and SIGINT during a step.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runKiln, tempDir, type RunResult } from "../harness/kiln.js";
+import { dockerJson, dockerRequest } from "../harness/docker-api.js";
+import { assertNoKilnLeftovers } from "../harness/leaks.js";
+import { BUSYBOX, describeRun, removeProduced, trackImage } from "./support/build.js";
+import { snapshotImage } from "../parity/support/images.js";
+
+const NONCE = randomUUID().slice(0, 8);
+const stateDir = mkdtempSync(path.join(os.tmpdir(), "kiln-cache-it-state-"));
+
+interface CacheImage {
+  Id: string;
+  RepoTags: string[] | null;
+}
+
+async function cacheEntries(): Promise<CacheImage[]> {
+  return dockerJson<CacheImage[]>("GET", "/images/json", {
+    query: { filters: JSON.stringify({ reference: ["kiln-cache"] }) },
+  });
+}
+
+/** Writes the template into `dir` and runs `kiln build` there (same dir, same files, again and again). */
+async function kilnBuild(
+  dir: string,
+  template: object,
+  args: string[] = [],
+  opts: Parameters<typeof runKiln>[1] = {},
+) {
+  const file = path.join(dir, "template.json");
+  writeFileSync(file, JSON.stringify(template, null, 2));
+  const r = await runKiln(["build", "-color=false", ...args, file], {
+    cwd: dir,
+    env: { KILN_STATE_DIR: stateDir },
+    timeoutMs: 180_000,
+    ...opts,
+  });
+  for (const m of r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)) trackImage(m[1]!);
+  return r;
+}
+
+/** Markers each step prints when it runs (a cached step prints nothing). */
+function ran(r: RunResult): string[] {
+  return [...r.stdout.matchAll(/ {4}docker: RAN-(\S+)$/gm)].map((m) => m[1]!);
+}
+
+function cachedSteps(r: RunResult): string[] {
+  return [
+    ...r.stdout.matchAll(/==> docker: Provisioner (\d+) \(\w[\w-]*\) is cached: key [0-9a-f]{12}/g),
+  ].map((m) => m[1]!);
+}
+
+const step = (name: string, nonce: string) => ({
+  type: "shell",
+  inline: [`echo RAN-${name}`, `echo ${name}-${nonce} > /${name}.txt`],
+});
+
+function imageOf(r: RunResult): string {
+  const ids = [...r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)].map((m) => m[1]!);
+  assert.ok(ids.length > 0, describeRun(r));
+  return ids.at(-1)!;
+}
+
+describe("per-step cache (real engine)", () => {
+  after(async () => {
+    await removeProduced();
+    await assertNoKilnLeftovers({ context: "after cache tests" });
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("cold runs every step; warm runs none and gives the same config and filesystem", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-warm`;
+    const template = {
+      builders: [
+        {
+          type: "docker",
+          image: BUSYBOX,
+          pull: false,
+          commit: true,
+          changes: [
+            "ENV BUILT=yes",
+            "WORKDIR /srv",
+            "LABEL cache=test",
+            'CMD ["/bin/sh", "-c", "cat /one.txt"]',
+          ],
+        },
+      ],
+      provisioners: [step("one", nonce), step("two", nonce), step("three", nonce)],
+    };
+    const cold = await kilnBuild(dir, template);
+    assert.equal(cold.code, 0, describeRun(cold));
+    assert.deepEqual(ran(cold), ["one", "two", "three"]);
+    assert.match(cold.stdout, /Provisioner 1 \(shell\) runs: no cache entry for key [0-9a-f]{12}/);
+    assert.match(cold.stdout, /Cached provisioner 3 \(shell\) as key [0-9a-f]{12}/);
+    const warm = await kilnBuild(dir, template);
+    assert.equal(warm.code, 0, describeRun(warm));
+    assert.deepEqual(ran(warm), [], "no step printed its marker");
+    assert.deepEqual(cachedSteps(warm), ["1", "2", "3"]);
+    assert.match(warm.stdout, /Provisioner 1 \(shell\) is cached: key [0-9a-f]{12}, \d+ \w+ old/);
+
+    const [a, b] = [await snapshotImage(imageOf(cold)), await snapshotImage(imageOf(warm))];
+    assert.ok(a && b);
+    assert.deepEqual(
+      b.config,
+      a.config,
+      "same image config (Cmd, Entrypoint, Env, User, WorkingDir, Labels, …)",
+    );
+    assert.deepEqual([...b.fs.entries()].sort(), [...a.fs.entries()].sort(), "same filesystem");
+    const fsA = a.fs;
+    assert.ok(fsA.has("two.txt") || fsA.has("/two.txt"), "the steps' files are in the image");
+  });
+
+  it("one byte, or one mode bit, of an uploaded file re-runs that step and the ones after it only", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-file`;
+    writeFileSync(path.join(dir, "app.conf"), "port=1\n");
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [
+        step("one", nonce),
+        { type: "file", source: "app.conf", destination: "/app.conf" },
+        step("three", nonce),
+      ],
+    };
+    assert.equal((await kilnBuild(dir, template)).code, 0);
+    writeFileSync(path.join(dir, "app.conf"), "port=2\n");
+    const byte = await kilnBuild(dir, template);
+    assert.equal(byte.code, 0, describeRun(byte));
+    assert.deepEqual(cachedSteps(byte), ["1"]);
+    assert.deepEqual(ran(byte), ["three"]);
+    chmodSync(path.join(dir, "app.conf"), 0o600);
+    const mode = await kilnBuild(dir, template);
+    assert.deepEqual(cachedSteps(mode), ["1"]);
+    assert.deepEqual(ran(mode), ["three"]);
+    const unchanged = await kilnBuild(dir, template);
+    assert.deepEqual(cachedSteps(unchanged), ["1", "2", "3"]);
+  });
+
+  it("a changed environment_vars value re-runs from that step; a new base image ID re-runs everything", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-env`;
+    // A base image of the test's own, so that replacing it touches no other test.
+    const base = `kiln-it/cache-base-${NONCE}:1`;
+    await tagAs(BUSYBOX, base);
+    const template = (v: string) => ({
+      builders: [{ type: "docker", image: base, pull: false, commit: true }],
+      provisioners: [step("one", nonce), { ...step("two", nonce), environment_vars: [`V=${v}`] }],
+    });
+    assert.equal((await kilnBuild(dir, template("a"))).code, 0);
+    const env = await kilnBuild(dir, template("b"));
+    assert.deepEqual(cachedSteps(env), ["1"]);
+    assert.deepEqual(ran(env), ["two"]);
+    // The same name, another image ID (one more layer on the base).
+    const rebased = await commitOn(base, base);
+    trackImage(rebased);
+    const after = await kilnBuild(dir, template("b"));
+    assert.equal(after.code, 0, describeRun(after));
+    assert.deepEqual(cachedSteps(after), []);
+    assert.deepEqual(ran(after), ["one", "two"]);
+  });
+
+  it("-no-cache runs every step and makes no entry; -cache-max-age refuses old entries", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-flags`;
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [step("one", nonce)],
+    };
+    const before = (await cacheEntries()).length;
+    const none = await kilnBuild(dir, template, ["-no-cache"]);
+    assert.equal(none.code, 0, describeRun(none));
+    assert.deepEqual(ran(none), ["one"]);
+    assert.equal((await cacheEntries()).length, before, "no entry made");
+    assert.doesNotMatch(none.stdout, /cache/i);
+    assert.equal((await kilnBuild(dir, template)).code, 0);
+    await new Promise((r) => setTimeout(r, 2100));
+    const old = await kilnBuild(dir, template, ["-cache-max-age=1s"]);
+    assert.deepEqual(ran(old), ["one"]);
+    assert.match(old.stdout, /is \d+ seconds? old, older than -cache-max-age/);
+    const fresh = await kilnBuild(dir, template, ["-cache-max-age=7d"]);
+    assert.deepEqual(cachedSteps(fresh), ["1"]);
+    const bad = await kilnBuild(dir, template, ["-cache-max-age=soon"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /-cache-max-age: "soon" is not an age/);
+  });
+
+  it("a download runs on a cached rebuild (its file is there afterwards); shell-local feeds a file step", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-host`;
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [
+        step("one", nonce),
+        { type: "file", source: "/one.txt", destination: "out/one.txt", direction: "download" },
+        { type: "shell-local", inline: ["cat generated.src > generated.txt"] },
+        { type: "file", source: "generated.txt", destination: "/generated.txt", generated: true },
+        step("five", nonce),
+      ],
+    };
+    writeFileSync(path.join(dir, "generated.src"), "v1\n");
+    assert.equal((await kilnBuild(dir, template)).code, 0);
+    rmSync(path.join(dir, "out"), { recursive: true, force: true });
+    const again = await kilnBuild(dir, template);
+    assert.equal(again.code, 0, describeRun(again));
+    assert.deepEqual(cachedSteps(again), ["1", "4", "5"]);
+    assert.equal(readFileSync(path.join(dir, "out", "one.txt"), "utf8"), `one-${nonce}\n`);
+    assert.match(
+      again.stdout,
+      /Provisioner 2 \(file\) runs every time: downloads write out\/one\.txt on the host/,
+    );
+    writeFileSync(path.join(dir, "generated.src"), "v2\n");
+    const fed = await kilnBuild(dir, template);
+    assert.deepEqual(cachedSteps(fed), ["1"], "the file step sees shell-local's new output");
+    assert.deepEqual(ran(fed), ["five"]);
+  });
+
+  it("two runs of the same template at once: both succeed, one entry per step", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-twice`;
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [
+        { type: "shell", inline: [`echo RAN-one`, "sleep 1", `echo ${nonce} > /one.txt`] },
+        step("two", nonce),
+      ],
+    };
+    const other = tempDir(t);
+    const before = (await cacheEntries()).length;
+    const [a, b] = await Promise.all([kilnBuild(dir, template), kilnBuild(other, template)]);
+    assert.equal(a.code, 0, describeRun(a));
+    assert.equal(b.code, 0, describeRun(b));
+    assert.equal((await cacheEntries()).length, before + 2, "no duplicate entries");
+    assert.equal(ran(a).length + ran(b).length, 2, "each step ran once in all");
+  });
+
+  it("SIGINT during a step: no entry for it, nothing left behind", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-sigint`;
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [
+        step("one", nonce),
+        { type: "shell", inline: ["echo RAN-slow", "sleep 30", `echo ${nonce}`] },
+      ],
+    };
+    const before = (await cacheEntries()).length;
+    const r = await kilnBuild(dir, template, [], {
+      signalAfter: { signal: "SIGINT", whenOutputMatches: /RAN-slow/ },
+    });
+    assert.equal(r.code, 130, describeRun(r));
+    assert.equal((await cacheEntries()).length, before + 1, "only the first step's entry");
+    await assertNoKilnLeftovers({ context: "after SIGINT" });
+  });
+
+  it("kiln cache ls lists entries; kiln cache prune -all removes them", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-ls`;
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [step("one", nonce)],
+    };
+    assert.equal((await kilnBuild(dir, template)).code, 0);
+    const ls = await runKiln(["cache", "ls"], { env: { KILN_STATE_DIR: stateDir } });
+    assert.equal(ls.code, 0, describeRun(ls));
+    assert.match(ls.stdout, /^KEY\s+BUILD\s+STEP\s+SIZE\s+AGE\s+LAST USED/m);
+    assert.match(ls.stdout, /[0-9a-f]{12}\s+docker\s+provisioner 1 \(shell\)/);
+    const json = await runKiln(["cache", "ls", "-json"], { env: { KILN_STATE_DIR: stateDir } });
+    const entries = JSON.parse(json.stdout) as { key: string }[];
+    assert.ok(entries.length >= 1);
+    const prune = await runKiln(["cache", "prune", "-all"], { env: { KILN_STATE_DIR: stateDir } });
+    assert.equal(prune.code, 0, describeRun(prune));
+    assert.match(prune.stdout, /Removed \d+ cache entr/);
+    assert.equal((await cacheEntries()).length, 0);
+  });
+});
+
+async function tagAs(source: string, ref: string): Promise<void> {
+  const colon = ref.lastIndexOf(":");
+  await dockerRequest("POST", `/images/${encodeURIComponent(source)}/tag`, {
+    query: { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) },
+  });
+  trackImage(ref);
+}
+
+/**
+ * A new image under `target`: `source` plus one (empty) committed layer. Its short-lived container
+ * carries no kiln.test label: the daemon would merge it into the image and every image built on it.
+ */
+async function commitOn(source: string, target: string): Promise<string> {
+  const created = await dockerJson<{ Id: string }>("POST", "/containers/create", {
+    body: { Image: source, Cmd: ["true"] },
+  });
+  try {
+    const colon = target.lastIndexOf(":");
+    const committed = await dockerJson<{ Id: string }>("POST", "/commit", {
+      query: { container: created.Id, repo: target.slice(0, colon), tag: target.slice(colon + 1) },
+      body: {},
+    });
+    return committed.Id;
+  } finally {
+    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1 } });
+  }
+}
