@@ -14,6 +14,11 @@ export interface KeyDocument {
   parent: { key?: string; image: string };
   /** The first step only: digest of the builder's container settings (run_command, volumes…). */
   settings?: string;
+  /**
+   * What every provisioner sees of the build besides its config (PACKER_BUILD_NAME and
+   * PACKER_BUILDER_TYPE, ansible's packer_build_name): two builds never share a step.
+   */
+  build: { name: string; type: string };
   type: string;
   /** Each configuration option's value digest (sensitive values replaced before digesting). */
   config: Record<string, string>;
@@ -42,6 +47,7 @@ export function keyDocument(args: {
   parentKey?: string;
   parentImage: string;
   settings?: Readonly<Record<string, unknown>>;
+  build: { name: string; type: string };
   inputs: StepInputs;
   secrets: readonly string[];
 }): KeyDocument {
@@ -50,6 +56,7 @@ export function keyDocument(args: {
     v: KEY_VERSION,
     parent: { ...(args.parentKey ? { key: args.parentKey } : {}), image: args.parentImage },
     ...(args.settings ? { settings: sha256Hex(canonicalJson(redact(args.settings, args.secrets))) } : {}),
+    build: args.build,
     type: inputs.type,
     config: Object.fromEntries(
       Object.entries(inputs.config).map(([k, v]) => [k, sha256Hex(canonicalJson(redact(v, args.secrets)))]),

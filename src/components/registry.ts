@@ -23,6 +23,7 @@ import { createDockerSave } from "../post-processors/docker-save.js";
 import { createDockerPush } from "../post-processors/docker-push.js";
 import { createManifest } from "../post-processors/manifest.js";
 import { createShellLocalPostProcessor } from "../post-processors/shell-local.js";
+import { createDockerSquash } from "../post-processors/squash/squash.js";
 
 const builders = {
   docker: dockerBuilder,
@@ -42,6 +43,7 @@ const postProcessors = {
   "docker-import": { create: createDockerImport },
   "docker-save": { create: createDockerSave },
   "docker-push": { create: (c) => createDockerPush(c) },
+  "docker-squash": { create: createDockerSquash },
   manifest: { create: (c) => createManifest(c) },
   "shell-local": { create: createShellLocalPostProcessor },
 } satisfies Record<Exclude<PostProcessorType, "artifice">, PostProcessorComponent>;

@@ -23,6 +23,16 @@ export type Artifact =
       files: string[];
     };
 
+/**
+ * Builder IDs of image artifacts that docker-tag and docker-push take: Packer's two, and kiln's
+ * docker-squash (its result is an image like docker-import's).
+ */
+export const IMAGE_ARTIFACT_IDS: readonly string[] = [
+  "packer.post-processor.docker-import",
+  "packer.post-processor.docker-tag",
+  "kiln.post-processor.docker-squash",
+];
+
 /** Packer's Artifact.String() */
 export function describeArtifact(a: Artifact): string {
   switch (a.kind) {

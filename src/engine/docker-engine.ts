@@ -221,6 +221,26 @@ export class DockerEngine implements Engine {
     return body;
   }
 
+  async loadImages(tar: Readable, signal?: AbortSignal): Promise<string[]> {
+    const action = "load images";
+    const { body } = await this.transport.stream({
+      method: "POST",
+      path: "/images/load",
+      query: { quiet: true },
+      headers: { "Content-Type": "application/x-tar" },
+      body: tar,
+      signal,
+      action,
+    });
+    const loaded: string[] = [];
+    await consumeProgress(body, action, (event) => {
+      // "Loaded image: repo:tag" or "Loaded image ID: sha256:…", in `stream` (Docker) or `status`.
+      const m = /Loaded image(?: ID)?: (\S+)/.exec(event.stream ?? event.status ?? "");
+      if (m) loaded.push(m[1]!);
+    });
+    return loaded;
+  }
+
   listImages(filter: ListFilter = {}): Promise<ImageSummary[]> {
     return this.transport.json<ImageSummary[]>({
       method: "GET",

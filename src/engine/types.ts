@@ -236,6 +236,8 @@ export interface Engine {
   importImage(tar: Readable, opts?: ImportOptions): Promise<string>;
   /** `docker save`: a tar stream of the given references. */
   saveImages(refs: string[], signal?: AbortSignal): Promise<Readable>;
+  /** `docker load`: what the stream reports loaded (references, or image IDs). */
+  loadImages(tar: Readable, signal?: AbortSignal): Promise<string[]>;
   listImages(filter?: ListFilter): Promise<ImageSummary[]>;
 
   createContainer(spec: ContainerSpec): Promise<string>;

@@ -13,12 +13,11 @@ import { pushResultFromEvent } from "../engine/progress.js";
 import { ImageReference, isImageId } from "../engine/reference.js";
 import type { ProgressEvent } from "../engine/types.js";
 import type { Artifact } from "../core/artifact.js";
+import { IMAGE_ARTIFACT_IDS } from "../core/artifact.js";
 import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
 import { BuildError } from "../core/errors.js";
 import { formatDelay, RetryFailure, withRetry, type RetrySchedule, type Sleep } from "./push-retry.js";
 import type { DockerPushConfig } from "./schemas.js";
-
-const ACCEPTS = ["packer.post-processor.docker-import", "packer.post-processor.docker-tag"];
 
 export interface DockerPushOptions {
   /** Default: 5 attempts, 1s→2s→4s→8s. */
@@ -85,7 +84,7 @@ export class DockerPush implements PostProcessor {
     for (const s of [this.c.login_password, this.c.aws_secret_key, this.c.aws_token, this.c.aws_access_key]) {
       if (s) ctx.addSecret(s);
     }
-    if (input.kind !== "image" || !ACCEPTS.includes(input.builderId)) {
+    if (input.kind !== "image" || !IMAGE_ARTIFACT_IDS.includes(input.builderId)) {
       throw new BuildError(
         `Unknown artifact type: ${input.builderId}\nCan only import from docker-import and docker-tag artifacts. ` +
           `docker-push pushes the references a docker-tag (or docker-import) earlier in the same post-processor sequence created; ` +

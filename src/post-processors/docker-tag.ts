@@ -2,15 +2,14 @@
 import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
 import { BuildError } from "../core/errors.js";
 import type { Artifact } from "../core/artifact.js";
+import { IMAGE_ARTIFACT_IDS } from "../core/artifact.js";
 import type { DockerTagConfig } from "./schemas.js";
-
-const ACCEPTS = ["packer.post-processor.docker-import", "packer.post-processor.docker-tag"];
 
 export class DockerTag implements PostProcessor {
   constructor(private readonly c: DockerTagConfig) {}
 
   async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
-    if (input.kind !== "image" || !ACCEPTS.includes(input.builderId)) {
+    if (input.kind !== "image" || !IMAGE_ARTIFACT_IDS.includes(input.builderId)) {
       throw new BuildError(
         `Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts. docker-tag needs an image: set "commit": true in the docker builder, or put a docker-import before it in the same sequence.`,
       );

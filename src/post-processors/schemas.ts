@@ -61,6 +61,19 @@ export const artificeSchema = {
   keep_input_artifact: f.bool("Keep the input artifact.").default(false),
 };
 
+/** kiln's own (Packer has none by that name): see src/post-processors/squash/squash.ts. */
+export const dockerSquashSchema = {
+  all_layers: f
+    .bool("Squash every layer, the base image's too, into one (like export + import, keeping the config).")
+    .default(false),
+};
+export type DockerSquashConfig = ConfigOf<typeof dockerSquashSchema>;
+
+export const dockerSquashSpec: ComponentSpec<typeof dockerSquashSchema> = {
+  type: "docker-squash",
+  schema: dockerSquashSchema,
+};
+
 export const dockerTagSpec: ComponentSpec<typeof dockerTagSchema> = {
   type: "docker-tag",
   schema: dockerTagSchema,

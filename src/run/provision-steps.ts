@@ -82,6 +82,7 @@ export async function provisionAll(
         parentKey,
         parentImage,
         settings: i === 0 ? session.settings : undefined,
+        build: { name: build.sourceName, type: build.type },
         inputs,
         secrets: env.cacheOptions?.secrets() ?? [],
       });

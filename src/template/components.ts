@@ -18,6 +18,7 @@ import {
   dockerImportSpec,
   dockerPushSpec,
   dockerSaveSpec,
+  dockerSquashSpec,
   dockerTagSpec,
   manifestSpec,
 } from "../post-processors/schemas.js";
@@ -99,6 +100,7 @@ export const postProcessorSpecs = {
   "docker-import": withCheck(dockerImportSpec, (c) => checkChanges(c.changes)),
   "docker-save": loose(dockerSaveSpec),
   "docker-push": loose(dockerPushSpec),
+  "docker-squash": loose(dockerSquashSpec),
   manifest: loose(manifestSpec),
   artifice: loose(artificeSpec),
   "shell-local": withCheck(shellLocalPostProcessorSpec, shellLocalChecks),

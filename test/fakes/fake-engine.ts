@@ -292,6 +292,11 @@ export class FakeEngine implements Engine {
     return Readable.from([Buffer.from(JSON.stringify(refs))]);
   }
 
+  async loadImages(): Promise<string[]> {
+    this.record("loadImages");
+    throw new EngineError("bad-request", "the fake engine does not load images");
+  }
+
   async listImages(filter: ListFilter = {}): Promise<ImageSummary[]> {
     this.record("listImages", filter);
     return [...this.images.values()]

@@ -48,6 +48,12 @@ export async function build(
         : never
       : never;
     timeoutMs?: number;
+    /**
+     * Use the per-step cache (kiln's default). Off unless asked: these tests check what steps do,
+     * and an entry made by another test with the same steps would serve them without running
+     * (test/integration/cache-*.test.ts test the cache itself).
+     */
+    cache?: boolean;
   } = {},
 ): Promise<Built> {
   const dir = tempDir(t);
@@ -56,7 +62,9 @@ export async function build(
   for (const [name, content] of Object.entries(opts.files ?? {}))
     writeFileSync(join(dir, name), content, { mode: 0o755 });
   opts.prepare?.(dir);
-  const result = await runKiln([opts.command ?? "build", "-color=false", ...(opts.args ?? []), file], {
+  const command = opts.command ?? "build";
+  const noCache = command === "build" && !opts.cache ? ["-no-cache"] : [];
+  const result = await runKiln([command, "-color=false", ...noCache, ...(opts.args ?? []), file], {
     cwd: dir,
     env: opts.env,
     signalAfter: opts.signalAfter,

@@ -48,7 +48,10 @@ export async function imagesFrom(
   for (const image of images) {
     const res = await dockerRequest("GET", `/images/${image.Id}/json`, { endpoint });
     if (res.status !== 200) continue;
-    const detail = JSON.parse(res.body.toString("utf8")) as ImageDetail;
+    const detail = JSON.parse(res.body.toString("utf8")) as ImageDetail & { RepoTags?: string[] | null };
+    // Per-step cache entries are kept on purpose (docs/cache.md): a step that finished is cached
+    // even when a later one was interrupted. An entry is a tagged kiln-cache:<key> image.
+    if ((detail.RepoTags ?? []).some((t) => t.startsWith("kiln-cache:"))) continue;
     if (detail.Container !== undefined && containerIds.has(detail.Container)) found.push(detail);
   }
   return found;
@@ -98,7 +101,13 @@ export async function findScenarioLeftovers(q: LeftoverQuery): Promise<string[]>
     }
   }
   for (const f of listFiles(q.dirs.tmp)) found.push(`temp path ${f}`);
-  for (const f of listFiles(q.dirs.state)) found.push(`state file ${f}`);
+  // The cache's index of its entries is kept like the entries; a lock left behind is a leftover.
+  const cacheDir = path.join(q.dirs.state, "cache");
+  for (const f of listFiles(q.dirs.state)) {
+    const kept =
+      f === cacheDir || f.startsWith(path.join(cacheDir, "entries")) || f === path.join(cacheDir, "locks");
+    if (!kept) found.push(`state file ${f}`);
+  }
   for (const f of listFiles(q.dirs.work)) {
     if (f.endsWith(".partial")) found.push(`partial file ${f}`);
   }

@@ -1,0 +1,109 @@
+// Reads a `docker save` stream of one image: its config and manifest, and each layer tar written to
+// a temp file, except the layers the caller says it does not need (the base image's: the engine
+// has them already). A layer's diff ID is the sha256 of its uncompressed tar, computed on the way
+// through, so the legacy layout (`<id>/layer.tar`) and the OCI one (`blobs/sha256/<digest>`) are
+// read the same way.
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { extract as tarExtract } from "tar-stream";
+
+export interface SavedImage {
+  /** The image config as saved (its bytes hash to the image ID). */
+  config: ImageConfigJson;
+  /** Layer diff ID → temp file, for the layers that were kept. */
+  layerFiles: Map<string, string>;
+}
+
+/** The parts of an image config document kiln reads or rewrites. */
+export interface ImageConfigJson {
+  rootfs: { type: string; diff_ids: string[] };
+  history?: HistoryEntry[];
+  created?: string;
+  [key: string]: unknown;
+}
+
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  comment?: string;
+  author?: string;
+  empty_layer?: boolean;
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Streams the save archive once. `*.json` files are kept in memory (manifest, configs); every
+ * other file is hashed while written to `dir` (layers; in the OCI layout also blobs such as the
+ * config, which the manifest then names). Files whose diff ID is in `skip` are deleted at once.
+ */
+export async function readSavedImage(
+  save: Readable,
+  dir: string,
+  skip: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<SavedImage> {
+  const extract = tarExtract();
+  const json = new Map<string, Buffer>();
+  const files = new Map<string, { file: string; id: string }>();
+  const temps: string[] = [];
+  let n = 0;
+  extract.on("entry", (header, stream, next) => {
+    const name = header.name.replace(/^\.\//, "");
+    if (header.type !== "file") {
+      stream.on("end", next);
+      stream.resume();
+      return;
+    }
+    if (name.endsWith(".json") || name === "repositories") {
+      collect(stream as unknown as Readable).then(
+        (buf) => {
+          json.set(name, buf);
+          next();
+        },
+        (e: unknown) => extract.destroy(e instanceof Error ? e : new Error(String(e))),
+      );
+      return;
+    }
+    const file = join(dir, `blob-${n++}`);
+    temps.push(file);
+    const hash = createHash("sha256");
+    stream.on("data", (chunk: unknown) => void hash.update(chunk as Buffer));
+    pipeline(stream as unknown as Readable, createWriteStream(file)).then(
+      async () => {
+        const id = `sha256:${hash.digest("hex")}`;
+        if (skip.has(id)) await rm(file, { force: true });
+        else files.set(name, { file, id });
+        next();
+      },
+      (e: unknown) => extract.destroy(e instanceof Error ? e : new Error(String(e))),
+    );
+  });
+  try {
+    await pipeline(save, extract, { signal });
+  } catch (e) {
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    throw e;
+  }
+  const manifestText = json.get("manifest.json");
+  if (!manifestText) throw new Error("the saved image has no manifest.json");
+  const manifest = JSON.parse(manifestText.toString("utf8")) as { Config: string }[];
+  const configName = manifest[0]?.Config ?? "";
+  const configBytes =
+    json.get(configName) ?? (files.has(configName) ? await readFile(files.get(configName)!.file) : undefined);
+  if (!configBytes) throw new Error(`the saved image's config ${configName || "?"} is missing`);
+  const layerFiles = new Map<string, string>();
+  for (const [name, f] of files) {
+    if (name === configName) await rm(f.file, { force: true });
+    else layerFiles.set(f.id, f.file);
+  }
+  return { config: JSON.parse(configBytes.toString("utf8")) as ImageConfigJson, layerFiles };
+}
