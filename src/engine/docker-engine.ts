@@ -6,7 +6,7 @@ import { decodePathStat, PATH_STAT_HEADER } from "./archive-stat.js";
 import { registryAuthHeaders } from "./auth-header.js";
 import { EngineError } from "./errors.js";
 import { createOutputSink, pumpOutput, pumpUpgraded } from "./exec-stream.js";
-import { resolveEngineHost } from "./host.js";
+import { resolveEngineHost } from "./endpoint.js";
 import type { EngineHost } from "./host.js";
 import { EngineTransport, pathName } from "./http.js";
 import type { EngineRequest } from "./http.js";
@@ -19,6 +19,7 @@ import type {
   ContainerSpec,
   ContainerSummary,
   Engine,
+  EngineIdentity,
   EngineVersion,
   ExecOptions,
   ImageInspect,
@@ -41,6 +42,7 @@ const EXIT_CODE_POLL_MS = 20;
 
 export class DockerEngine implements Engine {
   private readonly transport: EngineTransport;
+  private identityRequest: Promise<EngineIdentity> | undefined;
 
   constructor(host: EngineHost) {
     this.transport = new EngineTransport(host);
@@ -72,6 +74,29 @@ export class DockerEngine implements Engine {
       unversioned: true,
       action: "read the Docker engine version",
     });
+  }
+
+  /** Docker or Podman, read once from /version: Podman's compatible API needs other requests. */
+  identity(): Promise<EngineIdentity> {
+    this.identityRequest ??= this.version().then(
+      (v) => {
+        const podman = v.Components?.find((c) => /podman/i.test(c.Name));
+        return {
+          product: podman ? "Podman" : "Docker",
+          version: podman?.Version ?? v.Version,
+          apiVersion: this.transport.negotiatedApiVersion,
+        };
+      },
+      (err: unknown) => {
+        this.identityRequest = undefined; // a lost engine may come back
+        throw err;
+      },
+    );
+    return this.identityRequest;
+  }
+
+  private async isPodman(): Promise<boolean> {
+    return (await this.identity()).product === "Podman";
   }
 
   // Images
@@ -341,7 +366,15 @@ export class DockerEngine implements Engine {
     };
     if (stdin) {
       // Only stdin needs the hijacked connection; plain output streams in the response body.
-      await pumpUpgraded(await this.transport.upgrade(start), stdin, output, action, signal, opts.ready);
+      await pumpUpgraded(
+        await this.transport.upgrade(start),
+        stdin,
+        output,
+        action,
+        signal,
+        opts.ready,
+        (err) => this.transport.toEngineError(err, start),
+      );
     } else {
       await pumpOutput((await this.transport.stream(start)).body, output, opts.ready, signal);
     }

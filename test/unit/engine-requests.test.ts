@@ -11,7 +11,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { DockerEngine } from "../../src/engine/docker-engine.js";
 import { EngineError } from "../../src/engine/errors.js";
 import type { EngineErrorKind } from "../../src/engine/errors.js";
-import { resolveEngineHost } from "../../src/engine/host.js";
+import { resolveEngineHost } from "../../src/engine/endpoint.js";
 
 interface Recorded {
   method: string;

@@ -1,8 +1,9 @@
 // `kiln build`: what `packer build` does, through the Engine API.
 import type { Command } from "commander";
 import { Option } from "commander";
-import { createEngine } from "../../engine/index.js";
-import { EngineError } from "../../engine/errors.js";
+import { connectEngine, resolveEngineHost } from "../../engine/index.js";
+import type { Engine, EngineHost } from "../../engine/index.js";
+import { EngineConfigError, EngineError } from "../../engine/errors.js";
 import { createHumanUi } from "../../ui/human-ui.js";
 import { colorEnabled } from "../../ui/format.js";
 import { createMachineUi } from "../../ui/machine-ui.js";
@@ -80,6 +81,15 @@ function makeUi(flags: BuildFlags): Ui {
 }
 
 async function build(templatePath: string, flags: BuildFlags): Promise<number> {
+  // Bad engine settings are invalid input, like a bad template: exit 2 before anything else.
+  let host: EngineHost;
+  try {
+    host = resolveEngineHost(process.env);
+  } catch (e) {
+    if (!(e instanceof EngineConfigError)) throw e;
+    process.stderr.write(`Error: ${e.message}\n`);
+    return 2;
+  }
   const parallel = Number(flags.parallelBuilds);
   if (!Number.isInteger(parallel) || parallel < 0) {
     process.stderr.write(
@@ -104,14 +114,30 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     return 1;
   }
   for (const s of template.sensitiveValues) ui.addSecret(s);
-  const engine = createEngine(process.env);
+  let session;
   try {
-    await engine.ping();
+    session = await connectEngine(host, { env: process.env });
   } catch (e) {
     const why = e instanceof EngineError ? e.message : String(e);
-    ui.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
+    ui.error(`Cannot reach the Docker engine at ${host.description}: ${why}`);
     return 1;
   }
+  ui.say(session.summary);
+  try {
+    return await buildWith(session.engine, ui, builds, template, flags, parallel);
+  } finally {
+    await session.close();
+  }
+}
+
+async function buildWith(
+  engine: Engine,
+  ui: Ui,
+  builds: ReturnType<typeof selectBuilds>,
+  template: Awaited<ReturnType<typeof loadChecked>>,
+  flags: BuildFlags,
+  parallel: number,
+): Promise<number> {
   if (flags.debug) ui.say("Debug mode enabled. Builds will not be parallelized.");
   const identity = currentIdentity(randomUUID());
   const stateDirectory = stateDir(process.env);
