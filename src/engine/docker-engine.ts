@@ -2,7 +2,7 @@
 // handled here is recorded in docs/reference/dependencies.md §1.
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { decodePathStat, PATH_STAT_HEADER } from "./archive-stat.js";
+import { decodePathStat, isDirectoryMode, PATH_STAT_HEADER } from "./archive-stat.js";
 import { registryAuthHeaders } from "./auth-header.js";
 import { EngineError } from "./errors.js";
 import { createOutputSink, pumpOutput, pumpUpgraded } from "./exec-stream.js";
@@ -10,6 +10,7 @@ import { resolveEngineHost } from "./endpoint.js";
 import type { EngineHost } from "./host.js";
 import { EngineTransport, pathName } from "./http.js";
 import type { EngineRequest } from "./http.js";
+import { podmanChanges } from "./podman-changes.js";
 import { consumeProgress, consumePushProgress } from "./progress.js";
 import { ImageReference, isImageId } from "./reference.js";
 import type {
@@ -22,6 +23,7 @@ import type {
   EngineIdentity,
   EngineVersion,
   ExecOptions,
+  ImageConfig,
   ImageInspect,
   ImageSummary,
   ImportOptions,
@@ -99,16 +101,37 @@ export class DockerEngine implements Engine {
     return (await this.identity()).product === "Podman";
   }
 
+  /**
+   * Docker talks plain HTTP to registries on 127.0.0.0/8 (its default insecure range); Podman
+   * insists on TLS unless told per request. Only loopback registries get `tlsVerify=false`, as
+   * Docker's default; others keep Podman's own settings (registries.conf).
+   */
+  private async podmanTlsQuery(ref: ImageReference): Promise<{ tlsVerify?: boolean }> {
+    const host = ref.registry.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+    return loopback && (await this.isPodman()) ? { tlsVerify: false } : {};
+  }
+
   // Images
 
-  inspectImage(ref: string): Promise<ImageInspect | undefined> {
-    return orUndefined(
+  async inspectImage(ref: string): Promise<ImageInspect | undefined> {
+    const image = await orUndefined(
       this.transport.json<ImageInspect>({
         method: "GET",
         path: `/images/${pathName(ref)}/json`,
         action: `inspect image ${ref}`,
       }),
     );
+    if (image === undefined || !(await this.isPodman())) return image;
+    // Podman names Docker Hub images in full (docker.io/library/x); Docker in the familiar form.
+    const familiar = (names: string[] | null): string[] | null =>
+      names && names.map((name) => name.replace(/^docker\.io\/(library\/)?/, ""));
+    return {
+      ...image,
+      Id: withDigestPrefix(image.Id),
+      RepoTags: familiar(image.RepoTags),
+      RepoDigests: familiar(image.RepoDigests),
+    };
   }
 
   async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {
@@ -122,6 +145,7 @@ export class DockerEngine implements Engine {
         fromImage: parsed.name,
         tag: parsed.digest ?? parsed.tagOrLatest,
         platform: opts.platform || undefined,
+        ...(await this.podmanTlsQuery(parsed)),
       },
       headers: registryAuthHeaders(opts.auth),
       signal: opts.signal,
@@ -147,7 +171,7 @@ export class DockerEngine implements Engine {
     const { body } = await this.transport.stream({
       method: "POST",
       path: `/images/${pathName(name)}/push`,
-      query: { tag },
+      query: { tag, ...(await this.podmanTlsQuery(parsed)) },
       // Docker 20.10 refuses a push without the header, even for anonymous access.
       headers: registryAuthHeaders(opts.auth),
       signal: opts.signal,
@@ -183,7 +207,7 @@ export class DockerEngine implements Engine {
       // image is tagged explicitly below instead, which works on both engines.
       query: {
         fromSrc: "-",
-        changes: opts.changes,
+        changes: opts.changes && (await this.isPodman()) ? podmanChanges(opts.changes) : opts.changes,
         platform: opts.platform || undefined,
         message: opts.message,
       },
@@ -300,23 +324,29 @@ export class DockerEngine implements Engine {
   }
 
   async commitContainer(id: string, opts: CommitOptions = {}): Promise<string> {
+    // Podman ignores the config body, so its fields go first in `changes` (which the user's
+    // own changes then override, as they override the body on Docker).
+    const podman = await this.isPodman();
+    const changes = podman
+      ? podmanChanges([...configAsChanges(opts.config ?? {}), ...(opts.changes ?? [])])
+      : opts.changes;
     const committed = await this.transport.json<{ Id: string }>({
       method: "POST",
       path: "/commit",
       query: {
         container: id,
         // One `changes` parameter per Dockerfile line.
-        changes: opts.changes,
+        changes,
         author: opts.author,
         comment: opts.comment,
         pause: opts.pause,
       },
       // Podman fails with "Decode(): EOF" without a body; Docker merges it with the container's config.
-      json: opts.config ?? {},
+      json: podman ? {} : (opts.config ?? {}),
       signal: opts.signal,
       action: `commit container ${shortId(id)}`,
     });
-    return committed.Id;
+    return withDigestPrefix(committed.Id);
   }
 
   async exportContainer(id: string, signal?: AbortSignal): Promise<Readable> {
@@ -406,6 +436,18 @@ export class DockerEngine implements Engine {
 
   /** Extracts a tar stream into directory `dir` of the container (which must exist: not-found otherwise). */
   async putArchive(id: string, dir: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+    if (await this.isPodman()) {
+      // Podman answers 200 for a directory that does not exist; Docker 404, which callers rely on.
+      const stat = await this.statPath(id, dir);
+      if (stat === undefined || !isDirectoryMode(stat.mode)) {
+        tar.destroy();
+        throw new EngineError(
+          "not-found",
+          `upload to ${dir} in container ${shortId(id)}: ${stat === undefined ? "no such directory" : "not a directory"}`,
+          404,
+        );
+      }
+    }
     await this.transport.drain({
       method: "PUT",
       path: `/containers/${pathName(id)}/archive`,
@@ -478,6 +520,28 @@ function listQuery(filter: ListFilter): EngineRequest["query"] {
     all: filter.all,
     filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined,
   };
+}
+
+/** Podman answers bare hex IDs where Docker says `sha256:…`; kiln always uses Docker's form. */
+function withDigestPrefix(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? `sha256:${id}` : id;
+}
+
+/** A commit config as Dockerfile lines, for engines that ignore the config body (Podman). */
+export function configAsChanges(config: Partial<ImageConfig>): string[] {
+  const lines: string[] = [];
+  if (config.User) lines.push(`USER ${config.User}`);
+  if (config.WorkingDir) lines.push(`WORKDIR ${config.WorkingDir}`);
+  for (const entry of config.Env ?? []) lines.push(`ENV ${entry}`);
+  for (const [key, value] of Object.entries(config.Labels ?? {})) {
+    lines.push(`LABEL ${JSON.stringify(key)}=${JSON.stringify(value)}`);
+  }
+  for (const port of Object.keys(config.ExposedPorts ?? {})) lines.push(`EXPOSE ${port}`);
+  const volumes = Object.keys(config.Volumes ?? {});
+  if (volumes.length > 0) lines.push(`VOLUME ${JSON.stringify(volumes)}`);
+  if (config.Entrypoint) lines.push(`ENTRYPOINT ${JSON.stringify(config.Entrypoint)}`);
+  if (config.Cmd) lines.push(`CMD ${JSON.stringify(config.Cmd)}`);
+  return lines;
 }
 
 /** The import stream's last status is the new image's ID (Docker: `sha256:…`). */
