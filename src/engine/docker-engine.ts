@@ -123,14 +123,11 @@ export class DockerEngine implements Engine {
       }),
     );
     if (image === undefined || !(await this.isPodman())) return image;
-    // Podman names Docker Hub images in full (docker.io/library/x); Docker in the familiar form.
-    const familiar = (names: string[] | null): string[] | null =>
-      names && names.map((name) => name.replace(/^docker\.io\/(library\/)?/, ""));
     return {
       ...image,
       Id: withDigestPrefix(image.Id),
-      RepoTags: familiar(image.RepoTags),
-      RepoDigests: familiar(image.RepoDigests),
+      RepoTags: familiarNames(image.RepoTags),
+      RepoDigests: familiarNames(image.RepoDigests),
     };
   }
 
@@ -238,27 +235,47 @@ export class DockerEngine implements Engine {
     return body;
   }
 
-  listImages(filter: ListFilter = {}): Promise<ImageSummary[]> {
-    return this.transport.json<ImageSummary[]>({
+  async listImages(filter: ListFilter = {}): Promise<ImageSummary[]> {
+    const images = await this.transport.json<ImageSummary[]>({
       method: "GET",
       path: "/images/json",
       query: listQuery(filter),
       action: "list images",
     });
+    if (!(await this.isPodman())) return images;
+    return images.map((image) => ({
+      ...image,
+      Id: withDigestPrefix(image.Id),
+      RepoTags: familiarNames(image.RepoTags),
+    }));
   }
 
   // Containers
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     const { name, platform, ...body } = spec;
-    const created = await this.transport.json<{ Id: string }>({
-      method: "POST",
-      path: "/containers/create",
-      query: { name: name || undefined, platform: platform || undefined },
-      json: body,
-      action: `create a container from ${spec.Image}`,
-    });
-    return created.Id;
+    try {
+      const created = await this.transport.json<{ Id: string }>({
+        method: "POST",
+        path: "/containers/create",
+        query: { name: name || undefined, platform: platform || undefined },
+        json: body,
+        action: `create a container from ${spec.Image}`,
+      });
+      return created.Id;
+    } catch (err) {
+      // Docker answers a taken name with 409; Podman with 500. Ask the engine whether the name is
+      // taken rather than reading its words.
+      if (
+        name &&
+        err instanceof EngineError &&
+        err.kind === "server" &&
+        (await this.inspectContainer(name))
+      ) {
+        throw new EngineError("conflict", err.message, 409, { cause: err });
+      }
+      throw err;
+    }
   }
 
   async startContainer(id: string): Promise<void> {
@@ -288,8 +305,13 @@ export class DockerEngine implements Engine {
         action: `kill container ${shortId(id)}`,
       });
     } catch (err) {
-      // 409: the container is not running, which is what kill wanted.
-      if (!(err instanceof EngineError && err.kind === "conflict")) throw err;
+      // 409 (Podman: 500): the container is not running, which is what kill wanted.
+      if (err instanceof EngineError && err.kind === "conflict") return;
+      if (err instanceof EngineError && err.kind === "server" && (await this.isPodman())) {
+        const state = await this.inspectContainer(id);
+        if (state === undefined || !state.State.Running) return;
+      }
+      throw err;
     }
   }
 
@@ -520,6 +542,11 @@ function listQuery(filter: ListFilter): EngineRequest["query"] {
     all: filter.all,
     filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined,
   };
+}
+
+/** Podman names Docker Hub images in full (docker.io/library/x); Docker in the familiar form. */
+function familiarNames(names: string[] | null): string[] | null {
+  return names && names.map((name) => name.replace(/^docker\.io\/(library\/)?/, ""));
 }
 
 /** Podman answers bare hex IDs where Docker says `sha256:…`; kiln always uses Docker's form. */

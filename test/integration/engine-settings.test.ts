@@ -72,9 +72,11 @@ describe("engine settings", () => {
       env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: "kiln-it", DOCKER_CONFIG: config, KILN_HOW: "context" },
     });
     assert.equal(r.code, 0, describeRun(r));
+    const product = /^Using the (Docker|Podman) engine/.exec(r.stdout)?.[1] ?? "Docker";
+    const version = new RegExp(`\\(${product} ([^,]+),`).exec(r.stdout)?.[1] ?? "?";
     assert.equal(
       r.stdout.split("\n")[0],
-      `Using the Docker engine at ${engine} (docker context "kiln-it") (Docker ${/\(Docker ([^,]+),/.exec(r.stdout)?.[1] ?? "?"}, API 1.41)`,
+      `Using the ${product} engine at ${engine} (docker context "kiln-it") (${product} ${version}, API 1.41)`,
     );
     assert.match(r.stdout, /docker: built-through-context/);
   });

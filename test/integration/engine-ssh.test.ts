@@ -71,7 +71,10 @@ describe("an engine over ssh (DOCKER_HOST=ssh://)", () => {
     for (const m of r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)) trackImage(m[1]!);
     trackImage(`${repo}:1`);
     assert.equal(r.code, 0, describeRun(r));
-    assert.match(r.stdout.split("\n")[0]!, /^Using the Docker engine at ssh:\/\/root@kiln-sshd \(Docker /);
+    assert.match(
+      r.stdout.split("\n")[0]!,
+      /^Using the (Docker|Podman) engine at ssh:\/\/root@kiln-sshd \((Docker|Podman) /,
+    );
     assert.ok(sshd.logins() > loginsBefore, "kiln logged in to the sshd");
     assert.match(r.stdout, /docker: big-script-ran-over-ssh/);
     assert.match(r.stdout, /docker: uploaded over ssh/);
