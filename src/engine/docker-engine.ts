@@ -134,6 +134,24 @@ export class DockerEngine implements Engine {
   async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {
     const parsed = ImageReference.parse(ref);
     const action = `pull ${parsed.toString()}`;
+    const tls = await this.podmanTlsQuery(parsed);
+    if (tls.tlsVerify === false) {
+      // Podman's compatible pull ignores tlsVerify; its own pull endpoint honours it.
+      const { body } = await this.transport.stream({
+        method: "POST",
+        path: "/libpod/images/pull",
+        query: {
+          reference: parsed.toString(),
+          tlsVerify: false,
+          arch: opts.platform?.split("/")[1] || undefined,
+        },
+        headers: registryAuthHeaders(opts.auth),
+        signal: opts.signal,
+        action,
+      });
+      await consumeProgress(body, action, opts.onProgress);
+      return;
+    }
     const { body } = await this.transport.stream({
       method: "POST",
       path: "/images/create",
@@ -142,7 +160,6 @@ export class DockerEngine implements Engine {
         fromImage: parsed.name,
         tag: parsed.digest ?? parsed.tagOrLatest,
         platform: opts.platform || undefined,
-        ...(await this.podmanTlsQuery(parsed)),
       },
       headers: registryAuthHeaders(opts.auth),
       signal: opts.signal,

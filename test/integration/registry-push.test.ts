@@ -255,7 +255,8 @@ describe("docker-push to a real registry", () => {
     assert.ok(!error.message.includes("\n"), "one line");
     assert.match(
       error.message,
-      new RegExp(`^push of ${escape(refs[0]!)} failed: .*(unauthorized|authentication required)`),
+      // Case-insensitive: Docker 26 with the containerd image store says "401 Unauthorized".
+      new RegExp(`^push of ${escape(refs[0]!)} failed: .*(unauthorized|authentication required)`, "i"),
     );
     assert.match(
       error.message,
