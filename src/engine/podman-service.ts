@@ -72,7 +72,7 @@ export async function startPodmanService(
       "--time=0",
       `unix://${socketPath}`,
     ],
-    { stdio: ["pipe", "ignore", "ignore"], detached: true, env: env as NodeJS.ProcessEnv },
+    { stdio: ["pipe", "ignore", "ignore"], detached: true, env },
   );
   // The pipe must not keep kiln's event loop alive, nor its end be inherited by anything else.
   child.unref();

@@ -20,7 +20,7 @@ let env: Record<string, string | undefined>;
 
 function podman(...args: string[]): string {
   return execFileSync(PODMAN_BIN, args, {
-    env: { ...process.env, ...env } as NodeJS.ProcessEnv,
+    env: { ...process.env, ...env },
     encoding: "utf8",
   });
 }
