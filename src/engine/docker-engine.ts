@@ -2,14 +2,15 @@
 // handled here is recorded in docs/reference/dependencies.md §1.
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { decodePathStat, PATH_STAT_HEADER } from "./archive-stat.js";
+import { decodePathStat, isDirectoryMode, PATH_STAT_HEADER } from "./archive-stat.js";
 import { registryAuthHeaders } from "./auth-header.js";
 import { EngineError } from "./errors.js";
 import { createOutputSink, pumpOutput, pumpUpgraded } from "./exec-stream.js";
-import { resolveEngineHost } from "./host.js";
+import { resolveEngineHost } from "./endpoint.js";
 import type { EngineHost } from "./host.js";
 import { EngineTransport, pathName } from "./http.js";
 import type { EngineRequest } from "./http.js";
+import { podmanChanges } from "./podman-changes.js";
 import { consumeProgress, consumePushProgress } from "./progress.js";
 import { ImageReference, isImageId } from "./reference.js";
 import type {
@@ -20,8 +21,10 @@ import type {
   ContainerSummary,
   Engine,
   EngineInfo,
+  EngineIdentity,
   EngineVersion,
   ExecOptions,
+  ImageConfig,
   ImageInspect,
   ImageSummary,
   ImportOptions,
@@ -43,6 +46,7 @@ const EXIT_CODE_POLL_MS = 20;
 
 export class DockerEngine implements Engine {
   private readonly transport: EngineTransport;
+  private identityRequest: Promise<EngineIdentity> | undefined;
 
   constructor(host: EngineHost) {
     this.transport = new EngineTransport(host);
@@ -84,16 +88,57 @@ export class DockerEngine implements Engine {
     });
   }
 
+  /** Docker or Podman, read once from /version: Podman's compatible API needs other requests. */
+  identity(): Promise<EngineIdentity> {
+    this.identityRequest ??= this.version().then(
+      (v) => {
+        const podman = v.Components?.find((c) => /podman/i.test(c.Name));
+        return {
+          product: podman ? "Podman" : "Docker",
+          version: podman?.Version ?? v.Version,
+          apiVersion: this.transport.negotiatedApiVersion,
+        };
+      },
+      (err: unknown) => {
+        this.identityRequest = undefined; // a lost engine may come back
+        throw err;
+      },
+    );
+    return this.identityRequest;
+  }
+
+  private async isPodman(): Promise<boolean> {
+    return (await this.identity()).product === "Podman";
+  }
+
+  /**
+   * Docker talks plain HTTP to registries on 127.0.0.0/8 (its default insecure range); Podman
+   * insists on TLS unless told per request. Only loopback registries get `tlsVerify=false`, as
+   * Docker's default; others keep Podman's own settings (registries.conf).
+   */
+  private async podmanTlsQuery(ref: ImageReference): Promise<{ tlsVerify?: boolean }> {
+    const host = ref.registry.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+    return loopback && (await this.isPodman()) ? { tlsVerify: false } : {};
+  }
+
   // Images
 
-  inspectImage(ref: string): Promise<ImageInspect | undefined> {
-    return orUndefined(
+  async inspectImage(ref: string): Promise<ImageInspect | undefined> {
+    const image = await orUndefined(
       this.transport.json<ImageInspect>({
         method: "GET",
         path: `/images/${pathName(ref)}/json`,
         action: `inspect image ${ref}`,
       }),
     );
+    if (image === undefined || !(await this.isPodman())) return image;
+    return {
+      ...image,
+      Id: withDigestPrefix(image.Id),
+      RepoTags: familiarNames(image.RepoTags),
+      RepoDigests: familiarNames(image.RepoDigests),
+    };
   }
 
   /**
@@ -121,6 +166,24 @@ export class DockerEngine implements Engine {
   async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {
     const parsed = ImageReference.parse(ref);
     const action = `pull ${parsed.toString()}`;
+    const tls = await this.podmanTlsQuery(parsed);
+    if (tls.tlsVerify === false) {
+      // Podman's compatible pull ignores tlsVerify; its own pull endpoint honours it.
+      const { body } = await this.transport.stream({
+        method: "POST",
+        path: "/libpod/images/pull",
+        query: {
+          reference: parsed.toString(),
+          tlsVerify: false,
+          arch: opts.platform?.split("/")[1] || undefined,
+        },
+        headers: registryAuthHeaders(opts.auth),
+        signal: opts.signal,
+        action,
+      });
+      await consumeProgress(body, action, opts.onProgress);
+      return;
+    }
     const { body } = await this.transport.stream({
       method: "POST",
       path: "/images/create",
@@ -154,7 +217,7 @@ export class DockerEngine implements Engine {
     const { body } = await this.transport.stream({
       method: "POST",
       path: `/images/${pathName(name)}/push`,
-      query: { tag },
+      query: { tag, ...(await this.podmanTlsQuery(parsed)) },
       // Docker 20.10 refuses a push without the header, even for anonymous access.
       headers: registryAuthHeaders(opts.auth),
       signal: opts.signal,
@@ -190,7 +253,7 @@ export class DockerEngine implements Engine {
       // image is tagged explicitly below instead, which works on both engines.
       query: {
         fromSrc: "-",
-        changes: opts.changes,
+        changes: opts.changes && (await this.isPodman()) ? podmanChanges(opts.changes) : opts.changes,
         platform: opts.platform || undefined,
         message: opts.message,
       },
@@ -241,27 +304,47 @@ export class DockerEngine implements Engine {
     return loaded;
   }
 
-  listImages(filter: ListFilter = {}): Promise<ImageSummary[]> {
-    return this.transport.json<ImageSummary[]>({
+  async listImages(filter: ListFilter = {}): Promise<ImageSummary[]> {
+    const images = await this.transport.json<ImageSummary[]>({
       method: "GET",
       path: "/images/json",
       query: listQuery(filter),
       action: "list images",
     });
+    if (!(await this.isPodman())) return images;
+    return images.map((image) => ({
+      ...image,
+      Id: withDigestPrefix(image.Id),
+      RepoTags: familiarNames(image.RepoTags),
+    }));
   }
 
   // Containers
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     const { name, platform, ...body } = spec;
-    const created = await this.transport.json<{ Id: string }>({
-      method: "POST",
-      path: "/containers/create",
-      query: { name: name || undefined, platform: platform || undefined },
-      json: body,
-      action: `create a container from ${spec.Image}`,
-    });
-    return created.Id;
+    try {
+      const created = await this.transport.json<{ Id: string }>({
+        method: "POST",
+        path: "/containers/create",
+        query: { name: name || undefined, platform: platform || undefined },
+        json: body,
+        action: `create a container from ${spec.Image}`,
+      });
+      return created.Id;
+    } catch (err) {
+      // Docker answers a taken name with 409; Podman with 500. Ask the engine whether the name is
+      // taken rather than reading its words.
+      if (
+        name &&
+        err instanceof EngineError &&
+        err.kind === "server" &&
+        (await this.inspectContainer(name))
+      ) {
+        throw new EngineError("conflict", err.message, 409, { cause: err });
+      }
+      throw err;
+    }
   }
 
   async startContainer(id: string): Promise<void> {
@@ -301,8 +384,13 @@ export class DockerEngine implements Engine {
         action: `kill container ${shortId(id)}`,
       });
     } catch (err) {
-      // 409: the container is not running, which is what kill wanted.
-      if (!(err instanceof EngineError && err.kind === "conflict")) throw err;
+      // 409 (Podman: 500): the container is not running, which is what kill wanted.
+      if (err instanceof EngineError && err.kind === "conflict") return;
+      if (err instanceof EngineError && err.kind === "server" && (await this.isPodman())) {
+        const state = await this.inspectContainer(id);
+        if (state === undefined || !state.State.Running) return;
+      }
+      throw err;
     }
   }
 
@@ -337,23 +425,29 @@ export class DockerEngine implements Engine {
   }
 
   async commitContainer(id: string, opts: CommitOptions = {}): Promise<string> {
+    // Podman ignores the config body, so its fields go first in `changes` (which the user's
+    // own changes then override, as they override the body on Docker).
+    const podman = await this.isPodman();
+    const changes = podman
+      ? podmanChanges([...configAsChanges(opts.config ?? {}), ...(opts.changes ?? [])])
+      : opts.changes;
     const committed = await this.transport.json<{ Id: string }>({
       method: "POST",
       path: "/commit",
       query: {
         container: id,
         // One `changes` parameter per Dockerfile line.
-        changes: opts.changes,
+        changes,
         author: opts.author,
         comment: opts.comment,
         pause: opts.pause,
       },
       // Podman fails with "Decode(): EOF" without a body; Docker merges it with the container's config.
-      json: opts.config ?? {},
+      json: podman ? {} : (opts.config ?? {}),
       signal: opts.signal,
       action: `commit container ${shortId(id)}`,
     });
-    return committed.Id;
+    return withDigestPrefix(committed.Id);
   }
 
   async exportContainer(id: string, signal?: AbortSignal): Promise<Readable> {
@@ -403,7 +497,15 @@ export class DockerEngine implements Engine {
     };
     if (stdin) {
       // Only stdin needs the hijacked connection; plain output streams in the response body.
-      await pumpUpgraded(await this.transport.upgrade(start), stdin, output, action, signal, opts.ready);
+      await pumpUpgraded(
+        await this.transport.upgrade(start),
+        stdin,
+        output,
+        action,
+        signal,
+        opts.ready,
+        (err) => this.transport.toEngineError(err, start),
+      );
     } else {
       await pumpOutput((await this.transport.stream(start)).body, output, opts.ready, signal);
     }
@@ -435,6 +537,18 @@ export class DockerEngine implements Engine {
 
   /** Extracts a tar stream into directory `dir` of the container (which must exist: not-found otherwise). */
   async putArchive(id: string, dir: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+    if (await this.isPodman()) {
+      // Podman answers 200 for a directory that does not exist; Docker 404, which callers rely on.
+      const stat = await this.statPath(id, dir);
+      if (stat === undefined || !isDirectoryMode(stat.mode)) {
+        tar.destroy();
+        throw new EngineError(
+          "not-found",
+          `upload to ${dir} in container ${shortId(id)}: ${stat === undefined ? "no such directory" : "not a directory"}`,
+          404,
+        );
+      }
+    }
     await this.transport.drain({
       method: "PUT",
       path: `/containers/${pathName(id)}/archive`,
@@ -508,6 +622,33 @@ function listQuery(filter: ListFilter): EngineRequest["query"] {
     all: filter.all,
     filters: Object.keys(filters).length > 0 ? JSON.stringify(filters) : undefined,
   };
+}
+
+/** Podman names Docker Hub images in full (docker.io/library/x); Docker in the familiar form. */
+function familiarNames(names: string[] | null): string[] | null {
+  return names && names.map((name) => name.replace(/^docker\.io\/(library\/)?/, ""));
+}
+
+/** Podman answers bare hex IDs where Docker says `sha256:…`; kiln always uses Docker's form. */
+function withDigestPrefix(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? `sha256:${id}` : id;
+}
+
+/** A commit config as Dockerfile lines, for engines that ignore the config body (Podman). */
+export function configAsChanges(config: Partial<ImageConfig>): string[] {
+  const lines: string[] = [];
+  if (config.User) lines.push(`USER ${config.User}`);
+  if (config.WorkingDir) lines.push(`WORKDIR ${config.WorkingDir}`);
+  for (const entry of config.Env ?? []) lines.push(`ENV ${entry}`);
+  for (const [key, value] of Object.entries(config.Labels ?? {})) {
+    lines.push(`LABEL ${JSON.stringify(key)}=${JSON.stringify(value)}`);
+  }
+  for (const port of Object.keys(config.ExposedPorts ?? {})) lines.push(`EXPOSE ${port}`);
+  const volumes = Object.keys(config.Volumes ?? {});
+  if (volumes.length > 0) lines.push(`VOLUME ${JSON.stringify(volumes)}`);
+  if (config.Entrypoint) lines.push(`ENTRYPOINT ${JSON.stringify(config.Entrypoint)}`);
+  if (config.Cmd) lines.push(`CMD ${JSON.stringify(config.Cmd)}`);
+  return lines;
 }
 
 /** The import stream's last status is the new image's ID (Docker: `sha256:…`). */

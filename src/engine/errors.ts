@@ -20,3 +20,19 @@ export class EngineError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The engine settings themselves are wrong (an unsupported DOCKER_HOST, a docker context that does
+ * not exist): invalid input, reported before anything touches an engine (exit code 2).
+ */
+export class EngineConfigError extends Error {
+  override readonly name = "EngineConfigError";
+  constructor(
+    /** Where the bad value came from: `DOCKER_HOST`, `DOCKER_CONTEXT`, a context's meta.json. */
+    readonly source: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -57,6 +57,8 @@ export function pumpUpgraded(
   action: string,
   signal?: AbortSignal,
   ready?: () => Promise<void> | undefined,
+  /** The transport's mapping of a broken connection to an error naming the engine. */
+  lostConnection?: (err: Error) => EngineError,
 ): Promise<void> {
   const { socket, head } = connection;
   return new Promise<void>((resolve, reject) => {
@@ -115,9 +117,10 @@ export function pumpUpgraded(
         return;
       }
       finish(
-        new EngineError("unreachable", `${action}: the exec connection failed: ${err.message}`, undefined, {
-          cause: err,
-        }),
+        lostConnection?.(err) ??
+          new EngineError("unreachable", `${action}: the exec connection failed: ${err.message}`, undefined, {
+            cause: err,
+          }),
       );
     });
     socket.on("close", () => {

@@ -10,6 +10,7 @@ import { PassThrough } from "node:stream";
 import { EngineError } from "./errors.js";
 import type { EngineErrorKind } from "./errors.js";
 import type { EngineHost } from "./host.js";
+import { SshAgent, SshConnectionError } from "./ssh.js";
 
 /** Docker 20.10 and Podman 4's compat API both speak 1.41; older daemons are negotiated down. */
 export const PINNED_API_VERSION = "1.41";
@@ -45,6 +46,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 export class EngineTransport {
   private agent: http.Agent | undefined;
   private apiVersion = PINNED_API_VERSION;
+  /** The engine has answered at least once: a connection failure now means it was lost. */
+  private answered = false;
 
   constructor(readonly host: EngineHost) {}
 
@@ -107,7 +110,19 @@ export class EngineTransport {
     const res = await this.request(req);
     const body = new PassThrough();
     res.on("error", (err) => body.destroy(this.toEngineError(err, req)));
+    // Some bodies (exec and attach output) run until the connection closes, so a broken
+    // connection would read as a normal end: the transport's own error says otherwise.
+    const socket = res.socket;
+    const onSocketError = (err: Error): void => {
+      body.destroy(this.toEngineError(err, req));
+    };
+    socket?.on("error", onSocketError);
+    const detach = (): void => {
+      socket?.off("error", onSocketError);
+    };
+    res.once("end", detach);
     body.on("close", () => {
+      detach();
       if (!res.complete) res.destroy();
     });
     res.pipe(body);
@@ -252,6 +267,9 @@ export class EngineTransport {
     let clientRequest: http.ClientRequest;
     if (host.kind === "unix") {
       clientRequest = http.request({ ...options, socketPath: host.socketPath });
+    } else if (host.kind === "ssh") {
+      // The agent's connections are ssh processes; the host name only fills the Host header.
+      clientRequest = http.request({ ...options, hostname: "localhost" });
     } else {
       const target = { ...options, hostname: host.hostname, port: host.port };
       clientRequest = host.protocol === "https:" ? https.request(target) : http.request(target);
@@ -270,6 +288,8 @@ export class EngineTransport {
     const { host } = this;
     if (host.kind === "tcp" && host.protocol === "https:") {
       this.agent = new https.Agent({ keepAlive: true, ...this.tlsOptions() });
+    } else if (host.kind === "ssh") {
+      this.agent = new SshAgent(host);
     } else {
       this.agent = new http.Agent({ keepAlive: true });
     }
@@ -304,6 +324,7 @@ export class EngineTransport {
   }
 
   private adoptApiVersion(res: http.IncomingMessage): void {
+    this.answered = true;
     const header = res.headers["api-version"];
     if (
       typeof header === "string" &&
@@ -319,10 +340,17 @@ export class EngineTransport {
     if (err instanceof EngineError) return err;
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     const message = err instanceof Error ? err.message : String(err);
-    const where = `${this.host.description}${this.host.fromEnv ? " (from DOCKER_HOST)" : ""}`;
+    const where = `${this.host.description}${this.host.origin ? ` (from ${this.host.origin})` : ""}`;
     const cannot = `${req.action}: cannot connect to the Docker engine at ${where}`;
     const unreachable = (text: string): EngineError =>
       new EngineError("unreachable", text, undefined, { cause: err });
+    if (err instanceof SshConnectionError) {
+      return unreachable(
+        err.code === "ESSHLOST" || this.answered
+          ? `${req.action}: lost the connection to the engine over ssh (${where}): ${err.message}`
+          : `${cannot}: ${err.message}`,
+      );
+    }
     switch (code) {
       case "ENOENT":
         return unreachable(

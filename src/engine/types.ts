@@ -204,6 +204,16 @@ export interface EngineVersion {
   ApiVersion: string;
   Os: string;
   Arch: string;
+  /** Podman names itself here ("Podman Engine"); Docker says "Engine". */
+  Components?: { Name: string; Version: string }[] | null;
+}
+
+/** What kind of engine answers: decides the compatibility paths of Podman's API. */
+export interface EngineIdentity {
+  product: "Docker" | "Podman";
+  version: string;
+  /** The API version kiln speaks with it (the pinned one, or lower if the engine is older). */
+  apiVersion: string;
 }
 
 /** The part of GET /info kiln reads: which registries the engine talks to over plain HTTP. */

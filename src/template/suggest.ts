@@ -20,12 +20,16 @@ export function editDistance(a: string, b: string): number {
 export function suggest(input: string, candidates: Iterable<string>, max = 2): string[] {
   const lower = input.toLowerCase();
   const limit = Math.max(2, Math.floor(input.length / 3));
-  return [...candidates]
+  const close = [...candidates]
     .map((c) => ({ c, d: editDistance(lower, c.toLowerCase()) }))
     .filter(
       ({ c, d }) => d <= limit || c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()),
     )
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
+  // A one-letter slip names one candidate; a second, much further one would only add noise.
+  const best = close[0]?.d ?? 0;
+  return close
+    .filter(({ c, d }) => best > 1 || d <= best || c.toLowerCase().startsWith(lower))
     .slice(0, max)
     .map(({ c }) => c);
 }

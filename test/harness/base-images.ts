@@ -4,6 +4,9 @@
 import { execFileSync, spawn } from "node:child_process";
 import {
   closeSync,
+  createReadStream,
+  mkdirSync,
+  renameSync,
   existsSync,
   mkdtempSync,
   openSync,
@@ -51,13 +54,12 @@ async function importImage(
   tar: Readable | Buffer,
   cmd: string[],
 ): Promise<string> {
-  const [repo, tag] = splitRef(ref);
   const res = await dockerRequest("POST", "/images/create", {
     endpoint,
     query: {
       fromSrc: "-",
-      repo,
-      tag,
+      // name:tag in repo, no tag: Podman ignores `tag` (and would name the image :latest).
+      repo: ref,
       message: "kiln test base image",
       changes: [`CMD ${JSON.stringify(cmd)}`, `LABEL ${BASE_LABEL}=1`],
     },
@@ -68,11 +70,6 @@ async function importImage(
   const id = lines.map((l) => l.status ?? "").find((s) => s.startsWith("sha256:"));
   if (id === undefined) throw new Error(`importing ${ref}: the engine did not report an image id`);
   return id;
-}
-
-function splitRef(ref: string): [string, string] {
-  const colon = ref.lastIndexOf(":");
-  return [ref.slice(0, colon), ref.slice(colon + 1)];
 }
 
 // ---- lock: one builder per image across concurrent setups -------------------------------------
@@ -303,6 +300,16 @@ export async function ensureDebianImage(endpoint: DockerEndpoint, log: Log = () 
     DEBIAN_IMAGE,
     async () => {
       if ((await inspectImage(DEBIAN_IMAGE, endpoint)) !== undefined) return;
+      // The engine matrix builds the same root fs for several engines: debootstrap once, then
+      // import the cached tar (KILN_TEST_ROOTFS_CACHE, set by .ci/engine-matrix).
+      const cache = process.env.KILN_TEST_ROOTFS_CACHE;
+      const cached = cache ? path.join(cache, "debian-bookworm-minbase.tar") : undefined;
+      if (cached !== undefined && existsSync(cached)) {
+        const started = Date.now();
+        const id = await importImage(endpoint, DEBIAN_IMAGE, createReadStream(cached), ["bash"]);
+        log(`imported ${DEBIAN_IMAGE} (${id.slice(0, 19)}) from ${cached} in ${seconds(started)}`);
+        return;
+      }
       if (process.getuid?.() !== 0) {
         throw new Error(`building ${DEBIAN_IMAGE} runs debootstrap, which needs root`);
       }
@@ -326,6 +333,15 @@ export async function ensureDebianImage(endpoint: DockerEndpoint, log: Log = () 
         const archives = path.join(rootfs, "var/cache/apt/archives");
         for (const deb of readdirSync(archives).filter((name) => name.endsWith(".deb"))) {
           rmSync(path.join(archives, deb), { force: true });
+        }
+        if (cached !== undefined) {
+          mkdirSync(path.dirname(cached), { recursive: true });
+          await run(
+            "tar",
+            ["-C", rootfs, "--numeric-owner", "--xattrs", "-cf", `${cached}.partial`, "."],
+            logFile,
+          );
+          renameSync(`${cached}.partial`, cached);
         }
         started = Date.now();
         const id = await importDirectory(endpoint, DEBIAN_IMAGE, rootfs, ["bash"]);

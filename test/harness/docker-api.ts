@@ -231,7 +231,13 @@ export async function inspectImage(
   if (res.status === 404) return undefined;
   if (res.status !== 200)
     throw new DockerApiError("GET", `/images/${ref}/json`, res.status, errorDetail(res.body));
-  return JSON.parse(res.body.toString("utf8")) as ImageInspect;
+  const image = JSON.parse(res.body.toString("utf8")) as ImageInspect;
+  // Podman names Docker Hub images in full (docker.io/library/x); the tests compare the familiar
+  // form, which is what Docker (and kiln on either engine) prints.
+  return {
+    ...image,
+    RepoTags: image.RepoTags && image.RepoTags.map((t) => t.replace(/^docker\.io\/(library\/)?/, "")),
+  };
 }
 
 export interface RunResult {

@@ -25,6 +25,10 @@ export interface DockerdOptions {
   /** Run dockerd inside this network namespace (`ip netns exec NAME dockerd …`). */
   netns?: string;
   extraArgs?: string[];
+  /** Another dockerd than the one on PATH (the engine matrix's dockerd 26). */
+  binary?: string;
+  /** Directories put first on dockerd's PATH (its containerd, shims, docker-init). */
+  pathPrefix?: string[];
 }
 
 export interface EnsureEngineOptions {
@@ -115,7 +119,7 @@ function logTail(file: string, lines = 40): string {
   }
 }
 
-async function startDockerd(
+export async function startDockerd(
   options: DockerdOptions,
   timeoutMs: number,
   log: (m: string) => void,
@@ -125,7 +129,7 @@ async function startDockerd(
       "no Docker engine answers and starting dockerd needs root: start one, or set DOCKER_HOST",
     );
   }
-  const binary = findDockerd();
+  const binary = options.binary ?? findDockerd();
   const args = dockerdArgs(options);
   const socketPath = options.socketPath ?? DEFAULT_SOCKET;
   const pidfile = options.pidfile ?? "/var/run/docker.pid";
@@ -139,7 +143,10 @@ async function startDockerd(
       ? [binary, args]
       : ["ip", ["netns", "exec", options.netns, "sh", "-c", NETNS_PRELUDE, binary, ...args]];
   // Detached with its own stdio, so it outlives this setup process and does not hold its pipes open.
-  const child = spawn(command, commandArgs, { detached: true, stdio: ["ignore", logFd, logFd] });
+  const env = options.pathPrefix
+    ? { ...process.env, PATH: [...options.pathPrefix, process.env.PATH ?? ""].join(":") }
+    : process.env;
+  const child = spawn(command, commandArgs, { detached: true, stdio: ["ignore", logFd, logFd], env });
   closeSync(logFd);
   let exited: string | undefined;
   child.on("exit", (code, signal) => (exited = `exited with ${signal ?? code}`));
@@ -203,7 +210,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return true;
 }
 
-async function stopProcess(pid: number, log: (m: string) => void): Promise<void> {
+export async function stopProcess(pid: number, log: (m: string) => void): Promise<void> {
   const children = childrenOf(pid); // its managed containerd, if still there after dockerd goes
   try {
     process.kill(pid, "SIGTERM");

@@ -27,6 +27,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** One trigger, or several (e.g. SIGINT at one line, a second SIGINT at a later line). */
   signalAfter?: SignalTrigger | SignalTrigger[];
+  /** Called with everything printed so far, after each chunk (to act at a point of the run). */
+  onOutput?: (output: string) => void;
 }
 
 export interface RunResult {
@@ -78,6 +80,7 @@ export function runCommand(command: string, args: string[], opts: RunOptions = {
     if (child.exitCode === null && child.signalCode === null && child.kill(signal)) signalsSent.push(signal);
   };
   const onOutput = (): void => {
+    opts.onOutput?.(output);
     for (const trigger of triggers) {
       if (fired.has(trigger) || !trigger.whenOutputMatches.test(output)) continue;
       fired.add(trigger);

@@ -5,9 +5,12 @@
 //             (it reads the variables setup printed from its own environment).
 // Progress goes to stderr.
 import { ensureBaseImages } from "./base-images.js";
-import { endpointFromEnv, formatDockerHost } from "./docker-api.js";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { endpointFromEnv, formatDockerHost, ping } from "./docker-api.js";
 import type { EngineHandle } from "./engine.js";
-import { ensureEngine, stopEngine } from "./engine.js";
+import { ensureEngine, isRunning, startDockerd, stopEngine, stopProcess } from "./engine.js";
+import { startPodmanService } from "./podman.js";
 import { TEST_REPO_PREFIX, countKilnObjects, sweep } from "./leaks.js";
 
 const log = (message: string): void => {
@@ -31,7 +34,14 @@ function stopOnSignal(): void {
 
 async function setup(): Promise<Record<string, string>> {
   const started = Date.now();
-  const engine = await ensureEngine({ log });
+  const selected = process.env.KILN_TEST_ENGINE ?? "docker";
+  if (selected === "podman") return setupPodman(started);
+  if (selected !== "docker" && !(selected in MATRIX_DOCKERDS)) {
+    throw new Error(
+      `KILN_TEST_ENGINE=${selected}: expected docker, podman, ${Object.keys(MATRIX_DOCKERDS).join(", ")}`,
+    );
+  }
+  const engine = selected === "docker" ? await ensureEngine({ log }) : await startMatrixDockerd(selected);
   startedEngine = engine.started;
   log(`engine ready at ${engine.dockerHost} after ${elapsed(started)}`);
   try {
@@ -45,6 +55,7 @@ async function setup(): Promise<Record<string, string>> {
     }
     const env: Record<string, string> = {
       DOCKER_HOST: engine.dockerHost,
+      KILN_TEST_ENGINE: selected,
       ...images,
     };
     if (engine.started !== undefined) {
@@ -55,6 +66,62 @@ async function setup(): Promise<Record<string, string>> {
     return env;
   } catch (err) {
     await stopEngine(engine.started, log); // nobody else will know to stop it
+    throw err;
+  }
+}
+
+/**
+ * The engine matrix's other dockerd (.ci/engine-matrix): Debian 13's dockerd 26 unpacked by
+ * .ci/fetch-trixie-docker, with its own data-root, exec-root and socket, started in the current
+ * network namespace (the matrix gives each engine a namespace of its own).
+ */
+const MATRIX_DOCKERDS: Record<string, { features?: Record<string, boolean> }> = {
+  docker26: {},
+  "docker26-containerd": { features: { "containerd-snapshotter": true } },
+};
+
+async function startMatrixDockerd(name: string): Promise<Awaited<ReturnType<typeof ensureEngine>>> {
+  const root = process.env.KILN_TEST_DOCKER26_ROOT || "/var/cache/kiln-engines/trixie/root";
+  const binary = path.join(root, "usr/sbin/dockerd");
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run .ci/fetch-trixie-docker first`);
+  const run = `/run/kiln-test-${name}`;
+  const dataRoot = `/var/lib/kiln-test-${name}`;
+  mkdirSync(run, { recursive: true });
+  const config = path.join(run, "daemon.json");
+  writeFileSync(config, JSON.stringify({ features: MATRIX_DOCKERDS[name]?.features ?? {} }));
+  const dockerd = {
+    socketPath: path.join(run, "docker.sock"),
+    dataRoot,
+    execRoot: path.join(run, "exec"),
+    pidfile: path.join(run, "dockerd.pid"),
+    binary,
+    pathPrefix: [path.join(root, "usr/bin"), path.join(root, "usr/sbin")],
+    extraArgs: [`--config-file=${config}`],
+  };
+  const endpoint = { kind: "unix" as const, socketPath: dockerd.socketPath };
+  if (await ping(endpoint)) {
+    log(`using the ${name} dockerd already answering at ${formatDockerHost(endpoint)}`);
+    return { endpoint, dockerHost: formatDockerHost(endpoint) };
+  }
+  return startDockerd(dockerd, 60_000, log);
+}
+
+/** KILN_TEST_ENGINE=podman: a private Podman service instead of dockerd (test/harness/podman.ts). */
+async function setupPodman(started: number): Promise<Record<string, string>> {
+  const podman = await startPodmanService(log);
+  const endpoint = endpointFromEnv({ DOCKER_HOST: podman.dockerHost });
+  try {
+    const images = await ensureBaseImages(endpoint, log);
+    log(`setup done in ${elapsed(started)}`);
+    return {
+      DOCKER_HOST: podman.dockerHost,
+      KILN_TEST_ENGINE: "podman",
+      ...podman.env,
+      ...images,
+      ...(podman.pid !== undefined ? { KILN_TEST_PODMAN_PID: String(podman.pid) } : {}),
+    };
+  } catch (err) {
+    if (podman.pid !== undefined) await stopProcess(podman.pid, log);
     throw err;
   }
 }
@@ -77,6 +144,11 @@ async function teardown(): Promise<void> {
     log(`sweep failed: ${(err as Error).message}`);
   }
   if (Number.isInteger(pid) && pid > 0 && logDir !== "") await stopEngine({ pid, logDir }, log);
+  const podmanPid = Number(process.env.KILN_TEST_PODMAN_PID ?? "");
+  if (Number.isInteger(podmanPid) && podmanPid > 0 && isRunning(podmanPid)) {
+    log(`stopping the Podman service this harness started (pid ${podmanPid})`);
+    await stopProcess(podmanPid, log);
+  }
 }
 
 const command = process.argv[2] ?? "setup";

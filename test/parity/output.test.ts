@@ -304,6 +304,12 @@ describe("output and CLI parity with Packer 1.6.6", () => {
       assert.equal(kiln.code, exit, describeRun("kiln", kiln));
       const p = parseMachine(packer.stdout);
       const k = parseMachine(kiln.stdout);
+      // kiln's one addition (docs/compat.md, Output and CLI): its first record names the engine.
+      const engineLine = k.lines.shift();
+      assert.match(
+        engineLine?.raw ?? "",
+        /^\d+,,ui,say,Using the (Docker|Podman) engine at \S+ \((Docker|Podman) /,
+      );
       assert.deepEqual(k.other, [], "every kiln stdout line is a machine-readable record");
       assert.deepEqual(p.other, [], "every Packer stdout line is a machine-readable record");
       // Every line: `<unix seconds>,<target>,<type>,<data>` with no raw comma or newline in data.

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { EngineError } from "../../src/engine/errors.js";
-import { resolveEngineHost } from "../../src/engine/host.js";
+import { EngineConfigError } from "../../src/engine/errors.js";
+import { resolveEngineHost } from "../../src/engine/endpoint.js";
 
 describe("resolveEngineHost", () => {
   it("defaults to the local socket", () => {
@@ -11,7 +11,6 @@ describe("resolveEngineHost", () => {
       kind: "unix",
       socketPath: "/var/run/docker.sock",
       description: "unix:///var/run/docker.sock",
-      fromEnv: false,
     });
     assert.equal(resolveEngineHost({ DOCKER_HOST: "" }).description, "unix:///var/run/docker.sock");
   });
@@ -21,7 +20,7 @@ describe("resolveEngineHost", () => {
     assert.equal(host.kind, "unix");
     assert.equal(host.kind === "unix" && host.socketPath, "/run/user/1000/podman/podman.sock");
     assert.equal(host.description, "unix:///run/user/1000/podman/podman.sock");
-    assert.equal(host.fromEnv, true);
+    assert.equal(host.origin, "DOCKER_HOST");
   });
 
   const cases: [string, Record<string, string>, object][] = [
@@ -80,19 +79,72 @@ describe("resolveEngineHost", () => {
     assert.equal(host.kind === "tcp" && host.tls, undefined);
   });
 
+  const sshCases: [string, object][] = [
+    ["ssh://build.example", { hostname: "build.example", description: "ssh://build.example" }],
+    [
+      "ssh://me@build:2222",
+      { hostname: "build", user: "me", port: 2222, description: "ssh://me@build:2222" },
+    ],
+    ["ssh://me@[::1]:22", { hostname: "::1", user: "me", port: 22 }],
+    [
+      "ssh://core@host/run/podman/podman.sock",
+      { hostname: "host", user: "core", socketPath: "/run/podman/podman.sock" },
+    ],
+  ];
+  for (const [value, expected] of sshCases) {
+    it(`parses DOCKER_HOST=${value}`, () => {
+      const host = resolveEngineHost({ DOCKER_HOST: value });
+      assert.equal(host.kind, "ssh");
+      for (const [key, want] of Object.entries(expected)) {
+        assert.deepEqual((host as unknown as Record<string, unknown>)[key], want, key);
+      }
+      if (!("port" in expected)) assert.equal(host.kind === "ssh" && host.port, undefined);
+    });
+  }
+
+  const unsupported: [string, RegExp][] = [
+    [
+      "npipe:////./pipe/docker_engine",
+      /Windows named pipe.*Did you mean DOCKER_HOST=unix:\/\/\/var\/run\/docker\.sock\?/,
+    ],
+    ["fd://", /systemd.*Did you mean DOCKER_HOST=unix:\/\/\/var\/run\/docker\.sock\?/],
+    [
+      "unx:///var/run/docker.sock",
+      /unx:\/\/ is not one kiln knows.*Did you mean DOCKER_HOST=unix:\/\/\/var\/run\/docker\.sock\?/,
+    ],
+    ["tcp:/10.0.0.5:2375", /no scheme.*Did you mean DOCKER_HOST=tcp:\/\/10\.0\.0\.5:2375\?/],
+    ["unix:/run/docker.sock", /Did you mean DOCKER_HOST=unix:\/\/\/run\/docker\.sock\?/],
+    ["htps://host:2376", /Did you mean DOCKER_HOST=https:\/\/host:2376\?/],
+    ["host:2375", /Did you mean DOCKER_HOST=tcp:\/\/host:2375\?/],
+    ["/var/run/docker.sock", /Did you mean DOCKER_HOST=unix:\/\/\/var\/run\/docker\.sock\?/],
+    ["gopher://x", /gopher:\/\/ is not one kiln knows/],
+  ];
+  for (const [bad, message] of unsupported) {
+    it(`refuses DOCKER_HOST=${bad} naming the value, the supported schemes and a guess`, () => {
+      assert.throws(
+        () => resolveEngineHost({ DOCKER_HOST: bad }),
+        (e: unknown) =>
+          e instanceof EngineConfigError &&
+          e.source === "DOCKER_HOST" &&
+          e.message.startsWith(`DOCKER_HOST=${bad} is not supported.`) &&
+          e.message.includes("Supported: unix://, tcp://, http://, https:// and ssh://.") &&
+          message.test(e.message),
+      );
+    });
+  }
+
   for (const bad of [
-    "ssh://user@host",
-    "npipe:////./pipe/docker_engine",
-    "host:2375",
     "tcp://",
     "tcp://h:99999",
     "tcp://u:p@h:1",
+    "ssh://",
+    "ssh://me:secret@h",
+    "ssh://h?x=1",
   ]) {
     it(`rejects DOCKER_HOST=${bad} with an error naming it`, () => {
       assert.throws(
         () => resolveEngineHost({ DOCKER_HOST: bad }),
-        (e: unknown) =>
-          e instanceof EngineError && e.kind === "unreachable" && e.message.includes(`DOCKER_HOST=${bad}`),
+        (e: unknown) => e instanceof EngineConfigError && e.message.includes(`DOCKER_HOST=${bad} is invalid`),
       );
     });
   }

@@ -11,7 +11,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { DockerEngine } from "../../src/engine/docker-engine.js";
 import { EngineError } from "../../src/engine/errors.js";
 import type { EngineErrorKind } from "../../src/engine/errors.js";
-import { resolveEngineHost } from "../../src/engine/host.js";
+import { resolveEngineHost } from "../../src/engine/endpoint.js";
 
 interface Recorded {
   method: string;
@@ -54,9 +54,40 @@ function lines(res: ServerResponse, events: unknown[]): void {
 const isEngineError = (kind: EngineErrorKind, pattern?: RegExp) => (e: unknown) =>
   e instanceof EngineError && e.kind === kind && (pattern === undefined || pattern.test(e.message));
 
+let flavor: "docker" | "podman" = "docker";
+const versions = {
+  docker: {
+    Version: "20.10.24",
+    ApiVersion: "1.41",
+    Os: "linux",
+    Arch: "amd64",
+    Components: [{ Name: "Engine", Version: "20.10.24" }],
+  },
+  podman: {
+    Version: "4.3.1",
+    ApiVersion: "1.41",
+    Os: "linux",
+    Arch: "amd64",
+    Components: [{ Name: "Podman Engine", Version: "4.3.1" }],
+  },
+};
+let socketPath: string;
+
+/** An engine that has identified the fake as Podman (the identity is read once per engine). */
+async function podmanEngine(): Promise<DockerEngine> {
+  flavor = "podman";
+  try {
+    const podman = new DockerEngine(resolveEngineHost({ DOCKER_HOST: `unix://${socketPath}` }));
+    assert.equal((await podman.identity()).product, "Podman");
+    return podman;
+  } finally {
+    flavor = "docker";
+  }
+}
+
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "kiln-engine-"));
-  const socketPath = join(dir, "engine.sock");
+  socketPath = join(dir, "engine.sock");
   server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://engine");
     const chunks: Buffer[] = [];
@@ -71,6 +102,11 @@ before(async () => {
         headers: req.headers,
         body: Buffer.concat(chunks).toString(),
       };
+      // The engine reads /version once (Docker or Podman?); not one of the requests under test.
+      if (recorded.path === "/version") {
+        json(res, 200, versions[flavor]);
+        return;
+      }
       requests.push(recorded);
       const handler = routes.get(`${recorded.method} ${recorded.path}`);
       if (handler) handler(recorded, res);
@@ -166,6 +202,41 @@ describe("DockerEngine requests", () => {
     assert.equal(commit?.query.get("container"), "c1");
     assert.equal(commit?.query.get("author"), "me");
     assert.equal(commit?.query.get("pause"), "0");
+  });
+
+  it("Podman: commit config travels as leading changes (Podman ignores the body), bare IDs get sha256:", async () => {
+    const podman = await podmanEngine();
+    route("POST", "/v1.41/commit", (_req, res) => json(res, 201, { Id: ID }));
+    const id = await podman.commitContainer("c1", {
+      config: { Cmd: ["/bin/app", "a b"], Entrypoint: [] },
+      changes: ["ENV A=b", 'CMD ["/bin/other"]'],
+    });
+    podman.close();
+    assert.equal(id, `sha256:${ID}`);
+    const [commit] = requests;
+    assert.equal(commit?.body, "{}");
+    assert.deepEqual(commit?.query.getAll("changes"), [
+      "ENTRYPOINT []",
+      'CMD ["/bin/app","a b"]',
+      "ENV A=b",
+      'CMD ["/bin/other"]',
+    ]);
+  });
+
+  it("Podman: an upload into a missing directory is not-found (Podman itself answers 200)", async () => {
+    const podman = await podmanEngine();
+    route("HEAD", "/v1.41/containers/c1/archive", (_req, res) => {
+      res.writeHead(404);
+      res.end();
+    });
+    route("GET", "/v1.41/containers/c1/json", (_req, res) => json(res, 200, { Id: "c1" }));
+    route("PUT", "/v1.41/containers/c1/archive", (_req, res) => json(res, 200, {}));
+    await assert.rejects(
+      podman.putArchive("c1", "/missing", Readable.from([Buffer.alloc(512)])),
+      isEngineError("not-found", /upload to \/missing in container c1: no such directory/),
+    );
+    podman.close();
+    assert.ok(!requests.some((r) => r.method === "PUT"), "nothing was uploaded");
   });
 
   it("imports without repo/tag, takes the ID from the stream, then tags explicitly", async () => {

@@ -1,8 +1,9 @@
 // `kiln build`: what `packer build` does, through the Engine API.
 import type { Command } from "commander";
 import { Option } from "commander";
-import { createEngine } from "../../engine/index.js";
-import { EngineError } from "../../engine/errors.js";
+import { connectEngine, resolveEngineHost } from "../../engine/index.js";
+import type { Engine, EngineHost } from "../../engine/index.js";
+import { EngineConfigError, EngineError } from "../../engine/errors.js";
 import { createHumanUi } from "../../ui/human-ui.js";
 import { colorEnabled } from "../../ui/format.js";
 import { createMachineUi } from "../../ui/machine-ui.js";
@@ -15,7 +16,7 @@ import { defaultRegistry } from "../../components/registry.js";
 import { currentIdentity } from "../../core/ownership.js";
 import type { CleanupStack } from "../../core/cleanup-stack.js";
 import { EventBus } from "../../core/events.js";
-import type { OnError } from "../../run/run-env.js";
+import type { CacheOptions, OnError } from "../../run/run-env.js";
 import { renderEvents } from "../../ui/render-events.js";
 import { eventPlainUi } from "../../ui/event-ui.js";
 import { kilnVersion } from "../version.js";
@@ -85,6 +86,15 @@ function makeUi(flags: BuildFlags): Ui {
 }
 
 async function build(templatePath: string, flags: BuildFlags): Promise<number> {
+  // Bad engine settings are invalid input, like a bad template: exit 2 before anything else.
+  let host: EngineHost;
+  try {
+    host = resolveEngineHost(process.env);
+  } catch (e) {
+    if (!(e instanceof EngineConfigError)) throw e;
+    process.stderr.write(`Error: ${e.message}\n`);
+    return 2;
+  }
   const parallel = Number(flags.parallelBuilds);
   if (!Number.isInteger(parallel) || parallel < 0) {
     process.stderr.write(
@@ -110,7 +120,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     return 1;
   }
   for (const s of template.sensitiveValues) ui.addSecret(s);
-  let cacheOptions;
+  let cacheOptions: CacheOptions | undefined;
   try {
     const sensitive = template.sensitiveValues;
     cacheOptions = cacheOptionsFrom(flags, {
@@ -128,19 +138,41 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
   const say = eventPlainUi(events, ui);
-  const engine = createEngine(process.env);
+  let session;
   try {
-    await engine.ping();
+    session = await connectEngine(host, { env: process.env });
   } catch (e) {
     const why = e instanceof EngineError ? e.message : String(e);
-    say.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
+    say.error(`Cannot reach the Docker engine at ${host.description}: ${why}`);
+    ui.close?.();
     return 1;
   }
+  say.say(session.summary);
+  try {
+    return await buildWith(session.engine, { ui, events, say }, builds, template, flags, parallel, {
+      stateDirectory,
+      cacheOptions,
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+async function buildWith(
+  engine: Engine,
+  out: { ui: Ui; events: EventBus; say: ReturnType<typeof eventPlainUi> },
+  builds: ReturnType<typeof selectBuilds>,
+  template: Awaited<ReturnType<typeof loadChecked>>,
+  flags: BuildFlags,
+  parallel: number,
+  run: { stateDirectory: string; cacheOptions: CacheOptions | undefined },
+): Promise<number> {
+  const { ui, events, say } = out;
   if (flags.debug) say.say("Debug mode enabled. Builds will not be parallelized.");
   const identity = currentIdentity(randomUUID());
   // Leftovers of earlier runs whose process is gone (SIGKILL, a crash, a lost engine) go first.
   try {
-    const { removed, failed } = await removeLeftovers(await findLeftovers([engine], stateDirectory));
+    const { removed, failed } = await removeLeftovers(await findLeftovers([engine], run.stateDirectory));
     if (removed.length > 0)
       say.say(`Removed ${removed.length} leftover(s) of earlier interrupted kiln runs.`);
     for (const [l, e] of failed)
@@ -148,7 +180,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   } catch (e) {
     say.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
   }
-  const journal = new Journal(stateDirectory, identity);
+  const journal = new Journal(run.stateDirectory, identity);
   const activeCleanups = new Set<CleanupStack>();
   const signals = installSignalHandlers({
     say: (m) => say.error(m),
@@ -171,7 +203,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
         cwd: process.cwd(),
         hostEnv: process.env,
         force: Boolean(flags.force),
-        cacheOptions,
+        cacheOptions: run.cacheOptions,
         activeCleanups,
         pullAuth: (b, image, bui) =>
           resolvePullAuth(b.builder, image, bui, (v) => ui.addSecret(v), process.env, signals.signal),

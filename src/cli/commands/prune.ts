@@ -1,7 +1,8 @@
 // `kiln prune`: lists what interrupted kiln runs left behind (containers, temp files), then
 // removes the leftovers whose owning process is gone. Runs that are alive are never touched.
 import type { Command } from "commander";
-import { createEngine } from "../../engine/index.js";
+import { connectEngine, EngineConfigError, resolveEngineHost } from "../../engine/index.js";
+import type { Engine, EngineHost, EngineSession } from "../../engine/index.js";
 import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
 import { stateDir } from "../../run/journal.js";
 import { errorMessage } from "../../core/errors.js";
@@ -12,41 +13,53 @@ export function registerPrune(program: Command, setExit: (code: number) => void)
     .description("List and remove what interrupted kiln runs left behind (only runs whose process is gone).")
     .option("--dry-run", "only list")
     .action(async (flags: { dryRun?: boolean }) => {
-      const engine = createEngine(process.env);
-      let reachable = true;
+      let host: EngineHost;
       try {
-        await engine.ping();
+        host = resolveEngineHost(process.env);
       } catch (e) {
-        reachable = false;
+        if (!(e instanceof EngineConfigError)) throw e;
+        process.stderr.write(`Error: ${e.message}\n`);
+        setExit(2);
+        return;
+      }
+      let session: EngineSession | undefined;
+      try {
+        session = await connectEngine(host, { env: process.env });
+      } catch (e) {
         process.stderr.write(
-          `Cannot reach the Docker engine at ${engine.endpoint} (${errorMessage(e)}); listing host files only.\n`,
+          `Cannot reach the Docker engine at ${host.description} (${errorMessage(e)}); listing host files only.\n`,
         );
       }
-      const leftovers = await findLeftovers(reachable ? [engine] : [], stateDir(process.env));
-      if (leftovers.length === 0) {
-        // Without the engine, "nothing" would be a claim about containers that were never checked.
-        process.stdout.write(
-          reachable
-            ? "Nothing left behind by kiln.\n"
-            : "Nothing left behind on this host; the engine was not checked.\n",
-        );
-        setExit(reachable ? 0 : 1);
-        return;
+      try {
+        setExit(await prune(session?.engine, Boolean(flags.dryRun)));
+      } finally {
+        await session?.close();
       }
-      const label = {
-        gone: "owner gone: will remove",
-        alive: "owner still running: kept",
-        "other-host": "owner on another host: kept",
-      };
-      for (const l of leftovers) process.stdout.write(`  ${l.description}  [${label[l.owner]}]\n`);
-      if (flags.dryRun) {
-        setExit(0);
-        return;
-      }
-      const { removed, failed } = await removeLeftovers(leftovers);
-      process.stdout.write(`Removed ${removed.length} leftover(s).\n`);
-      for (const [l, e] of failed)
-        process.stderr.write(`Could not remove ${l.description}: ${errorMessage(e)}\n`);
-      setExit(failed.length > 0 || !reachable ? 1 : 0);
     });
+}
+
+async function prune(engine: Engine | undefined, dryRun: boolean): Promise<number> {
+  const reachable = engine !== undefined;
+  const leftovers = await findLeftovers(engine ? [engine] : [], stateDir(process.env));
+  if (leftovers.length === 0) {
+    // Without the engine, "nothing" would be a claim about containers that were never checked.
+    process.stdout.write(
+      reachable
+        ? "Nothing left behind by kiln.\n"
+        : "Nothing left behind on this host; the engine was not checked.\n",
+    );
+    return reachable ? 0 : 1;
+  }
+  const label = {
+    gone: "owner gone: will remove",
+    alive: "owner still running: kept",
+    "other-host": "owner on another host: kept",
+  };
+  for (const l of leftovers) process.stdout.write(`  ${l.description}  [${label[l.owner]}]\n`);
+  if (dryRun) return 0;
+  const { removed, failed } = await removeLeftovers(leftovers);
+  process.stdout.write(`Removed ${removed.length} leftover(s).\n`);
+  for (const [l, e] of failed)
+    process.stderr.write(`Could not remove ${l.description}: ${errorMessage(e)}\n`);
+  return failed.length > 0 || !reachable ? 1 : 0;
 }
