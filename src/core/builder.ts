@@ -36,6 +36,11 @@ export interface BuilderContext {
   /** Credentials for the base image's registry. */
   pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
   observe: StepObserver;
+  /**
+   * Start the build container only when a step needs one (the per-step cache: a build whose steps
+   * are all cached never starts one). Otherwise it starts before the first step, as in Packer.
+   */
+  lazyContainer?: boolean;
 }
 
 /**

@@ -76,7 +76,7 @@ export async function provisionAll(
         cwd: env.cwd,
         toolVersion: tools,
       });
-      const notCacheable = reasonNotCacheable(inputs, env, build.name, i) ?? uncachedFrom;
+      const notCacheable = reasonNotCacheable(def, inputs, env, build.name, i) ?? uncachedFrom;
       const parentImage = session.imageId;
       const doc = keyDocument({
         parentKey,

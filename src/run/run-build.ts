@@ -89,6 +89,9 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       failureOf(undefined, "prepare", undefined, false, `internal: no builder ${build.type}`),
     );
   }
+  const cache = env.cacheOptions
+    ? new StepCache(engine, env.cacheOptions.settings, env.cacheOptions.registries)
+    : undefined;
   const builderCtx: BuilderContext = {
     engine,
     ui,
@@ -102,11 +105,9 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     track: env.track,
     pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
     observe,
+    lazyContainer: cache !== undefined,
   };
   const provisioned: ProvisionResult = { cacheKeys: [] };
-  const cache = env.cacheOptions
-    ? new StepCache(engine, env.cacheOptions.settings, env.cacheOptions.registries)
-    : undefined;
   let builderArtifact: Artifact;
   try {
     builderArtifact = await builder.run(build, builderCtx, async (session) => {

@@ -10,7 +10,7 @@ import type { Owner } from "../tar-pack.js";
 import type { DockerBuildState, DockerStep } from "../state.js";
 
 /** Plans the container once per build (the base image's config decides its entrypoint). */
-function planOf(state: DockerBuildState, ctx: BuilderContext) {
+export function planOf(state: DockerBuildState, ctx: BuilderContext) {
   if (state.plan) return state.plan;
   const plan = planContainer({
     config: state.config,
@@ -112,10 +112,22 @@ export async function containerAtSessionImage(state: DockerBuildState, ctx: Buil
   return state.container!;
 }
 
+/** With a lazy container, create and start only plan it: a step that needs one starts it. */
 export function createStep(ctx: BuilderContext): DockerStep {
-  return { name: "create", run: (state) => createContainer(state, ctx) };
+  return {
+    name: "create",
+    run: async (state) => {
+      if (ctx.lazyContainer) planOf(state, ctx);
+      else await createContainer(state, ctx);
+    },
+  };
 }
 
 export function startStep(ctx: BuilderContext): DockerStep {
-  return { name: "start", run: (state) => startContainer(state, ctx) };
+  return {
+    name: "start",
+    run: async (state) => {
+      if (!ctx.lazyContainer) await startContainer(state, ctx);
+    },
+  };
 }
