@@ -12,7 +12,7 @@ import type { ComponentContext, ProvisionContext } from "../core/component.js";
 import type { CacheDecision, StepRef } from "../core/events.js";
 import { BuildError, errorMessage } from "../core/errors.js";
 import type { StepInputs } from "../core/step-inputs.js";
-import type { BuildDef, ProvisionerDef } from "../template/types.js";
+import { buildDataSentinel, type BuildDef, type ProvisionerDef } from "../template/types.js";
 import type { BuildUi } from "../ui/ui.js";
 import { formatDuration } from "../ui/duration.js";
 import { cacheKey, keyDocument, shortKey } from "../cache/key.js";
@@ -152,13 +152,20 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** Build data that is new on every run: a step that uses it is never the same step twice. */
+const PER_RUN_DATA = ["ID", "PackerRunUUID"] as const;
+
 function reasonNotCacheable(
+  def: ProvisionerDef,
   inputs: StepInputs,
   env: RunEnv,
   build: string,
   index: number,
 ): string | undefined {
   if (inputs.notCacheable) return inputs.notCacheable.detail;
+  const raw = JSON.stringify(def.config);
+  const perRun = PER_RUN_DATA.find((k) => raw.includes(buildDataSentinel(k)));
+  if (perRun) return `it uses the build's ${perRun}, which is new on every run`;
   if (markedNotCacheable(env.cacheOptions?.noCacheSteps ?? [], build, index)) {
     return "marked with -no-cache-step";
   }
