@@ -56,11 +56,9 @@ export class DockerBuildSession implements BuildSession {
     const imageId = await engine.commitContainer(running.id, { comment, pause: busy });
     running.atImage = imageId;
     this.state.imageId = imageId;
-    const [made, from] = await Promise.all([
-      engine.inspectImage(imageId),
-      engine.inspectImage(running.createdFrom),
-    ]);
-    if ((made?.Size ?? 0) - (from?.Size ?? 0) > REBASE_BYTES) {
+    running.createdFromSize ??= (await engine.inspectImage(running.createdFrom))?.Size ?? 0;
+    const made = await engine.inspectImage(imageId);
+    if ((made?.Size ?? 0) - running.createdFromSize > REBASE_BYTES) {
       await removeContainer(this.state, this.ctx);
     }
     return imageId;

@@ -14,6 +14,8 @@ export interface RunningContainer {
   atImage: string;
   /** Started (a container created only to be committed or exported is not). */
   started: boolean;
+  /** Size of `createdFrom`, once asked (a snapshot's layer is its size minus this). */
+  createdFromSize?: number;
   comm: DockerCommunicator;
   /** The description its removal is registered under in the cleanup stack. */
   cleanupKey: string;
