@@ -23,6 +23,19 @@ const LONG_FLAGS = [
   "yes",
   "dry-run",
   "validate",
+  "graph",
+  "fail-fast",
+  "images",
+  "skip-images",
+  "images-files",
+  "builder-args",
+  "no-squash",
+  "list",
+  "generate-images",
+  "packer-template",
+  "docker-folder",
+  "ansible-folder",
+  "salt-folder",
 ];
 
 /** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */
@@ -38,6 +51,7 @@ const BOOLEAN_FLAGS = [
   "write",
   "recursive",
   "validate",
+  "fail-fast",
 ];
 const DASHED_BOOLEAN = new RegExp(`^--(${BOOLEAN_FLAGS.join("|")})=(true|false)$`);
 

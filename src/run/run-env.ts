@@ -35,4 +35,9 @@ export interface RunEnv {
   track?: PathTracker;
   /** -debug: pause before each provisioner (on a terminal). */
   debug?: boolean;
+  /**
+   * Images built earlier in this run (a chain's nodes): for such an image, a sentence saying
+   * where it comes from; its pull is skipped (the registry may hold an older one, or none).
+   */
+  localImage?: (image: string) => string | undefined;
 }

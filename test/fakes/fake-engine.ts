@@ -8,6 +8,7 @@ import { extract as tarExtract, pack as tarPack } from "tar-stream";
 import { EngineError } from "../../src/engine/errors.js";
 import type {
   ArchiveStat,
+  BuildImageOptions,
   CommitOptions,
   ContainerInspect,
   ContainerSpec,
@@ -74,6 +75,16 @@ export interface ExecResult {
 
 export type ExecHandler = (call: ExecCall) => ExecResult | Promise<ExecResult>;
 
+/** A Dockerfile build as the fake engine received it. */
+export interface BuildCall {
+  opts: BuildImageOptions;
+  /** The context's files (path → content), as sent. */
+  files: Map<string, Buffer>;
+  dockerfile: string;
+  /** The last stage's base (its FROM), as written. */
+  from: string;
+}
+
 export interface EngineCall {
   method: string;
   args: unknown[];
@@ -131,6 +142,13 @@ export class FakeEngine implements Engine {
   /** Make a method fail: the next call of `method` throws this error. */
   private readonly failures = new Map<string, Error[]>();
   private clock = 1_700_000_000;
+  /**
+   * What a Dockerfile build does once its context is read (the default: nothing): a test can
+   * delay it (honouring `opts.signal`), print lines through `opts.onProgress`, or throw.
+   */
+  buildHandler: (call: BuildCall) => void | Promise<void> = () => undefined;
+  /** Squash refused as Docker 20.10 does without experimental mode. */
+  squashUnsupported = false;
 
   constructor(opts: { images?: { ref: string; config?: ImageConfig; fs?: FakeFs }[] } = {}) {
     for (const i of opts.images ?? []) this.addImage(i.ref, i.config, i.fs);
@@ -250,6 +268,44 @@ export class FakeEngine implements Engine {
     if (opts.repo) image.tags.push(`${opts.repo}:${opts.tag || "latest"}`);
     this.images.set(image.id, image);
     return image.id;
+  }
+
+  async buildImage(context: Readable, opts: BuildImageOptions = {}): Promise<{ imageId: string }> {
+    this.record("buildImage", opts);
+    if (opts.squash && this.squashUnsupported) {
+      context.destroy();
+      throw new EngineError("unsupported", "squash is only supported with experimental mode", 400);
+    }
+    const files = await readTar(context);
+    const name = opts.dockerfile ?? "Dockerfile";
+    const text = files.get(name)?.toString("utf8");
+    if (text === undefined) {
+      throw new EngineError("stream", `Cannot locate specified Dockerfile: ${name}`);
+    }
+    const froms = [...text.matchAll(/^\s*FROM\s+(?:--\S+\s+)*(\S+)/gim)].map((m) => m[1]!);
+    const from = froms[froms.length - 1] ?? "";
+    const base = from === "scratch" ? undefined : this.findImage(from);
+    if (from !== "scratch" && !base) throw new EngineError("stream", `pull access denied for ${from}`);
+    opts.signal?.throwIfAborted();
+    await this.buildHandler({ opts, files, dockerfile: text, from });
+    opts.signal?.throwIfAborted();
+    const image: FakeImage = {
+      id: newId(),
+      tags: [],
+      config: { ...(base?.config ?? {}), Labels: { ...(base?.config.Labels ?? {}), ...(opts.labels ?? {}) } },
+      fs: base ? copyFs(base.fs) : rootFs(),
+      layers: opts.squash ? (base?.layers ?? 0) + 1 : (base?.layers ?? 0) + 2,
+      ...(base ? { parent: base.id } : {}),
+      created: this.clock++,
+    };
+    this.images.set(image.id, image);
+    for (const tag of opts.tags ?? []) {
+      const ref = withTag(tag);
+      for (const other of this.images.values()) other.tags = other.tags.filter((t) => t !== ref);
+      image.tags.push(ref);
+    }
+    opts.onProgress?.({ aux: { ID: image.id } });
+    return { imageId: image.id };
   }
 
   async saveImages(refs: string[]): Promise<Readable> {
@@ -466,6 +522,28 @@ function applyChange(config: ImageConfig, change: string): void {
     default:
       return;
   }
+}
+
+async function readTar(tar: Readable): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const ex = tarExtract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
+      stream.on("end", () => {
+        if (header.type === "file") files.set(header.name, Buffer.concat(chunks));
+        next();
+      });
+      stream.on("error", reject);
+    });
+    ex.on("finish", () => resolve());
+    ex.on("error", reject);
+  });
+  for await (const chunk of tar) ex.write(chunk as Buffer);
+  ex.end(undefined);
+  await done;
+  return files;
 }
 
 async function extractInto(fs: FakeFs, dir: string, tar: Readable): Promise<void> {

@@ -2,13 +2,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { createEngine } from "../../engine/index.js";
-import { EngineError } from "../../engine/errors.js";
-import { createHumanUi } from "../../ui/human-ui.js";
-import { colorEnabled } from "../../ui/format.js";
-import { createMachineUi } from "../../ui/machine-ui.js";
 import type { Ui } from "../../ui/ui.js";
-import { SecretMasker } from "../../ui/mask.js";
-import { createLogger } from "../../ui/log.js";
 import { installSignalHandlers } from "../../run/signals.js";
 import { runBuilds } from "../../run/run-builds.js";
 import { defaultRegistry } from "../../components/registry.js";
@@ -25,7 +19,7 @@ import { addTemplateOptions, loadChecked, reportError } from "../load.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { Journal, stateDir } from "../../run/journal.js";
-import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
+import { makeUi, prepareEngines } from "../run-setup.js";
 
 interface BuildFlags {
   var?: string[];
@@ -66,23 +60,6 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     });
 }
 
-/** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
-function makeUi(flags: BuildFlags): Ui {
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const masker = new SecretMasker();
-  const log = createLogger(process.env, { masker });
-  if (flags.machineReadable) return createMachineUi({ out: process.stdout, masker, log });
-  return createHumanUi({
-    masker,
-    log,
-    out: process.stdout,
-    color: colorEnabled(flags.colorExplicit, process.env),
-    timestamps: Boolean(flags.timestampUi),
-    interactive,
-    input: process.stdin,
-  });
-}
-
 async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   const parallel = Number(flags.parallelBuilds);
   if (!Number.isInteger(parallel) || parallel < 0) {
@@ -112,26 +89,10 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   events.subscribe(renderEvents(ui));
   const say = eventPlainUi(events, ui);
   const engine = createEngine(process.env);
-  try {
-    await engine.ping();
-  } catch (e) {
-    const why = e instanceof EngineError ? e.message : String(e);
-    say.error(`Cannot reach the Docker engine at ${engine.endpoint}: ${why}`);
-    return 1;
-  }
+  const stateDirectory = stateDir(process.env);
+  if (!(await prepareEngines([engine], stateDirectory, say))) return 1;
   if (flags.debug) say.say("Debug mode enabled. Builds will not be parallelized.");
   const identity = currentIdentity(randomUUID());
-  const stateDirectory = stateDir(process.env);
-  // Leftovers of earlier runs whose process is gone (SIGKILL, a crash, a lost engine) go first.
-  try {
-    const { removed, failed } = await removeLeftovers(await findLeftovers([engine], stateDirectory));
-    if (removed.length > 0)
-      say.say(`Removed ${removed.length} leftover(s) of earlier interrupted kiln runs.`);
-    for (const [l, e] of failed)
-      say.error(`Could not remove a leftover of an earlier run, ${l.description}: ${String(e)}`);
-  } catch (e) {
-    say.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
-  }
   const journal = new Journal(stateDirectory, identity);
   const activeCleanups = new Set<CleanupStack>();
   const signals = installSignalHandlers({
