@@ -73,8 +73,10 @@ export function parsePackerArgs(words: Word[], at: PositionOf, diags: Diagnostic
         pos: at(word.offset),
         summary: `extra_args: packer build flag -${name} is not supported by kiln`,
         detail: "kiln chain passes -var, -var-file, -only, -except (and accepts -force) to a Packer entry",
-        suggestions: suggest(name, flags).map((s) => `-${s}`),
+        ...withSuggestions(suggest(name, flags).map((s) => `-${s}`)),
       });
+      // Its value, if it took one: not an error of its own.
+      if (value === undefined && words[i + 1] && !words[i + 1]!.value.startsWith("-")) i++;
       continue;
     }
     if (value === undefined) {
@@ -204,8 +206,14 @@ export function parseDockerArgs(
             : "kiln chain passes --build-arg, --target, --label, --network, --platform, -t/--tag, --no-cache, --pull and --squash to a Dockerfile entry",
         ...(unsupported
           ? {}
-          : { suggestions: suggest(name, known).map((s) => (s.length === 1 ? `-${s}` : `--${s}`)) }),
+          : withSuggestions(
+              suggest(name, [...known, ...DOCKER_UNSUPPORTED]).map((s) =>
+                s.length === 1 ? `-${s}` : `--${s}`,
+              ),
+            )),
       });
+      // Its value, if it took one: not an error of its own.
+      if (value === undefined && words[i + 1] && !words[i + 1]!.value.startsWith("-")) i++;
       continue;
     }
     if (value === undefined) {
@@ -265,4 +273,8 @@ function splitCommas(value: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function withSuggestions(suggestions: string[]): { suggestions?: string[] } {
+  return suggestions.length > 0 ? { suggestions } : {};
 }

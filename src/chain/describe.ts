@@ -5,6 +5,7 @@ import { formatOrigin } from "./model.js";
 import { describeEdge, type ChainPlan, type PlannedNode } from "./plan.js";
 import { topologicalOrder } from "./graph.js";
 import type { ImagesEntry } from "./images-json.js";
+import { substituteReferences } from "./native-file.js";
 
 /** `--list`: one line per node: the name `--images` takes (IMAGES.json Dockerfile entries: the tag, as the original listed), its kind, file and images. */
 export function listLines(
@@ -76,6 +77,11 @@ export function dryRunLines(
   const lines = [
     `Dry run: ${order.length} node(s) would be built, up to ${parallel} at once; nothing is built and the engine is not contacted.`,
   ];
+  // References show what they will be: a tag now, an image ID once the node is built.
+  const shown = (value: string): string =>
+    substituteReferences(value, (node, field) =>
+      field === "image" ? (plan.byName.get(node)?.produces[0] ?? "") : `<image ID of ${node}>`,
+    );
   for (const name of order) {
     const n = plan.byName.get(name)!;
     const needs = [
@@ -85,7 +91,7 @@ export function dryRunLines(
     let how: string;
     if (src.kind === "packer") {
       const args = [
-        ...src.vars.map(([k, v]) => `-var ${k}=${v}`),
+        ...src.vars.map(([k, v]) => `-var ${k}=${shown(v)}`),
         ...src.varFiles.map((f) => `-var-file ${relative(cwd, f) || f}`),
         ...(src.only.length ? [`-only ${src.only.join(",")}`] : []),
         ...(src.except.length ? [`-except ${src.except.join(",")}`] : []),
@@ -93,7 +99,7 @@ export function dryRunLines(
       how = `packer build${args.length ? ` ${args.join(" ")}` : ""} ${fileOf(n, cwd)} (builds: ${(n.builds ?? []).map((b) => b.name).join(", ")})`;
     } else {
       const args = [
-        ...src.buildArgs.map((a) => `--build-arg ${a.name}=${a.value}`),
+        ...src.buildArgs.map((a) => `--build-arg ${a.name}=${shown(a.value)}`),
         ...(src.target ? [`--target ${src.target}`] : []),
         ...Object.entries(src.labels).map(([k, v]) => `--label ${k}=${v}`),
         ...(src.network ? [`--network ${src.network}`] : []),

@@ -233,7 +233,13 @@ function readEntry(item: ValueNode, i: number, ctx: EntryContext): ImagesEntry |
       extraArgs = pyFormat(extraArgs, [], fields);
       formatted = true;
     } catch (e) {
-      formatProblem(e, extra?.pos, `${where}: extra_args`, problems);
+      const at = offsetPosition(extra?.pos, extra?.pos && ctx.raw.get(extra.pos), extraArgs);
+      formatProblem(
+        e,
+        e instanceof FormatError ? at(e.offset) : extra?.pos,
+        `${where}: extra_args`,
+        problems,
+      );
       return undefined;
     }
   }
@@ -268,6 +274,7 @@ function readEntry(item: ValueNode, i: number, ctx: EntryContext): ImagesEntry |
     ...(item.pos ? { pos: item.pos } : {}),
   };
   let node: ChainNodeSpec;
+  const argProblems = problems.list.length;
   if (builderType === "packer") {
     const args = parsePackerArgs(words, at, problems.list);
     node = {
@@ -305,6 +312,8 @@ function readEntry(item: ValueNode, i: number, ctx: EntryContext): ImagesEntry |
       },
     };
   }
+  // The builder-args parsers do not know the entry: say which one.
+  for (const d of problems.list.slice(argProblems)) d.summary = `${where}: ${d.summary}`;
   if (problems.list.slice(before).some((d) => d.severity === "error")) return undefined;
   return { node, builderType, name, version, file, path, ...(tag !== undefined ? { tag } : {}) };
 }

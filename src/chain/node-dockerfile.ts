@@ -146,6 +146,13 @@ export async function runDockerfileNode(node: PlannedNode, ctx: NodeContext): Pr
     steps.end("ok");
   } catch (e) {
     const failed = steps.end(signal.aborted ? "cancelled" : "failed", e);
+    // The engine removes its step containers (forcerm), but on a cancelled request it does so in
+    // its own time: kiln removes them itself, so nothing of the build outlives the run.
+    for (const id of steps.containers) {
+      await engine
+        .removeContainer(id)
+        .catch((err: unknown) => ui.error(`Cleanup failed: remove container ${id}: ${errorMessage(err)}`));
+    }
     return fail(e, failed);
   }
   ui.say(`Built ${imageId} as ${tags.join(", ")}`);
@@ -161,9 +168,11 @@ export async function runDockerfileNode(node: PlannedNode, ctx: NodeContext): Pr
 
 /** Turns the builder's `Step i/n : …` lines into step events, noticing `Using cache`. */
 class StepTracker {
-  private current: { step: StepRef; started: number; cached: boolean } | undefined;
+  private current: { step: StepRef; started: number; cached: boolean; from: boolean } | undefined;
   private count = 0;
   private cachedCount = 0;
+  /** The builder's step containers (` ---> Running in …`), removed again if the build fails. */
+  readonly containers: string[] = [];
 
   constructor(
     private readonly ctx: NodeContext,
@@ -183,12 +192,15 @@ class StepTracker {
         index: Number(m[1]) - 1,
         name: `Step ${m[1]}/${m[2]}: ${m[3]!.slice(0, 80)}`,
       };
-      this.current = { step, started: this.ctx.bus.elapsed(), cached: false };
+      // A FROM step is never "Using cache": it neither makes nor breaks a fully cached build.
+      this.current = { step, started: this.ctx.bus.elapsed(), cached: false, from: /^from\s/i.test(m[3]!) };
       this.ctx.bus.emit({ kind: "step-started", build: this.build, step });
       ui.say(line);
       return;
     }
     if (this.current && /^ ---> Using cache$/.test(line)) this.current.cached = true;
+    const running = /^ ---> Running in ([0-9a-f]{12,64})$/.exec(line);
+    if (running) this.containers.push(running[1]!);
     if (line.trim() !== "") ui.message(line);
   }
 
@@ -198,7 +210,7 @@ class StepTracker {
     if (!c) return undefined;
     this.current = undefined;
     const final: StepStatus = status === "ok" && c.cached ? "cached" : status;
-    this.count++;
+    if (!(c.from && status === "ok")) this.count++;
     if (final === "cached") this.cachedCount++;
     this.ctx.bus.emit({
       kind: "step-finished",

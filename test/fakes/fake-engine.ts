@@ -439,7 +439,11 @@ export class FakeEngine implements Engine {
       }),
     );
     opts.signal?.throwIfAborted();
-    const result = await this.execHandler({ container: c, cmd: opts.cmd, env, user: opts.user, stdin });
+    // As the real engine: aborting closes the connection at once (the handler may go on).
+    const result = await abortable(
+      Promise.resolve(this.execHandler({ container: c, cmd: opts.cmd, env, user: opts.user, stdin })),
+      opts.signal,
+    );
     if (result.stdout) opts.onStdout?.(Buffer.from(result.stdout));
     if (result.stderr) opts.onStderr?.(Buffer.from(result.stderr));
     await opts.ready?.();
@@ -471,6 +475,24 @@ export class FakeEngine implements Engine {
     const entry = this.container(id).fs.get(p);
     return entry ? statOf(p, entry) : undefined;
   }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new EngineError("aborted", "exec was cancelled"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 function withTag(ref: string): string {
