@@ -77,7 +77,7 @@ export async function planChain(spec: ChainSpec, opts: PlanOptions): Promise<Cha
         // An ID is known once the node is built; for planning its tag names the same image.
         return image;
       };
-      byName.set(n.name, await planNode(n, lookup, opts));
+      byName.set(n.name, await planNode(n, lookup, opts, spec.format));
     }
   }
   for (const n of pending) {
@@ -178,6 +178,7 @@ async function planNode(
   n: ChainNodeSpec,
   lookup: (node: string, field: "image" | "id") => string,
   opts: PlanOptions,
+  format: ChainSpec["format"],
 ): Promise<PlannedNode> {
   const diags: Diagnostic[] = [];
   const unread: PlannedNode = {
@@ -195,9 +196,11 @@ async function planNode(
       ...(n.filePos ? { pos: n.filePos } : {}),
       summary: `${n.name}: ${source.kind === "packer" ? "template" : "Dockerfile"} ${path} does not exist`,
       detail:
-        source.kind === "packer"
-          ? "IMAGES.json: a Packer entry's file lives in <images folder>/packer/ (kiln chain --generate-images writes them from packer.json)"
-          : "a Dockerfile entry's file is relative to its working_dir",
+        format === "native"
+          ? `paths in a chain file are relative to the node's working_dir (${n.workingDir})`
+          : source.kind === "packer"
+            ? "a Packer entry's file lives in <images folder>/packer/ (kiln chain --generate-images writes them from packer.json)"
+            : "a Dockerfile entry's file is relative to its working_dir",
     });
     return unread;
   }

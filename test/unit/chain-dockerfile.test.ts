@@ -113,7 +113,7 @@ async function tarNames(
   const done = new Promise<void>((resolve, reject) => {
     ex.on("entry", (h, s, next) => {
       let content = "";
-      s.on("data", (c: Buffer) => (content += c.toString()));
+      s.on("data", (c: unknown) => void (content += String(c)));
       s.on("end", () => {
         out.set(h.name, { type: h.type ?? "file", uid: h.uid ?? -1, content });
         next();
@@ -122,8 +122,8 @@ async function tarNames(
     ex.on("finish", resolve);
     ex.on("error", reject);
   });
-  for await (const chunk of stream) ex.write(chunk as Buffer);
-  ex.end();
+  for await (const chunk of stream) ex.write(Buffer.from(chunk as Uint8Array));
+  ex.end(undefined);
   await done;
   return out;
 }

@@ -94,7 +94,10 @@ async function run(
 const nodeEvents = <K extends "node-started" | "node-finished" | "node-skipped">(
   events: RunEvent[],
   kind: K,
-) => new Map(events.filter((e): e is EventOf<K> => e.kind === kind).map((e) => [e.node, e]));
+) =>
+  new Map(
+    events.filter((e): e is EventOf<K> => e.kind === kind).map((e) => [(e as { node: string }).node, e]),
+  );
 
 function slowEngine(): FakeEngine {
   const engine = new FakeEngine({ images: [{ ref: BUSYBOX }] });
@@ -136,7 +139,10 @@ describe("chain run (fake engine)", () => {
     const finished = nodeEvents(events, "node-finished");
     const left = [started.get("left")!.t, finished.get("left")!.t];
     const right = [started.get("right")!.t, finished.get("right")!.t];
-    assert.ok(left[0]! < right[1]! && right[0]! < left[1]!, `left ${left} and right ${right} overlap`);
+    assert.ok(
+      left[0]! < right[1]! && right[0]! < left[1]!,
+      `left ${left.join("-")} and right ${right.join("-")} overlap`,
+    );
     assert.ok(started.get("left")!.t >= finished.get("base")!.t);
     assert.ok(started.get("top")!.t >= Math.max(left[1]!, right[1]!));
     assert.deepEqual(
@@ -227,7 +233,7 @@ describe("chain run (fake engine)", () => {
     assert.equal(nodeEvents(events, "node-finished").get("other")?.status, "built");
     const failure = nodeEvents(events, "node-finished").get("bad")?.failure;
     assert.equal(failure?.step, "Step 2/2: RUN exit 3");
-    assert.match(failure!.message, /returned a non-zero code: 3/);
+    assert.match(failure?.message ?? "", /returned a non-zero code: 3/);
     // The step container the builder reported is removed by kiln too.
     assert.ok(engine.callsOf("removeContainer").some((c) => c.args[0] === "0123456789ab"));
     // Machine-readable records: one per node change, with times.
