@@ -129,6 +129,33 @@ module.exports = {
       to: { path: "^src/(engine|run|builders|provisioners|post-processors|cli|components|auth)/" },
     },
     {
+      name: "chain-sees-the-runner-not-the-components",
+      severity: "error",
+      comment:
+        "src/chain plans and schedules chains: it runs Packer nodes through the runner and Dockerfile nodes through the Engine interface; components, credentials and host processes come from its caller (the CLI).",
+      from: { path: folder("chain") },
+      to: {
+        path: "^src/",
+        pathNot: [
+          folder("chain"),
+          folder("core"),
+          folder("template"),
+          folder("plan"),
+          folder("run"),
+          folder("ui"),
+          "^src/engine/(types|reference|errors)\\.ts$",
+        ],
+      },
+    },
+    {
+      name: "chains-are-on-top-of-the-runner",
+      severity: "error",
+      comment:
+        "Only the CLI (and the library entry) use src/chain; the runner and everything below know nothing of chains.",
+      from: { path: "^src/", pathNot: ["^src/chain/", "^src/cli/", "^src/index\\.ts$"] },
+      to: { path: folder("chain") },
+    },
+    {
       name: "nothing-imports-the-cli",
       severity: "error",
       comment: "The CLI is the top: only src/index.ts (the library's entry) may re-export from it.",

@@ -31,6 +31,19 @@ const LONG_FLAGS = [
   "max-age",
   "all",
   "json",
+  "graph",
+  "fail-fast",
+  "images",
+  "skip-images",
+  "images-files",
+  "builder-args",
+  "no-squash",
+  "list",
+  "generate-images",
+  "packer-template",
+  "docker-folder",
+  "ansible-folder",
+  "salt-folder",
 ];
 
 /** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */
@@ -47,6 +60,7 @@ const BOOLEAN_FLAGS = [
   "recursive",
   "validate",
   "all",
+  "fail-fast",
 ];
 const DASHED_BOOLEAN = new RegExp(`^--(${BOOLEAN_FLAGS.join("|")})=(true|false)$`);
 

@@ -43,16 +43,21 @@ export async function loadForCli(
   });
 }
 
-/**
- * Loads a template and runs the static checks that need the whole template (split push
- * sequences, sensitive values in image metadata): errors throw, warnings join the template's.
- */
+/** Loads a template and runs the static checks (`checkTemplate`). */
 export async function loadChecked(
   path: string,
   opts: VarOptions & { syntaxOnly?: boolean },
 ): Promise<Template> {
   const template = await loadForCli(path, opts);
   if (opts.syntaxOnly) return template;
+  return checkTemplate(template);
+}
+
+/**
+ * The static checks that need the whole template (split push sequences, sensitive values in image
+ * metadata): errors throw, warnings join the template's.
+ */
+export function checkTemplate(template: Template): Template {
   const problems = [...checkPushSequences(template), ...checkSensitiveMetadata(template)];
   if (problems.some((d) => d.severity === "error")) throw new InvalidInputError(problems);
   template.warnings.push(...problems);

@@ -7,6 +7,7 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerCache } from "./commands/cache.js";
 import { registerTemplateTools } from "./commands/template-tools.js";
+import { registerChain } from "./commands/chain.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
 
 /**
@@ -37,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerBuild(program, setExit);
+  registerChain(program, setExit);
   registerValidate(program, setExit);
   registerInspect(program, setExit);
   registerPrune(program, setExit);

@@ -35,6 +35,8 @@ export interface BuilderContext {
   track?: PathTracker;
   /** Credentials for the base image's registry. */
   pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
+  /** Set for an image built earlier in the run (a chain's node): where it comes from; never pulled. */
+  localImage?: (image: string) => string | undefined;
   observe: StepObserver;
   /**
    * Start the build container only when a step needs one (the per-step cache: a build whose steps

@@ -36,7 +36,30 @@ export interface CacheDecision {
 interface Timed {
   /** Milliseconds since the run started (monotonic clock). */
   t: number;
+  /**
+   * The chain node whose run emitted the event (`kiln chain`: every event of a node's builds
+   * carries it); absent outside chains.
+   */
+  node?: string;
 }
+
+/** A node of an image chain as the run events describe it (plain data, for reports). */
+export interface ChainNodeInfo {
+  name: string;
+  kind: "packer" | "dockerfile";
+  /** The file the node builds from (template or Dockerfile), as the user wrote it. */
+  file: string;
+  /** Images it produces (`repo:tag`). */
+  tags: string[];
+  /** Nodes it needs, with the origin of each edge (`file:line`). */
+  needs: { node: string; origin: string }[];
+  engine: string;
+}
+
+/** Why a node did not run. */
+export type NodeSkipReason = "not-selected" | "dependency-failed" | "fail-fast" | "cancelled";
+
+export type NodeStatus = "built" | "cached" | "failed" | "cancelled";
 
 export type RunEvent = Timed &
   (
@@ -97,6 +120,48 @@ export type RunEvent = Timed &
         failure?: BuildFailure;
       }
     | { kind: "run-finished"; durationMs: number; cancelled: boolean; failed: number; succeeded: number }
+    | {
+        kind: "chain-started";
+        runId: string;
+        startedAt: string;
+        kilnVersion: string;
+        command: string[];
+        /** Every node of the chain in list order, selected or not. */
+        nodes: ChainNodeInfo[];
+        /** The nodes that will run, in list order. */
+        selected: string[];
+        /** Concurrency limit per engine. */
+        parallel: Record<string, number>;
+      }
+    | { kind: "node-started"; node: string; engine: string }
+    | {
+        kind: "node-finished";
+        node: string;
+        status: NodeStatus;
+        durationMs: number;
+        /** The images the node produced (`repo:tag`) and the image ID they point to. */
+        tags: string[];
+        imageId?: string;
+        failure?: BuildFailure;
+      }
+    | {
+        kind: "node-skipped";
+        node: string;
+        reason: NodeSkipReason;
+        /** The failed node that caused the skip (dependency-failed, fail-fast). */
+        failed?: string;
+        /** A sentence for the user. */
+        message: string;
+      }
+    | {
+        kind: "chain-finished";
+        durationMs: number;
+        cancelled: boolean;
+        built: number;
+        cached: number;
+        failed: number;
+        skipped: number;
+      }
   );
 
 export type RunEventKind = RunEvent["kind"];
@@ -138,5 +203,36 @@ export class EventBus {
   emit(event: UntimedEvent): void {
     const timed = { ...event, t: Math.round(this.elapsed() * 1000) / 1000 };
     for (const listener of [...this.listeners]) listener(timed);
+  }
+
+  /**
+   * A view of this bus for one chain node: what is emitted through it carries `node`, on this
+   * bus's clock; its subscribers see that node's events only. A chain hands one to each node's run.
+   */
+  forNode(node: string): EventBus {
+    return new NodeEventBus(this, node);
+  }
+}
+
+class NodeEventBus extends EventBus {
+  constructor(
+    private readonly parent: EventBus,
+    private readonly node: string,
+  ) {
+    super();
+  }
+
+  override subscribe(listener: EventListener): () => void {
+    return this.parent.subscribe((e) => {
+      if (e.node === this.node) listener(e);
+    });
+  }
+
+  override elapsed(): number {
+    return this.parent.elapsed();
+  }
+
+  override emit(event: UntimedEvent): void {
+    this.parent.emit({ ...event, node: this.node });
   }
 }

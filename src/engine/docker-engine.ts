@@ -3,7 +3,7 @@
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodePathStat, isDirectoryMode, PATH_STAT_HEADER } from "./archive-stat.js";
-import { registryAuthHeaders } from "./auth-header.js";
+import { registryAuthHeaders, registryConfigHeaders } from "./auth-header.js";
 import { EngineError } from "./errors.js";
 import { createOutputSink, pumpOutput, pumpUpgraded } from "./exec-stream.js";
 import { resolveEngineHost } from "./endpoint.js";
@@ -11,10 +11,11 @@ import type { EngineHost } from "./host.js";
 import { EngineTransport, pathName } from "./http.js";
 import type { EngineRequest } from "./http.js";
 import { podmanChanges } from "./podman-changes.js";
-import { consumeProgress, consumePushProgress } from "./progress.js";
+import { consumeProgress, consumePushProgress, readProgress } from "./progress.js";
 import { ImageReference, isImageId } from "./reference.js";
 import type {
   ArchiveStat,
+  BuildImageOptions,
   CommitOptions,
   ContainerInspect,
   ContainerSpec,
@@ -271,6 +272,57 @@ export class DockerEngine implements Engine {
     }
     if (opts.repo) await this.tagImage(id, opts.repo, opts.tag ?? "latest");
     return id;
+  }
+
+  async buildImage(context: Readable, opts: BuildImageOptions = {}): Promise<{ imageId: string }> {
+    const action = `build ${opts.dockerfile ?? "Dockerfile"}${opts.tags?.length ? ` as ${opts.tags.join(", ")}` : ""}`;
+    const json = (value: Record<string, string> | undefined): string | undefined =>
+      value && Object.keys(value).length > 0 ? JSON.stringify(value) : undefined;
+    let body: Readable;
+    try {
+      ({ body } = await this.transport.stream({
+        method: "POST",
+        path: "/build",
+        query: {
+          dockerfile: opts.dockerfile,
+          t: opts.tags?.length ? opts.tags : undefined,
+          buildargs: json(opts.buildArgs),
+          labels: json(opts.labels),
+          target: opts.target || undefined,
+          networkmode: opts.network || undefined,
+          nocache: opts.noCache || undefined,
+          pull: opts.pull || undefined,
+          squash: opts.squash || undefined,
+          platform: opts.platform || undefined,
+          // Intermediate containers go, also when a step fails: nothing of the build is left.
+          rm: true,
+          forcerm: true,
+          // The classic builder: BuildKit over the API needs a gRPC session (a later transport).
+          version: "1",
+        },
+        headers: registryConfigHeaders(opts.registryConfig),
+        body: context,
+        contentType: "application/x-tar",
+        signal: opts.signal,
+        action,
+      }));
+    } catch (err) {
+      // Docker 20.10 refuses squash unless the daemon runs in experimental mode (HTTP 400).
+      if (opts.squash && err instanceof EngineError && /squash.*experimental/i.test(err.message)) {
+        throw new EngineError("unsupported", err.message, err.status, { cause: err });
+      }
+      throw err;
+    }
+    let imageId: string | undefined;
+    for await (const event of readProgress(body, action)) {
+      if (event.aux?.ID && isImageId(event.aux.ID)) imageId = event.aux.ID;
+      opts.onProgress?.(event);
+    }
+    if (imageId === undefined && opts.tags?.[0]) imageId = (await this.inspectImage(opts.tags[0]))?.Id;
+    if (imageId === undefined) {
+      throw new EngineError("stream", `${action}: the engine did not report the new image's ID`);
+    }
+    return { imageId: imageId.startsWith("sha256:") ? imageId : `sha256:${imageId}` };
   }
 
   async saveImages(refs: string[], signal?: AbortSignal): Promise<Readable> {

@@ -7,6 +7,7 @@ export type EngineErrorKind =
   | "bad-request" // 400, 500 with a daemon message about the request
   | "stream" // an in-band {"error":...} line in a progress stream
   | "server" // 5xx
+  | "unsupported" // the engine cannot do this at all (squash on a Docker without experimental mode)
   | "aborted"; // our own cancellation
 
 export class EngineError extends Error {

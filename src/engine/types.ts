@@ -172,6 +172,30 @@ export interface StreamOptions {
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/** `POST /build` (the engine's classic builder) for a Dockerfile in a streamed tar context. */
+export interface BuildImageOptions {
+  /** The Dockerfile's path inside the context (posix). Default `Dockerfile`. */
+  dockerfile?: string;
+  /** `repo:tag` references the result is tagged with. */
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  /** `--network` (NetworkMode for RUN instructions). */
+  network?: string;
+  noCache?: boolean;
+  /** Always try to pull newer versions of the FROM images. */
+  pull?: boolean;
+  /** Squash the new layers into one (Docker: experimental daemons only; Podman: always). */
+  squash?: boolean;
+  platform?: string;
+  /** Credentials per registry for the FROM images, sent in X-Registry-Config; key: registry auth key. */
+  registryConfig?: Record<string, RegistryAuth>;
+  signal?: AbortSignal;
+  /** Every decoded line of the build's stream (`stream` text, pulls' `status`, `aux`). */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
 export interface ListFilter {
   /** label filters, `key` or `key=value` */
   label?: string[];
@@ -244,6 +268,12 @@ export interface Engine {
   tagImage(source: string, repo: string, tag: string): Promise<void>;
   removeImage(ref: string, opts?: { force?: boolean; noprune?: boolean }): Promise<void>;
   importImage(tar: Readable, opts?: ImportOptions): Promise<string>;
+  /**
+   * Builds a Dockerfile from a tar context (streamed, never buffered); resolves with the new
+   * image's ID once the stream ends without an in-band error. The engine removes its intermediate
+   * containers, also when the build fails or the request is aborted.
+   */
+  buildImage(context: Readable, opts?: BuildImageOptions): Promise<{ imageId: string }>;
   /** `docker save`: a tar stream of the given references. */
   saveImages(refs: string[], signal?: AbortSignal): Promise<Readable>;
   /** `docker load`: what the stream reports loaded (references, or image IDs). */

@@ -104,6 +104,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     hostEnv: env.hostEnv,
     track: env.track,
     pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
+    localImage: env.localImage,
     observe,
     lazyContainer: cache !== undefined,
   };

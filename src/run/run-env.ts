@@ -50,4 +50,9 @@ export interface RunEnv {
   debug?: boolean;
   /** The per-step cache; undefined runs every step (-no-cache). */
   cacheOptions?: CacheOptions;
+  /**
+   * Images built earlier in this run (a chain's nodes): for such an image, a sentence saying
+   * where it comes from; its pull is skipped (the registry may hold an older one, or none).
+   */
+  localImage?: (image: string) => string | undefined;
 }

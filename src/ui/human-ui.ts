@@ -68,34 +68,38 @@ export function createHumanUi(opts: HumanUiOptions): Ui {
     return colorize(stamped, kind === "error" ? ERROR_COLOR : color, kind !== "message");
   };
 
-  const plainFor = (name: string): PlainUi => {
+  /** Chain nodes: every line gets `[node] ` in front, and the node's colour. */
+  const nodePrefix = (node: string | undefined, text: string): string =>
+    node === undefined ? text : text.replace(/^/gm, `[${masker.mask(node)}] `);
+
+  const plainFor = (name: string, node?: string): PlainUi => {
     const write = (kind: Kind, msg: string): void => {
-      introduce(name);
-      const text = masker.mask(msg);
-      emit(kind, text, styled(kind, colorOf(name), text));
+      if (node === undefined) introduce(name);
+      const text = nodePrefix(node, masker.mask(msg));
+      emit(kind, text, styled(kind, colorOf(node ?? name), text));
     };
     return { say: (msg) => write("say", msg), error: (msg) => write("error", msg) };
   };
 
-  const buildUi = (name: string, target: string): BuildUi => {
+  const buildUi = (name: string, target: string, node?: string): BuildUi => {
     const write = (kind: Kind, msg: string): void => {
-      introduce(name);
-      const text = prefixLines(kind !== "message", masker.mask(target), masker.mask(msg));
-      emit(kind, text, styled(kind, colorOf(name), text));
+      if (node === undefined) introduce(name);
+      const text = nodePrefix(node, prefixLines(kind !== "message", masker.mask(target), masker.mask(msg)));
+      emit(kind, text, styled(kind, colorOf(node ?? name), text));
     };
     return {
       say: (msg) => write("say", msg),
       message: (msg) => write("message", msg),
       error: (msg) => write("error", msg),
-      child: (suffix) => buildUi(name, `${target} (${suffix})`),
+      child: (suffix) => buildUi(name, `${target} (${suffix})`, node),
       ready: () => sink.ready(),
-      unprefixed: () => plainFor(name),
+      unprefixed: () => plainFor(name, node),
       async ask(question) {
         if (input === undefined) return undefined;
-        introduce(name);
+        if (node === undefined) introduce(name);
         // Packer's TimestampedUi passes questions through without a timestamp.
-        const text = prefixLines(true, masker.mask(target), masker.mask(question));
-        const prompt = opts.color ? colorize(text, colorOf(name), true) : text;
+        const text = nodePrefix(node, prefixLines(true, masker.mask(target), masker.mask(question)));
+        const prompt = opts.color ? colorize(text, colorOf(node ?? name), true) : text;
         opts.log?.debug(`ui: ask: ${text}`);
         reader ??= createLineReader(input);
         const lines = reader;
@@ -103,6 +107,21 @@ export function createHumanUi(opts: HumanUiOptions): Ui {
       },
     };
   };
+
+  /** The Ui of one chain node: the same output, each line marked with the node. */
+  const nodeView = (node: string): Ui => ({
+    interactive: input !== undefined,
+    forBuild: (name) => buildUi(name, name, node),
+    say: (msg) => plainFor("", node).say(msg),
+    error: (msg) => plainFor("", node).error(msg),
+    machine: (target, type, ...data) =>
+      opts.log?.debug(masker.mask(`machine readable: ${target},${type} ${JSON.stringify(data)}`)),
+    addSecret: (value) => void masker.add(value),
+    mask: (text) => masker.mask(text),
+    // The chain announces its nodes once; a node's builds take the node's colour.
+    announceBuilds: () => undefined,
+    forNode: nodeView,
+  });
 
   return {
     interactive: input !== undefined,
@@ -127,6 +146,7 @@ export function createHumanUi(opts: HumanUiOptions): Ui {
       for (const name of fresh) introduceLine(name);
       if (fresh.length > 0) emit("say", "", "");
     },
+    forNode: nodeView,
     close() {
       reader?.close();
       opts.log?.close();

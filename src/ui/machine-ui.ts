@@ -43,41 +43,60 @@ export function createMachineUi(opts: MachineUiOptions): Ui {
     record("", "ui", [kind, opts.timestamps ? timestampLine(text, now()) : text]);
   };
 
-  const plain: PlainUi = {
-    say: (msg) => uiLine("say", masker.mask(msg)),
-    error: (msg) => uiLine("error", masker.mask(msg)),
-  };
+  const nodePrefix = (node: string | undefined, text: string): string =>
+    node === undefined ? text : text.replace(/^/gm, `[${masker.mask(node)}] `);
 
-  const buildUi = (target: string): BuildUi => {
+  const plainFor = (node?: string): PlainUi => ({
+    say: (msg) => uiLine("say", nodePrefix(node, masker.mask(msg))),
+    error: (msg) => uiLine("error", nodePrefix(node, masker.mask(msg))),
+  });
+
+  const buildUi = (target: string, node?: string): BuildUi => {
     const write = (kind: Kind, msg: string): void =>
-      uiLine(kind, prefixLines(kind !== "message", masker.mask(target), masker.mask(msg)));
+      uiLine(kind, nodePrefix(node, prefixLines(kind !== "message", masker.mask(target), masker.mask(msg))));
     return {
       say: (msg) => write("say", msg),
       message: (msg) => write("message", msg),
       error: (msg) => write("error", msg),
-      child: (suffix) => buildUi(`${target} (${suffix})`),
+      child: (suffix) => buildUi(`${target} (${suffix})`, node),
       ready: () => sink.ready(),
-      unprefixed: () => plain,
+      unprefixed: () => plainFor(node),
       // Packer: "machine-readable UI can't ask".
       ask: () => Promise.resolve(undefined),
     };
   };
+
+  const machine = (target: string, type: string, ...data: string[]): void =>
+    record(
+      masker.mask(target),
+      type,
+      data.map((d) => masker.mask(d)),
+    );
+
+  /** A chain node's view: ui lines carry `[node] `; records keep their own targets. */
+  const nodeView = (node: string): Ui => ({
+    interactive: false,
+    forBuild: (name) => buildUi(name, node),
+    say: (msg) => plainFor(node).say(msg),
+    error: (msg) => plainFor(node).error(msg),
+    machine,
+    addSecret: (value) => void masker.add(value),
+    mask: (text) => masker.mask(text),
+    announceBuilds: () => undefined,
+    forNode: nodeView,
+  });
 
   return {
     interactive: false,
     forBuild: (name) => buildUi(name),
     say: (msg) => record("", "ui", ["say", masker.mask(msg)]),
     error: (msg) => record("", "ui", ["error", masker.mask(msg)]),
-    machine: (target, type, ...data) =>
-      record(
-        masker.mask(target),
-        type,
-        data.map((d) => masker.mask(d)),
-      ),
+    machine,
     addSecret: (value) => void masker.add(value),
     mask: (text) => masker.mask(text),
     // Colours and their announcement lines never appear in machine-readable output.
     announceBuilds: () => undefined,
+    forNode: nodeView,
     close: () => opts.log?.close(),
   };
 }

@@ -5,10 +5,16 @@ import type { EventOf, RunEvent } from "../core/events.js";
 import { artifactFiles, artifactId, describeArtifact } from "../core/artifact.js";
 import { formatDuration } from "./duration.js";
 import type { Ui } from "./ui.js";
+import { renderChainEvent } from "./render-chain.js";
 
 const dur = (ms: number) => formatDuration(BigInt(Math.round(ms * 1e6)));
 
-export function renderEvents(ui: Ui): (event: RunEvent) => void {
+/**
+ * `node`: the renderer of one chain node's events (through `ui.forNode`): its builds' lines and
+ * `Build 'x' finished` lines, but not Packer's run announcement and summary (the chain's own
+ * summary lists the nodes).
+ */
+export function renderEvents(ui: Ui, node?: string): (event: RunEvent) => void {
   let order: string[] = [];
   const finished = new Map<string, EventOf<"build-finished">>();
   const targets = new Map<string, ReturnType<Ui["forBuild"]>>();
@@ -64,11 +70,27 @@ export function renderEvents(ui: Ui): (event: RunEvent) => void {
     }
   };
 
+  const nodes = new Map<string, (event: RunEvent) => void>();
+  const chain = renderChainEvent(ui);
+
   return (event) => {
+    if (event.node !== undefined && node === undefined && ui.forNode && !chain.handles(event)) {
+      let render = nodes.get(event.node);
+      if (!render) {
+        render = renderEvents(ui.forNode(event.node), event.node);
+        nodes.set(event.node, render);
+      }
+      render(event);
+      return;
+    }
+    if (chain.handles(event)) {
+      chain.render(event);
+      return;
+    }
     switch (event.kind) {
       case "run-started":
         order = [...event.builds];
-        ui.announceBuilds?.(event.builds);
+        if (node === undefined) ui.announceBuilds?.(event.builds);
         return;
       case "output": {
         if (event.build === undefined) {
@@ -93,7 +115,7 @@ export function renderEvents(ui: Ui): (event: RunEvent) => void {
         return;
       }
       case "run-finished":
-        summary(event);
+        if (node === undefined) summary(event);
         return;
       default:
         return;

@@ -50,6 +50,11 @@ export interface Ui {
    * run; builds never announced get the next colour (and their line) on first use.
    */
   announceBuilds?(names: readonly string[]): void;
+  /**
+   * The Ui of one chain node: the same sink, masking and colours, every line marked with the node
+   * (`[node] ==> docker: …`); machine-readable output carries it in the ui text too.
+   */
+  forNode?(node: string): Ui;
   /** Releases the input reader used by `ask` so the process can exit. */
   close?(): void;
 }

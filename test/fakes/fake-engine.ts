@@ -8,6 +8,7 @@ import { extract as tarExtract, pack as tarPack } from "tar-stream";
 import { EngineError } from "../../src/engine/errors.js";
 import type {
   ArchiveStat,
+  BuildImageOptions,
   CommitOptions,
   ContainerInspect,
   ContainerSpec,
@@ -75,6 +76,16 @@ export interface ExecResult {
 
 export type ExecHandler = (call: ExecCall) => ExecResult | Promise<ExecResult>;
 
+/** A Dockerfile build as the fake engine received it. */
+export interface BuildCall {
+  opts: BuildImageOptions;
+  /** The context's files (path → content), as sent. */
+  files: Map<string, Buffer>;
+  dockerfile: string;
+  /** The last stage's base (its FROM), as written. */
+  from: string;
+}
+
 export interface EngineCall {
   method: string;
   args: unknown[];
@@ -133,6 +144,13 @@ export class FakeEngine implements Engine {
   private readonly failures = new Map<string, Error[]>();
   /** Unix seconds: image creation times (tests move it to age entries). */
   clock = Math.floor(Date.now() / 1000);
+  /**
+   * What a Dockerfile build does once its context is read (the default: nothing): a test can
+   * delay it (honouring `opts.signal`), print lines through `opts.onProgress`, or throw.
+   */
+  buildHandler: (call: BuildCall) => void | Promise<void> = () => undefined;
+  /** Squash refused as Docker 20.10 does without experimental mode. */
+  squashUnsupported = false;
 
   constructor(opts: { images?: { ref: string; config?: ImageConfig; fs?: FakeFs }[] } = {}) {
     for (const i of opts.images ?? []) this.addImage(i.ref, i.config, i.fs);
@@ -287,6 +305,44 @@ export class FakeEngine implements Engine {
     return image.id;
   }
 
+  async buildImage(context: Readable, opts: BuildImageOptions = {}): Promise<{ imageId: string }> {
+    this.record("buildImage", opts);
+    if (opts.squash && this.squashUnsupported) {
+      context.destroy();
+      throw new EngineError("unsupported", "squash is only supported with experimental mode", 400);
+    }
+    const files = await readTar(context);
+    const name = opts.dockerfile ?? "Dockerfile";
+    const text = files.get(name)?.toString("utf8");
+    if (text === undefined) {
+      throw new EngineError("stream", `Cannot locate specified Dockerfile: ${name}`);
+    }
+    const froms = [...text.matchAll(/^\s*FROM\s+(?:--\S+\s+)*(\S+)/gim)].map((m) => m[1]!);
+    const from = froms[froms.length - 1] ?? "";
+    const base = from === "scratch" ? undefined : this.findImage(from);
+    if (from !== "scratch" && !base) throw new EngineError("stream", `pull access denied for ${from}`);
+    opts.signal?.throwIfAborted();
+    await this.buildHandler({ opts, files, dockerfile: text, from });
+    opts.signal?.throwIfAborted();
+    const image: FakeImage = {
+      id: newId(),
+      tags: [],
+      config: { ...(base?.config ?? {}), Labels: { ...(base?.config.Labels ?? {}), ...(opts.labels ?? {}) } },
+      fs: base ? copyFs(base.fs) : rootFs(),
+      layers: [...(base?.layers ?? []), ...(opts.squash ? [newId()] : [newId(), newId()])],
+      ...(base ? { parent: base.id } : {}),
+      created: this.clock++,
+    };
+    this.images.set(image.id, image);
+    for (const tag of opts.tags ?? []) {
+      const ref = withTag(tag);
+      for (const other of this.images.values()) other.tags = other.tags.filter((t) => t !== ref);
+      image.tags.push(ref);
+    }
+    opts.onProgress?.({ aux: { ID: image.id } });
+    return { imageId: image.id };
+  }
+
   async saveImages(refs: string[]): Promise<Readable> {
     this.record("saveImages", refs);
     return Readable.from([Buffer.from(JSON.stringify(refs))]);
@@ -439,7 +495,11 @@ export class FakeEngine implements Engine {
       }),
     );
     opts.signal?.throwIfAborted();
-    const result = await this.execHandler({ container: c, cmd: opts.cmd, env, user: opts.user, stdin });
+    // As the real engine: aborting closes the connection at once (the handler may go on).
+    const result = await abortable(
+      Promise.resolve(this.execHandler({ container: c, cmd: opts.cmd, env, user: opts.user, stdin })),
+      opts.signal,
+    );
     if (result.stdout) opts.onStdout?.(Buffer.from(result.stdout));
     if (result.stderr) opts.onStderr?.(Buffer.from(result.stderr));
     await opts.ready?.();
@@ -471,6 +531,24 @@ export class FakeEngine implements Engine {
     const entry = this.container(id).fs.get(p);
     return entry ? statOf(p, entry) : undefined;
   }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new EngineError("aborted", "exec was cancelled"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 function withTag(ref: string): string {
@@ -522,6 +600,28 @@ function applyChange(config: ImageConfig, change: string): void {
     default:
       return;
   }
+}
+
+async function readTar(tar: Readable): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const ex = tarExtract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
+      stream.on("end", () => {
+        if (header.type === "file") files.set(header.name, Buffer.concat(chunks));
+        next();
+      });
+      stream.on("error", reject);
+    });
+    ex.on("finish", () => resolve());
+    ex.on("error", reject);
+  });
+  for await (const chunk of tar) ex.write(chunk as Buffer);
+  ex.end(undefined);
+  await done;
+  return files;
 }
 
 async function extractInto(fs: FakeFs, dir: string, tar: Readable): Promise<void> {

@@ -1,15 +1,8 @@
 // `kiln build`: what `packer build` does, through the Engine API.
 import type { Command } from "commander";
 import { Option } from "commander";
-import { connectEngine, resolveEngineHost } from "../../engine/index.js";
-import type { Engine, EngineHost } from "../../engine/index.js";
-import { EngineConfigError, EngineError } from "../../engine/errors.js";
-import { createHumanUi } from "../../ui/human-ui.js";
-import { colorEnabled } from "../../ui/format.js";
-import { createMachineUi } from "../../ui/machine-ui.js";
+import type { Engine } from "../../engine/index.js";
 import type { Ui } from "../../ui/ui.js";
-import { SecretMasker } from "../../ui/mask.js";
-import { createLogger } from "../../ui/log.js";
 import { installSignalHandlers } from "../../run/signals.js";
 import { runBuilds } from "../../run/run-builds.js";
 import { defaultRegistry } from "../../components/registry.js";
@@ -27,7 +20,7 @@ import { addTemplateOptions, loadChecked, reportError } from "../load.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { Journal, stateDir } from "../../run/journal.js";
-import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
+import { connectOrSay, engineHostOrSay, makeUi, prepareEngines } from "../run-setup.js";
 
 interface BuildFlags extends CacheFlags {
   var?: string[];
@@ -68,33 +61,10 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
   });
 }
 
-/** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
-function makeUi(flags: BuildFlags): Ui {
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const masker = new SecretMasker();
-  const log = createLogger(process.env, { masker });
-  if (flags.machineReadable) return createMachineUi({ out: process.stdout, masker, log });
-  return createHumanUi({
-    masker,
-    log,
-    out: process.stdout,
-    color: colorEnabled(flags.colorExplicit, process.env),
-    timestamps: Boolean(flags.timestampUi),
-    interactive,
-    input: process.stdin,
-  });
-}
-
 async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   // Bad engine settings are invalid input, like a bad template: exit 2 before anything else.
-  let host: EngineHost;
-  try {
-    host = resolveEngineHost(process.env);
-  } catch (e) {
-    if (!(e instanceof EngineConfigError)) throw e;
-    process.stderr.write(`Error: ${e.message}\n`);
-    return 2;
-  }
+  const host = engineHostOrSay(process.env, (s) => process.stderr.write(s + "\n"));
+  if (host === undefined) return 2;
   const parallel = Number(flags.parallelBuilds);
   if (!Number.isInteger(parallel) || parallel < 0) {
     process.stderr.write(
@@ -138,16 +108,11 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
   const say = eventPlainUi(events, ui);
-  let session;
-  try {
-    session = await connectEngine(host, { env: process.env });
-  } catch (e) {
-    const why = e instanceof EngineError ? e.message : String(e);
-    say.error(`Cannot reach the Docker engine at ${host.description}: ${why}`);
+  const session = await connectOrSay(host, say);
+  if (session === undefined) {
     ui.close?.();
     return 1;
   }
-  say.say(session.summary);
   try {
     return await buildWith(session.engine, { ui, events, say }, builds, template, flags, parallel, {
       stateDirectory,
@@ -170,16 +135,7 @@ async function buildWith(
   const { ui, events, say } = out;
   if (flags.debug) say.say("Debug mode enabled. Builds will not be parallelized.");
   const identity = currentIdentity(randomUUID());
-  // Leftovers of earlier runs whose process is gone (SIGKILL, a crash, a lost engine) go first.
-  try {
-    const { removed, failed } = await removeLeftovers(await findLeftovers([engine], run.stateDirectory));
-    if (removed.length > 0)
-      say.say(`Removed ${removed.length} leftover(s) of earlier interrupted kiln runs.`);
-    for (const [l, e] of failed)
-      say.error(`Could not remove a leftover of an earlier run, ${l.description}: ${String(e)}`);
-  } catch (e) {
-    say.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
-  }
+  await prepareEngines([engine], run.stateDirectory, say);
   const journal = new Journal(run.stateDirectory, identity);
   const activeCleanups = new Set<CleanupStack>();
   const signals = installSignalHandlers({

@@ -61,7 +61,10 @@ export function pullStepOf(ctx: BuilderContext): DockerStep {
     async run(state) {
       const c = state.config;
       const image = c.image ?? "";
-      if (c.pull) {
+      const local = ctx.localImage?.(image);
+      if (c.pull && local !== undefined) {
+        ctx.ui.say(`Skipping the pull of ${image}: ${local}.`);
+      } else if (c.pull) {
         await pullStep(ctx.engine, ctx.ui, image, {
           platform: c.platform,
           auth: await ctx.pullAuth?.(image),

@@ -1,0 +1,55 @@
+// A native node's `push` targets: the built image tagged as each reference and pushed with Docker's
+// credentials for its registry; each push is a step of the node (post-process phase).
+import { errorMessage } from "../core/errors.js";
+import type { StepRef } from "../core/events.js";
+import { ImageReference } from "../engine/reference.js";
+import { eventBuildUi } from "../ui/event-ui.js";
+import type { NodeContext } from "./node-context.js";
+
+export async function pushTargets(
+  ctx: NodeContext,
+  imageId: string,
+  targets: readonly string[],
+): Promise<{ pushed: { ref: string; digest: string }[]; error?: string }> {
+  const build = "push";
+  const ui = eventBuildUi(ctx.bus, ctx.env.ui, build);
+  const pushed: { ref: string; digest: string }[] = [];
+  for (const [index, target] of targets.entries()) {
+    const ref = ImageReference.parse(target);
+    const step: StepRef = { phase: "post-process", index, name: `push ${target}`, type: "push" };
+    ctx.bus.emit({ kind: "step-started", build, step });
+    const started = ctx.bus.elapsed();
+    try {
+      ui.say(`Pushing ${target}`);
+      await ctx.engine.tagImage(imageId, ref.familiarName, ref.tagOrLatest);
+      const auth = await ctx.env.registryAuth?.(ref.registry, ui);
+      const { digest } = await ctx.engine.pushImage(ref.familiarName, ref.tagOrLatest, {
+        ...(auth ? { auth } : {}),
+        signal: ctx.signal,
+      });
+      ui.say(`Pushed ${target}@${digest}`);
+      pushed.push({ ref: target, digest });
+      ctx.bus.emit({
+        kind: "step-finished",
+        build,
+        step,
+        status: "ok",
+        durationMs: ctx.bus.elapsed() - started,
+      });
+    } catch (e) {
+      const cancelled = ctx.signal.aborted;
+      const message = `push ${target} failed: ${errorMessage(e)}`;
+      ctx.bus.emit({
+        kind: "step-finished",
+        build,
+        step,
+        status: cancelled ? "cancelled" : "failed",
+        durationMs: ctx.bus.elapsed() - started,
+        failure: { phase: "post-process", step: step.name, message, causes: [], cancelled },
+      });
+      if (!cancelled) ui.error(message);
+      return { pushed, error: message };
+    }
+  }
+  return { pushed };
+}

@@ -1,0 +1,190 @@
+// Runs a planned chain: the selected nodes through the scheduler, each on its engine, as run
+// events (chain-started, node-started/finished/skipped, chain-finished; every event of a node's
+// builds carries the node's name). Never throws for a node's failure; the outcome says what ran.
+import { InvalidInputError } from "../template/diagnostic.js";
+import type { Engine } from "../engine/types.js";
+import type { ChainNodeInfo } from "../core/events.js";
+import type { ChainEnv, ChainRunOptions } from "./chain-env.js";
+import { imageKey } from "./image-key.js";
+import { formatOrigin } from "./model.js";
+import type { NodeContext } from "./node-context.js";
+import type { NodeOutcome } from "./node-outcome.js";
+import { runDockerfileNode } from "./node-dockerfile.js";
+import { runPackerNode } from "./node-packer.js";
+import type { ChainPlan, PlannedNode } from "./plan.js";
+import { pushTargets } from "./push.js";
+import { schedule, type FinalState, type RunStatus } from "./scheduler.js";
+
+export interface ChainOutcome {
+  /** Final state per node, selected or not (not selected: skipped, not-selected). */
+  nodes: Map<string, FinalState & { outcome?: NodeOutcome }>;
+  failed: number;
+  cancelled: boolean;
+}
+
+/** The chain as run events describe it. */
+export function nodeInfos(plan: ChainPlan): ChainNodeInfo[] {
+  return plan.nodes.map((n) => ({
+    name: n.spec.name,
+    kind: n.spec.source.kind,
+    file: n.spec.file,
+    tags: n.produces,
+    needs: plan.edges
+      .filter((e) => e.from === n.spec.name)
+      .map((e) => ({ node: e.to, origin: formatOrigin(e.pos) })),
+    engine: n.spec.engine,
+  }));
+}
+
+export async function runChain(
+  plan: ChainPlan,
+  selected: ReadonlySet<string>,
+  env: ChainEnv,
+  opts: ChainRunOptions,
+): Promise<ChainOutcome> {
+  const { events } = env;
+  const started = events.elapsed();
+  const engineOf = (n: PlannedNode): Engine => {
+    const engine = env.engines.get(n.spec.engine);
+    // The readers check engine names against the same list.
+    if (!engine)
+      throw new InvalidInputError([{ severity: "error", summary: `no engine named ${n.spec.engine}` }]);
+    return engine;
+  };
+  const run = plan.nodes.filter((n) => selected.has(n.spec.name));
+  events.emit({
+    kind: "chain-started",
+    runId: opts.runId,
+    startedAt: new Date(Date.now() - started).toISOString(),
+    kilnVersion: opts.kilnVersion,
+    command: opts.command,
+    nodes: nodeInfos(plan),
+    selected: run.map((n) => n.spec.name),
+    parallel: Object.fromEntries([...env.engines.keys()].map((k) => [k, opts.parallel])),
+  });
+  const states: ChainOutcome["nodes"] = new Map();
+  for (const n of plan.nodes) {
+    if (selected.has(n.spec.name)) continue;
+    const message = "not selected: not built (a node that needs it uses the image already in the engine)";
+    states.set(n.spec.name, { status: "skipped", reason: "not-selected", message });
+    events.emit({ kind: "node-skipped", node: n.spec.name, reason: "not-selected", message });
+  }
+
+  // Images this run builds: never pulled by the nodes that use them.
+  const producers = new Map<string, string>();
+  for (const n of run)
+    for (const t of n.produces) {
+      const key = imageKey(t);
+      if (key !== undefined) producers.set(key, n.spec.name);
+    }
+  const outcomes = new Map<string, NodeOutcome>();
+  const squashRefused = new Set<Engine>();
+  const contextOf = (n: PlannedNode, signal: AbortSignal): NodeContext => ({
+    name: n.spec.name,
+    engine: engineOf(n),
+    bus: events.forNode(n.spec.name),
+    env,
+    signal,
+    localImage: (image) => {
+      const key = imageKey(image);
+      const producer = key === undefined ? undefined : producers.get(key);
+      return producer === undefined || producer === n.spec.name
+        ? undefined
+        : `built by node ${producer} of this chain`;
+    },
+    reference: (node, field) => {
+      const target = plan.byName.get(node);
+      if (field === "id") return outcomes.get(node)?.imageId ?? target?.produces[0] ?? "";
+      return target?.produces[0] ?? "";
+    },
+    squashRefused,
+  });
+
+  const runNode = async (name: string, signal: AbortSignal): Promise<RunStatus> => {
+    const n = plan.byName.get(name)!;
+    const nodeStarted = events.elapsed();
+    events.emit({ kind: "node-started", node: name, engine: n.spec.engine });
+    const ctx = contextOf(n, signal);
+    let outcome: NodeOutcome;
+    try {
+      outcome =
+        n.spec.source.kind === "packer" ? await runPackerNode(n, ctx, opts) : await runDockerfileNode(n, ctx);
+      if (
+        (outcome.status === "built" || outcome.status === "cached") &&
+        n.spec.push.length > 0 &&
+        outcome.imageId
+      ) {
+        const pushed = await pushTargets(ctx, outcome.imageId, n.spec.push);
+        if (pushed.error !== undefined) {
+          const cancelled = signal.aborted;
+          outcome = {
+            status: cancelled ? "cancelled" : "failed",
+            tags: outcome.tags,
+            imageId: outcome.imageId,
+            failure: { phase: "post-process", message: pushed.error, causes: [], cancelled },
+          };
+        }
+      }
+    } catch (e) {
+      // A bug below must not take the chain down silently: the node fails with the message.
+      const message = e instanceof Error ? e.message : String(e);
+      outcome = {
+        status: signal.aborted ? "cancelled" : "failed",
+        tags: [],
+        failure: { phase: "prepare", message, causes: [], cancelled: signal.aborted },
+      };
+    }
+    if (outcome.status === "failed" && signal.aborted) outcome = { ...outcome, status: "cancelled" };
+    outcomes.set(name, outcome);
+    events.emit({
+      kind: "node-finished",
+      node: name,
+      status: outcome.status,
+      durationMs: events.elapsed() - nodeStarted,
+      tags: outcome.tags,
+      ...(outcome.imageId ? { imageId: outcome.imageId } : {}),
+      ...(outcome.failure ? { failure: outcome.failure } : {}),
+    });
+    return outcome.status;
+  };
+
+  const final = await schedule(
+    run.map((n) => ({
+      name: n.spec.name,
+      engine: n.spec.engine,
+      needs: [
+        ...new Set(plan.edges.filter((e) => e.from === n.spec.name && selected.has(e.to)).map((e) => e.to)),
+      ],
+    })),
+    {
+      limit: () => opts.parallel,
+      failFast: opts.failFast,
+      signal: env.signal,
+      run: runNode,
+      skipped: (node, state) =>
+        events.emit({
+          kind: "node-skipped",
+          node,
+          reason: state.reason,
+          message: state.message,
+          ...(state.failed ? { failed: state.failed } : {}),
+        }),
+    },
+  );
+  for (const [name, state] of final) {
+    const outcome = outcomes.get(name);
+    states.set(name, { ...state, ...(outcome ? { outcome } : {}) });
+  }
+  const count = (s: string) => [...final.values()].filter((v) => v.status === s).length;
+  const failed = count("failed");
+  events.emit({
+    kind: "chain-finished",
+    durationMs: events.elapsed() - started,
+    cancelled: env.signal.aborted,
+    built: count("built"),
+    cached: count("cached"),
+    failed,
+    skipped: count("skipped") + count("cancelled") + (plan.nodes.length - run.length),
+  });
+  return { nodes: states, failed, cancelled: env.signal.aborted };
+}

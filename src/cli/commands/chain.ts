@@ -1,0 +1,381 @@
+// `kiln chain`: corpusops' IMAGES.json (unchanged) or a native chain file, run as a parallel
+// graph of Packer templates and Dockerfiles. Flags of the original (`--images`, `--list`, …) and
+// kiln's (`-graph`, `-only=node+`, `-fail-fast`, …). Everything before the builds is pure: a bad
+// chain exits 2 without contacting the engine. docs/chains.md documents it.
+import type { Command } from "commander";
+import { randomUUID } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, relative, resolve } from "node:path";
+import type { Ui } from "../../ui/ui.js";
+import { installSignalHandlers } from "../../run/signals.js";
+import { defaultRegistry } from "../../components/registry.js";
+import { currentIdentity } from "../../core/ownership.js";
+import type { CleanupStack } from "../../core/cleanup-stack.js";
+import { EventBus } from "../../core/events.js";
+import { renderEvents } from "../../ui/render-events.js";
+import { eventPlainUi } from "../../ui/event-ui.js";
+import { kilnVersion } from "../version.js";
+import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
+import type { LoadOptions } from "../../template/types.js";
+import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
+import { Journal, stateDir } from "../../run/journal.js";
+import { checkTemplate, reportError } from "../load.js";
+import { loadTemplate as loadTemplateFile } from "../../template/load.js";
+import { splitList } from "../argv.js";
+import { connectOrSay, engineHostOrSay, makeUi, prepareEngines } from "../run-setup.js";
+import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
+import type { Engine, EngineHost } from "../../engine/index.js";
+import { resolveAuth, describeSource } from "../../auth/resolve.js";
+import { readChain } from "../../chain/read-chain.js";
+import { planChain, problemsOf } from "../../chain/plan.js";
+import { selectNodes, splitNames } from "../../chain/select.js";
+import { discoverFolder } from "../../chain/discover.js";
+import { generateImages } from "../../chain/generate-images.js";
+import { dryRunLines, graphDot, graphText, listFromImages, listLines } from "../../chain/describe.js";
+import { runChain } from "../../chain/run-chain.js";
+
+interface ChainFlags extends CacheFlags {
+  images?: string[];
+  skipImages?: string[];
+  imagesFiles?: string[];
+  builderArgs?: string;
+  squash: boolean;
+  dryRun?: boolean;
+  list?: boolean;
+  generateImages?: boolean;
+  packerTemplate?: string;
+  dockerFolder?: string;
+  ansibleFolder?: string;
+  saltFolder?: string;
+  only?: string[];
+  graph?: string | boolean;
+  parallelBuilds?: string;
+  failFast?: boolean;
+  color: boolean;
+  colorExplicit?: boolean;
+  timestampUi?: boolean;
+  machineReadable?: boolean;
+}
+
+const DEFAULT_PARALLEL = Math.max(1, availableParallelism());
+
+export function registerChain(program: Command, setExit: (code: number) => void): void {
+  const cmd = program
+    .command("chain")
+    .description(
+      "Build a chain of images (corpusops' docker/IMAGES.json unchanged, or a native chain file) as a parallel graph of Packer templates and Dockerfiles.",
+    )
+    .argument(
+      "[files-or-names...]",
+      "chain files (IMAGES.json or a native chain file); other arguments select nodes, as --images",
+    )
+    .option("--images <names...>", "build only these nodes (key, tag or name; env IMAGES / BUILD_IMAGES)")
+    .option("--skip-images <names...>", "do not build these nodes (env SKIP_IMAGES)")
+    .option(
+      "--images-files <files...>",
+      "IMAGES.json files (env IMAGES_FILE; default docker/IMAGES.json, or .docker/IMAGES.json)",
+    )
+    .option(
+      "--builder-args <args>",
+      "flags for every builder, before each entry's extra_args (env BUILDER_ARGS)",
+    )
+    .option(
+      "--no-squash",
+      "do not squash Dockerfile images (env NO_SQUASH); squashed by default, as corpusops does",
+    )
+    .option("--dry-run", "read, check and plan everything, print what would be built; build nothing")
+    .option("--list", "list the nodes (the names --images takes) and exit")
+    .option(
+      "--generate-images",
+      "write <folder>/packer/<file> for each Packer entry from the packer template",
+    )
+    .option(
+      "--packer-template <file>",
+      "template for --generate-images (env PACKER_TEMPLATE; default <docker folder>/packer.json)",
+    )
+    .option("--docker-folder <dir>", "the docker folder (env DOCKER_FOLDER; default docker, or .docker)")
+    .option(
+      "--ansible-folder <dir>",
+      "__ANSIBLE_FOLDER for --generate-images (env ANSIBLE_FOLDER; default ansible, or .ansible)",
+    )
+    .option(
+      "--salt-folder <dir>",
+      "__SALT_FOLDER for --generate-images (env SALT_FOLDER; default salt, or .salt)",
+    )
+    .option(
+      "--only <nodes>",
+      "build only these nodes (comma-separated; `node+`: it and what needs it; `+node`: it and what it needs; globs)",
+      splitList,
+    )
+    .option("--graph [format]", "print the graph (text, or dot) and exit")
+    .option(
+      "--parallel-builds <n>",
+      `nodes built at once per engine (default: the number of CPUs, ${DEFAULT_PARALLEL} here)`,
+    )
+    .option("--fail-fast", "at the first failure start nothing more and cancel the running nodes")
+    .option("--color", "force colours on (the default, unless NO_COLOR / PACKER_NO_COLOR)")
+    .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
+    .option("--timestamp-ui", "prefix output with RFC3339 timestamps")
+    .option("--machine-readable", "machine-readable output, with chain-node records");
+  addCacheOptions(cmd).action(async (args: string[], flags: ChainFlags, cmd: Command) => {
+    flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
+    if (cmd.getOptionValueSource("squash") !== "cli" && nonEmpty(process.env.NO_SQUASH)) flags.squash = false;
+    setExit(await chain(args, flags));
+  });
+}
+
+function nonEmpty(v: string | undefined): boolean {
+  return v !== undefined && v.trim() !== "";
+}
+
+const err = (s: string): void => void process.stderr.write(s + "\n");
+const out = (s: string): void => void process.stdout.write(s + "\n");
+
+async function chain(args: string[], flags: ChainFlags): Promise<number> {
+  const env = process.env;
+  const cwd = process.cwd();
+  const parallel = flags.parallelBuilds === undefined ? DEFAULT_PARALLEL : Number(flags.parallelBuilds);
+  if (!Number.isInteger(parallel) || parallel < 1) {
+    err(`-parallel-builds: expected a whole number ≥ 1, got ${JSON.stringify(flags.parallelBuilds)}`);
+    return 2;
+  }
+  const graphFormat = flags.graph === undefined ? undefined : flags.graph === true ? "text" : flags.graph;
+  if (graphFormat !== undefined && graphFormat !== "text" && graphFormat !== "dot") {
+    err(`-graph: expected text or dot, got ${JSON.stringify(graphFormat)}`);
+    return 2;
+  }
+  // Positional arguments: chain files when they exist, node names otherwise (the original's extra images).
+  const files = args.filter((a) => isFile(resolve(cwd, a))).map((a) => resolve(cwd, a));
+  const names = args.filter((a) => !isFile(resolve(cwd, a)));
+  const dockerFolder = discoverFolder(cwd, flags.dockerFolder ?? env.DOCKER_FOLDER ?? "docker");
+  const imagesFiles = flags.imagesFiles ?? splitNames([env.IMAGES_FILE]);
+  if (files.length === 0) {
+    files.push(
+      ...(imagesFiles.length > 0 ? imagesFiles : [join(dockerFolder, "IMAGES.json")]).map((f) =>
+        resolve(cwd, f),
+      ),
+    );
+  }
+  const squash = flags.squash;
+  try {
+    const read = await readChain(files, {
+      cwd,
+      env,
+      builderArgs: flags.builderArgs ?? env.BUILDER_ARGS ?? "",
+      squash,
+      engines: ["default"],
+    });
+    for (const w of read.warnings) err(formatDiagnostic(w));
+
+    if (flags.generateImages) {
+      if (read.spec.format !== "images-json") throw usage("--generate-images works on IMAGES.json files");
+      const template = resolve(
+        cwd,
+        flags.packerTemplate ??
+          (nonEmpty(env.PACKER_TEMPLATE) ? env.PACKER_TEMPLATE! : join(dockerFolder, "packer.json")),
+      );
+      if (!existsSync(template)) {
+        throw usage(
+          `the packer template ${relative(cwd, template) || template} does not exist`,
+          "give it with --packer-template (env PACKER_TEMPLATE); default <docker folder>/packer.json",
+        );
+      }
+      await generateImages(
+        read.entries,
+        template,
+        {
+          docker: dockerFolder,
+          ansible: discoverFolder(cwd, flags.ansibleFolder ?? env.ANSIBLE_FOLDER ?? "ansible"),
+          salt: discoverFolder(cwd, flags.saltFolder ?? env.SALT_FOLDER ?? "salt"),
+        },
+        (path) => out(`Writing ${relative(cwd, path) || path}`),
+      );
+      return 0;
+    }
+    if (flags.list) {
+      const rows =
+        read.spec.format === "images-json"
+          ? listFromImages(read.entries, cwd)
+          : read.spec.nodes.map((n) => ({
+              name: n.name,
+              selector: n.name,
+              kind: n.source.kind,
+              file: n.file,
+              tags: n.tags,
+            }));
+      for (const line of listLines(rows)) out(line);
+      return 0;
+    }
+
+    const startTime = new Date();
+    const loadTemplate = async (path: string, opts: LoadOptions) =>
+      checkTemplate(await loadTemplateFile(path, opts));
+    const plan = await planChain(read.spec, { loadTemplate, env, startTime });
+    const include = [
+      ...(flags.images ?? splitNames([nonEmpty(env.IMAGES) ? env.IMAGES : env.BUILD_IMAGES])),
+      ...names,
+      ...(flags.only ?? []),
+    ];
+    const selected = selectNodes(read.spec.nodes, plan.edges, {
+      include,
+      skip: flags.skipImages ?? splitNames([env.SKIP_IMAGES]),
+    });
+    for (const w of problemsOf(plan, selected)) err(formatDiagnostic(w));
+    if (graphFormat !== undefined) {
+      out(graphFormat === "dot" ? graphDot(plan, selected) : graphText(plan, selected, cwd));
+      return 0;
+    }
+
+    let ui: Ui;
+    try {
+      ui = makeUi(flags);
+    } catch (e) {
+      err(`Error: ${e instanceof Error ? e.message : String(e)}`);
+      return 1;
+    }
+    for (const n of plan.nodes) for (const s of n.template?.sensitiveValues ?? []) ui.addSecret(s);
+    if (flags.dryRun) {
+      for (const line of dryRunLines(plan, selected, cwd, parallel)) ui.say(line);
+      ui.close?.();
+      return 0;
+    }
+    const host = engineHostOrSay(env, err);
+    if (host === undefined) {
+      ui.close?.();
+      return 2;
+    }
+    let cacheOptions;
+    try {
+      cacheOptions = cacheOptionsFrom(flags, {
+        stateDir: stateDir(env),
+        env,
+        template: files[0]!,
+        cwd,
+        secrets: () => plan.nodes.flatMap((n) => n.template?.sensitiveValues ?? []),
+        addSecret: (v) => ui.addSecret(v),
+      });
+    } catch (e) {
+      ui.close?.();
+      throw e;
+    }
+    return await build(plan, selected, ui, host, {
+      cacheOptions,
+      noCache: !flags.cache,
+      parallel,
+      failFast: Boolean(flags.failFast),
+      loadTemplate,
+      startTime,
+    });
+  } catch (e) {
+    return reportError(e, err);
+  }
+}
+
+async function build(
+  plan: Awaited<ReturnType<typeof planChain>>,
+  selected: Set<string>,
+  ui: Ui,
+  host: EngineHost,
+  o: {
+    cacheOptions: ReturnType<typeof cacheOptionsFrom>;
+    noCache: boolean;
+    parallel: number;
+    failFast: boolean;
+    loadTemplate: Parameters<typeof planChain>[1]["loadTemplate"];
+    startTime: Date;
+  },
+): Promise<number> {
+  const events = new EventBus();
+  events.subscribe(renderEvents(ui));
+  const say = eventPlainUi(events, ui);
+  const session = await connectOrSay(host, say);
+  if (session === undefined) {
+    ui.close?.();
+    return 1;
+  }
+  try {
+    return await buildOn(session.engine, plan, selected, { ui, events, say }, o);
+  } finally {
+    await session.close();
+  }
+}
+
+async function buildOn(
+  engine: Engine,
+  plan: Awaited<ReturnType<typeof planChain>>,
+  selected: Set<string>,
+  out: { ui: Ui; events: EventBus; say: ReturnType<typeof eventPlainUi> },
+  o: Parameters<typeof build>[4],
+): Promise<number> {
+  const { ui, events, say } = out;
+  const stateDirectory = stateDir(process.env);
+  await prepareEngines([engine], stateDirectory, say);
+  const identity = currentIdentity(randomUUID());
+  const journal = new Journal(stateDirectory, identity);
+  const activeCleanups = new Set<CleanupStack>();
+  const signals = installSignalHandlers({
+    say: (m) => say.error(m),
+    pending: () => [...activeCleanups].flatMap((c) => c.pending()),
+  });
+  try {
+    const outcome = await runChain(
+      plan,
+      selected,
+      {
+        engines: new Map([["default", engine]]),
+        ui,
+        events,
+        registry: defaultRegistry(),
+        identity,
+        signal: signals.signal,
+        hostEnv: process.env,
+        activeCleanups,
+        track: journal,
+        pullAuth: (b, image, bui) =>
+          resolvePullAuth(b.builder, image, bui, (v) => ui.addSecret(v), process.env, signals.signal),
+        registryAuth: async (registry, bui) => {
+          const resolved = await resolveAuth(registry, {
+            env: process.env,
+            signal: signals.signal,
+            onSecret: (v) => ui.addSecret(v),
+            onWarning: (w) => bui.error(w),
+          });
+          if (resolved.auth)
+            bui.message(`Using credentials for ${resolved.server} from ${describeSource(resolved)}`);
+          return resolved.auth;
+        },
+        loadTemplate: o.loadTemplate,
+        startTime: o.startTime,
+        noCache: o.noCache,
+        ...(o.cacheOptions ? { cacheOptions: o.cacheOptions } : {}),
+      },
+      {
+        parallel: o.parallel,
+        failFast: o.failFast,
+        runId: identity.runId,
+        kilnVersion: kilnVersion(),
+        command: process.argv.slice(2),
+      },
+    );
+    const code = signals.exitCode();
+    if (code !== undefined) return code;
+    return outcome.failed > 0 || [...outcome.nodes.values()].some((n) => n.status === "cancelled") ? 1 : 0;
+  } finally {
+    journal.close();
+    signals.dispose();
+    ui.close?.();
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function usage(summary: string, detail?: string): InvalidInputError {
+  return new InvalidInputError([{ severity: "error", summary, ...(detail ? { detail } : {}) }]);
+}

@@ -1,0 +1,84 @@
+// What `kiln build` and `kiln chain` set up the same way before running: the Ui (human or
+// machine-readable, with the debug log sharing its masker), and the engines' prelude (reachable?
+// leftovers of earlier interrupted runs removed).
+import { createHumanUi } from "../ui/human-ui.js";
+import { colorEnabled } from "../ui/format.js";
+import { createMachineUi } from "../ui/machine-ui.js";
+import type { Ui } from "../ui/ui.js";
+import { SecretMasker } from "../ui/mask.js";
+import { createLogger } from "../ui/log.js";
+import { EngineConfigError, EngineError } from "../engine/errors.js";
+import { connectEngine, resolveEngineHost } from "../engine/index.js";
+import type { EngineHost, EngineSession } from "../engine/index.js";
+import type { Engine } from "../engine/types.js";
+import { findLeftovers, removeLeftovers } from "../run/reconcile.js";
+
+export interface UiFlags {
+  machineReadable?: boolean;
+  colorExplicit?: boolean;
+  timestampUi?: boolean;
+}
+
+/** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
+export function makeUi(flags: UiFlags): Ui {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const masker = new SecretMasker();
+  const log = createLogger(process.env, { masker });
+  if (flags.machineReadable) return createMachineUi({ out: process.stdout, masker, log });
+  return createHumanUi({
+    masker,
+    log,
+    out: process.stdout,
+    color: colorEnabled(flags.colorExplicit, process.env),
+    timestamps: Boolean(flags.timestampUi),
+    interactive,
+    input: process.stdin,
+  });
+}
+
+/**
+ * Where the engine is, from DOCKER_HOST / contexts. Bad settings are invalid input, like a bad
+ * template: the caller exits 2 before anything else (undefined, having said why).
+ */
+export function engineHostOrSay(env: NodeJS.ProcessEnv, err: (line: string) => void): EngineHost | undefined {
+  try {
+    return resolveEngineHost(env);
+  } catch (e) {
+    if (!(e instanceof EngineConfigError)) throw e;
+    err(`Error: ${e.message}`);
+    return undefined;
+  }
+}
+
+/** Connects (starting Podman's service when that is the engine) and names the engine first. */
+export async function connectOrSay(
+  host: EngineHost,
+  say: { say(msg: string): void; error(msg: string): void },
+): Promise<EngineSession | undefined> {
+  try {
+    const session = await connectEngine(host, { env: process.env });
+    say.say(session.summary);
+    return session;
+  } catch (e) {
+    const why = e instanceof EngineError ? e.message : String(e);
+    say.error(`Cannot reach the Docker engine at ${host.description}: ${why}`);
+    return undefined;
+  }
+}
+
+/** Removes what earlier runs whose process is gone left behind (SIGKILL, a crash, a lost engine). */
+export async function prepareEngines(
+  engines: readonly Engine[],
+  stateDirectory: string,
+  say: { say(msg: string): void; error(msg: string): void },
+): Promise<void> {
+  try {
+    const { removed, failed } = await removeLeftovers(await findLeftovers(engines, stateDirectory));
+    if (removed.length > 0)
+      say.say(`Removed ${removed.length} leftover(s) of earlier interrupted kiln runs.`);
+    for (const [l, e] of failed)
+      say.error(`Could not remove a leftover of an earlier run, ${l.description}: ${String(e)}`);
+  } catch (e) {
+    say.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
+  }
+}
