@@ -17,6 +17,7 @@ import { mapRunCommand, mapDevice, parseTmpfs } from "./run-command.js";
 import { pullStep } from "./pull.js";
 import { commitChanges } from "./commit-changes.js";
 import { resolveOwner } from "./owner.js";
+import { createContainerDir, removeContainerDir } from "./container-dir.js";
 import type { Owner } from "./tar-pack.js";
 
 export interface DockerBuildDeps {
@@ -153,8 +154,17 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
       (owner ??= c.fix_upload_owner ? await resolveOwner(engine, id, ownerUser) : { uid: 0, gid: 0 }),
   });
 
+  // Templates look at container_dir; it exists while they run and is gone from the result.
+  const createdDir = await createContainerDir(engine, id, c.container_dir);
   await deps.provision(comm, tempDir);
   signal.throwIfAborted();
+  if (createdDir !== undefined && (c.commit || c.export_path)) {
+    const problem = await removeContainerDir(engine, id, createdDir);
+    if (problem)
+      ui.error(
+        `Could not remove ${createdDir} (made for container_dir), so it stays in the result: ${problem}`,
+      );
+  }
 
   if (c.commit) {
     ui.say("Committing the container");
