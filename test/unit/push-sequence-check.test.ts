@@ -40,6 +40,7 @@ function template(
     dir: "/t",
     variables: [],
     builds: [build],
+    unsupportedBuilds: [],
     sensitiveValues,
     warnings: [],
     renderLate: (t) => t,

@@ -16,7 +16,7 @@ import { currentIdentity } from "../../run/ownership.js";
 import type { CleanupStack } from "../../run/cleanup-stack.js";
 import type { OnError } from "../../run/run-build.js";
 import { randomUUID } from "node:crypto";
-import { selectBuilds } from "../../plan/select-builds.js";
+import { planBuilds } from "../../plan/select-builds.js";
 import { addTemplateOptions, loadChecked, reportError } from "../load.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
@@ -88,13 +88,16 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     return 2;
   }
   let template;
+  let selection;
   try {
     template = await loadChecked(templatePath, flags);
+    selection = planBuilds(template, flags.only ?? [], flags.except ?? []);
   } catch (e) {
     return reportError(e, (s) => process.stderr.write(s + "\n"));
   }
-  for (const w of template.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
-  const builds = selectBuilds(template.builds, flags.only ?? [], flags.except ?? []);
+  for (const w of [...template.warnings, ...selection.warnings])
+    process.stderr.write(formatDiagnostic(w) + "\n");
+  const builds = selection.builds;
 
   let ui: Ui;
   try {

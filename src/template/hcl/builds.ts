@@ -2,7 +2,7 @@
 // source's body (plus the build's overrides) as builder config, and the build's provisioners and
 // post-processor sequences evaluated for that source (source.name, build.ID… differ per build).
 import type { DockerBuilderConfig } from "../../builders/docker/schema.js";
-import { lookupComponent } from "../components.js";
+import { isNotSupported, lookupComponent } from "../components.js";
 import type { Diagnostic, SourcePos } from "../diagnostic.js";
 import { f, type ComponentSpec } from "../schema.js";
 import { suggest } from "../suggest.js";
@@ -12,6 +12,7 @@ import {
   type BuildDef,
   type PostProcessorDef,
   type ProvisionerDef,
+  type UnsupportedBuild,
 } from "../types.js";
 import { validateConfig } from "../validate-config.js";
 import type { ObjectEntry, ValueNode } from "../value-tree.js";
@@ -29,6 +30,8 @@ interface SourceDef {
   name: string;
   block: Block;
   spec?: ComponentSpec;
+  /** A Packer builder kiln does not implement: an error only for builds -only/-except select. */
+  unsupported?: Diagnostic;
 }
 
 interface SourceUse {
@@ -91,7 +94,11 @@ export function readSources(lctx: HclLoadContext, files: SourceFile[]): Map<stri
       const type = item.labels[0]!.value;
       const name = item.labels[1]!.value;
       const found = lookupComponent("builder", type, toSourcePos(item.labels[0]!.range));
-      if (found.diagnostic) report(lctx, withExcerpt(lctx, found.diagnostic, item.labels[0]!.range));
+      // Packer 1.6.6 refuses unknown source types outright, but prepares its own builders only
+      // for the builds it runs: those wait for -only/-except (plan/select-builds.ts).
+      const deferred = found.diagnostic && isNotSupported("builder", type);
+      if (found.diagnostic && !deferred)
+        report(lctx, withExcerpt(lctx, found.diagnostic, item.labels[0]!.range));
       const ref = `${type}.${name}`;
       const prev = out.get(ref);
       if (prev) {
@@ -105,6 +112,7 @@ export function readSources(lctx: HclLoadContext, files: SourceFile[]): Map<stri
       }
       const def: SourceDef = { type, name, block: item };
       if (found.spec) def.spec = found.spec;
+      else if (deferred) def.unsupported = found.diagnostic;
       out.set(ref, def);
     }
   }
@@ -198,8 +206,9 @@ export function readBuilds(
   files: SourceFile[],
   sources: Map<string, SourceDef>,
   base: EvalContext,
-): { builds: BuildDef[]; description?: string } {
+): { builds: BuildDef[]; unsupportedBuilds: UnsupportedBuild[]; description?: string } {
   const builds: BuildDef[] = [];
+  const unsupportedBuilds: UnsupportedBuild[] = [];
   const names = new Map<string, Range>();
   let description: string | undefined;
   let sawBuild = false;
@@ -278,6 +287,10 @@ export function readBuilds(
           continue;
         }
         names.set(fullName, use.range);
+        if (use.def.unsupported) {
+          unsupportedBuilds.push({ name: fullName, type: use.def.type, diagnostic: use.def.unsupported });
+          continue;
+        }
         const b = buildFor(lctx, block, use, { fullName, buildName, refs }, base);
         if (b) builds.push(b);
       }
@@ -292,7 +305,10 @@ export function readBuilds(
       'The template defines no build block, so there is nothing to build. Add e.g. build { sources = ["source.docker.app"] }.',
     );
   }
-  const out: { builds: BuildDef[]; description?: string } = { builds };
+  const out: { builds: BuildDef[]; unsupportedBuilds: UnsupportedBuild[]; description?: string } = {
+    builds,
+    unsupportedBuilds,
+  };
   if (description !== undefined) out.description = description;
   return out;
 }
@@ -440,6 +456,7 @@ function buildFor(
     const { node, failed } = bodyToNode(lctx, mergeOverrides(own, overrides), blockPos);
     if (!failed) {
       const res = validateConfig(use.def.spec, node, {
+        format: "hcl" as const,
         render: identity,
         file: blockPos.file,
         templateDir: lctx.templateDir,
@@ -662,6 +679,7 @@ function provisionerFor(
   const override = core.get("override");
   if (override) configNode = applyOverride(lctx, override, ctx, configNode, sourceName, me, refs);
   const common = {
+    format: "hcl" as const,
     render: identity,
     file: blockPos.file,
     templateDir: lctx.templateDir,
@@ -763,6 +781,7 @@ function postProcessorFor(
   const { type, spec, core, config } = read;
   const blockPos = toSourcePos(block.headerRange);
   const common = {
+    format: "hcl" as const,
     render: identity,
     file: blockPos.file,
     templateDir: lctx.templateDir,

@@ -147,7 +147,7 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
 
   if (opts.syntaxOnly) {
     throwIfErrors(lctx);
-    return template(lctx, found, declaredOnly(files), [], undefined, []);
+    return template(lctx, found, declaredOnly(files), { builds: [], unsupportedBuilds: [] }, undefined, []);
   }
 
   const variables = resolveVariables(lctx, files, varFiles);
@@ -159,6 +159,10 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
     ["env()", ENV_HINT],
     ["source", "source.name and source.type are only available inside build blocks."],
     ["build", "build.* values are only available in provisioners and post-processors of a build block."],
+    [
+      "data",
+      "data sources are not supported by kiln: compute the value before the build and pass it with -var.",
+    ],
   ]);
   const base: EvalContext = {
     variables: new Map<string, Value>([
@@ -184,17 +188,17 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
   };
   readPackerBlocks(lctx, files, full);
   const sources = readSources(lctx, files);
-  const { builds, description } = readBuilds(lctx, files, sources, full);
+  const { builds, unsupportedBuilds, description } = readBuilds(lctx, files, sources, full);
   throwIfErrors(lctx);
   const sensitive = [...variables.sensitive, ...locals.sensitive].flatMap(leafStrings);
-  return template(lctx, found, variables.decls, builds, description, sensitive);
+  return template(lctx, found, variables.decls, { builds, unsupportedBuilds }, description, sensitive);
 }
 
 function template(
   lctx: HclLoadContext,
   found: Discovered,
   variables: VariableDecl[],
-  builds: Template["builds"],
+  { builds, unsupportedBuilds }: Pick<Template, "builds" | "unsupportedBuilds">,
   description: string | undefined,
   sensitiveValues: string[],
 ): Template {
@@ -204,6 +208,7 @@ function template(
     dir: found.dir,
     variables,
     builds,
+    unsupportedBuilds,
     sensitiveValues: [...new Set(sensitiveValues)],
     warnings: sortByPosition(lctx.diagnostics.filter((d) => d.severity === "warning")),
     renderLate: renderLateHcl,
