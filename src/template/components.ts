@@ -39,6 +39,7 @@ function withCheck<S extends Schema>(
       ...extra(c, ctx),
     ]) as ComponentSpec["check"],
     normalize: spec.normalize as ComponentSpec["normalize"],
+    obsolete: spec.obsolete,
   };
 }
 

@@ -60,6 +60,11 @@ class Validator {
     readonly opts: ValidateConfigOptions,
   ) {}
 
+  /** `kiln fix` rewrites JSON templates only; HCL2 ones are edited by hand. */
+  private fixHint(): string {
+    return this.opts.format === "json" ? ` (\`kiln fix ${this.opts.file}\` does it)` : "";
+  }
+
   private where(): string | undefined {
     return this.opts.what ? `in ${this.opts.what}` : undefined;
   }
@@ -99,6 +104,16 @@ class Validator {
     for (const e of node.entries) {
       this.entries.set(e.key, e);
       const field = Object.prototype.hasOwnProperty.call(schema, e.key) ? schema[e.key] : undefined;
+      const obsolete = this.spec.obsolete;
+      if (!field && obsolete && Object.prototype.hasOwnProperty.call(obsolete, e.key)) {
+        this.failed.add(e.key);
+        this.error(
+          e.keyPos ?? e.value.pos,
+          `${JSON.stringify(e.key)} is deprecated and no longer supported`,
+          `${obsolete[e.key]}${this.fixHint()}.`,
+        );
+        continue;
+      }
       if (!field) {
         const suggestions = suggest(e.key, Object.keys(schema));
         for (const sug of suggestions) this.misspelt.add(sug);
@@ -115,10 +130,10 @@ class Validator {
       }
       if (field.ignored) this.warn(e.keyPos, `${e.key} is ignored: ${field.ignored}`);
       if (field.deprecated) {
-        this.warn(
-          e.keyPos,
-          field.deprecated.includes(e.key) ? field.deprecated : `${e.key} is deprecated: ${field.deprecated}`,
-        );
+        const message = field.deprecated.includes(e.key)
+          ? field.deprecated
+          : `${e.key} is deprecated: ${field.deprecated}`;
+        this.warn(e.keyPos, `${message}${field.kilnFix ? this.fixHint() : ""}`);
       }
       if (e.value.kind === "null") continue; // as Packer: null leaves the option unset
       const got = field.late ? this.late(e.key, field, e.value) : this.coerce(e.key, field, e.value);

@@ -224,6 +224,9 @@ export function readBuilds(
       );
       let buildName = "";
       const uses: SourceUse[] = [];
+      // A source reference that was already reported (invalid, unknown) still counts as one:
+      // "Build without sources" is only for a build that names none.
+      let badRefs = 0;
       for (const { item } of items) {
         if (item.kind === "attribute") {
           if (item.name === "name") buildName = evalString(lctx, item, base) ?? "";
@@ -231,14 +234,18 @@ export function readBuilds(
             const d = evalString(lctx, item, base);
             if (d !== undefined && description === undefined) description = d;
           } else if (item.name === "sources") {
-            for (const [ref, range] of sourceRefs(lctx, item, base)) {
+            const refs = sourceRefs(lctx, item, base);
+            badRefs += refs.failed;
+            for (const [ref, range] of refs.refs) {
               const use = resolveUse(lctx, sources, ref, range);
               if (use) uses.push(use);
+              else badRefs++;
             }
           }
         } else if (item.type === "source") {
           const use = sourceBlock(lctx, sources, item, base);
           if (use) uses.push(use);
+          else badRefs++;
         } else if (item.type === "hcp_packer_registry") {
           warning(
             lctx,
@@ -262,6 +269,7 @@ export function readBuilds(
           }
         }
       }
+      if (uses.length === 0 && badRefs > 0) continue;
       if (uses.length === 0) {
         error(
           lctx,
@@ -313,7 +321,12 @@ export function readBuilds(
   return out;
 }
 
-function sourceRefs(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): [string, Range][] {
+/** The references a `sources` attribute lists, and how many items failed (already reported). */
+function sourceRefs(
+  lctx: HclLoadContext,
+  attr: Attribute,
+  ctx: EvalContext,
+): { refs: [string, Range][]; failed: number } {
   const e = attr.expr;
   if (e.kind === "tuple") {
     // Bare references (sources = [source.docker.x]) are accepted besides Packer's strings.
@@ -338,10 +351,10 @@ function sourceRefs(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): [s
         else reportError(lctx, err);
       }
     }
-    return out;
+    return { refs: out, failed: e.items.length - out.length };
   }
   const vals = evalStrings(lctx, attr, ctx);
-  return (vals ?? []).map((v) => [v, e.range]);
+  return { refs: (vals ?? []).map((v) => [v, e.range]), failed: vals === undefined ? 1 : 0 };
 }
 
 function bareRef(e: Expr): string | undefined {
@@ -363,11 +376,14 @@ function resolveUse(
 ): SourceUse | undefined {
   const ref = parseRef(text);
   if (!ref) {
+    // "sources.docker.app" (the attribute's name as prefix) is the usual slip.
+    const fixed = /^sources\.([^.\s]+\.[^.\s]+)$/.exec(text);
     error(
       lctx,
       range,
       "Invalid source reference",
       `${JSON.stringify(text)} is not a source reference; write "source.<type>.<name>", e.g. "source.docker.app".`,
+      fixed && sources.has(fixed[1]!) ? [`source.${fixed[1]}`] : undefined,
     );
     return undefined;
   }

@@ -126,7 +126,9 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
   const syntaxErrors = lctx.diagnostics.filter((d) => d.severity === "error");
   if (syntaxErrors.length > 0) throw new InvalidInputError(sortByPosition(syntaxErrors));
 
-  // Block structure at the top level.
+  // Block structure at the top level. Data sources are refused; references to them
+  // (`data.amazon-ami.x.id`) are then not reported a second time.
+  const dataTypes = new Set<string>();
   for (const f of files) {
     const literal: EvalContext = { variables: new Map(), env: lctx.fnEnv };
     for (const { item } of checkBody(
@@ -135,6 +137,7 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
       TOP_LEVEL,
     )) {
       if (item.kind === "block" && item.type === "data") {
+        if (item.labels[0]) dataTypes.add(item.labels[0].value);
         error(
           lctx,
           item.typeRange,
@@ -151,6 +154,7 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
   }
 
   const variables = resolveVariables(lctx, files, varFiles);
+  for (const t of dataTypes) variables.poisoned.add(`data.${t}`);
   const pathObj = objectOf([
     ["root", str(found.pathRoot)],
     ["cwd", str(opts.cwd)],
@@ -169,6 +173,7 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
       ["var", variables.value],
       ["path", pathObj],
       ["packer", objectOf([["version", str(PACKER_VERSION)]])],
+      ...(dataTypes.size > 0 ? [["data", objectOf([])] as [string, Value]] : []),
     ]),
     functions: FUNCTIONS,
     env: lctx.fnEnv,
