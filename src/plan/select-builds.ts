@@ -1,14 +1,66 @@
 // -only / -except: globs over build names; -except also drops post-processors by name (and the
-// rest of their sequence, as Packer does).
-import type { BuildDef } from "../template/types.js";
+// rest of their sequence, as Packer does). Builds of builders kiln cannot run are an error when
+// selected and a warning when the selection leaves them out: Packer 1.6.6 prepares only the builds
+// it runs, so `-only=<the docker one>` works on templates that also define e.g. amazon-ebs.
+import { InvalidInputError, type Diagnostic } from "../template/diagnostic.js";
+import type { BuildDef, Template } from "../template/types.js";
 import { globToRegExp } from "./glob.js";
 
-export function selectBuilds(builds: BuildDef[], only: string[], except: string[]): BuildDef[] {
+export interface Selection {
+  builds: BuildDef[];
+  /** One per unsupported build the selection leaves out. */
+  warnings: Diagnostic[];
+}
+
+/**
+ * The builds -only/-except select. Throws InvalidInputError (exit 2) when a selected build's
+ * builder is one kiln cannot run.
+ */
+export function planBuilds(
+  template: Pick<Template, "builds" | "unsupportedBuilds">,
+  only: string[],
+  except: string[],
+): Selection {
+  const selected = selector(only, except);
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const u of template.unsupportedBuilds) {
+    if (selected(u.name)) {
+      errors.push({
+        ...u.diagnostic,
+        detail: [
+          u.diagnostic.detail,
+          `to build the others, leave build ${JSON.stringify(u.name)} out with -except=${u.name} (or name the ones to build with -only)`,
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      });
+    } else {
+      warnings.push({
+        severity: "warning",
+        pos: u.diagnostic.pos,
+        summary: `build ${JSON.stringify(u.name)} is skipped: ${u.diagnostic.summary}`,
+        detail: `-only/-except leave it out, so it is not checked further (Packer prepares only the builds it runs)`,
+      });
+    }
+  }
+  if (errors.length > 0) throw new InvalidInputError(errors);
+  return { builds: selectBuilds(template.builds, only, except), warnings };
+}
+
+function selector(only: string[], except: string[]): (name: string) => boolean {
   const onlyRe = only.map(globToRegExp);
+  const exceptRe = except.map(globToRegExp);
+  return (name) =>
+    (onlyRe.length === 0 || onlyRe.some((r) => r.test(name))) && !exceptRe.some((r) => r.test(name));
+}
+
+export function selectBuilds(builds: BuildDef[], only: string[], except: string[]): BuildDef[] {
+  const selected = selector(only, except);
   const exceptRe = except.map(globToRegExp);
   const matches = (res: RegExp[], name: string) => res.some((r) => r.test(name));
   return builds
-    .filter((b) => (onlyRe.length === 0 || matches(onlyRe, b.name)) && !matches(exceptRe, b.name))
+    .filter((b) => selected(b.name))
     .map((b) =>
       exceptRe.length === 0
         ? b

@@ -16,7 +16,7 @@ export class DockerTag implements PostProcessor {
     }
     if (this.c.tag && this.c.tag.length > 0) {
       ctx.ui.say(
-        'Deprecation warning: "tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).',
+        'Deprecation warning: "tag" option has been replaced with "tags". Please update your configuration (for a JSON template, `kiln fix` does it).',
       );
     }
     const tags = [...this.c.tags, ...(this.c.tag ?? [])];

@@ -8,9 +8,7 @@ export const dockerTagSchema = {
   tag: f
     .strings('Deprecated: use "tags".')
     .acceptSingle()
-    .deprecate(
-      '"tag" option has been replaced with "tags". Please update your configuration (`kiln fix` does it).',
-    ),
+    .deprecateFixable('"tag" option has been replaced with "tags": rename it'),
   force: f.bool("Ignored on Docker ≥ 1.12 (as Packer).").default(false),
   platform: f.string("Platform (accepted).").default(""),
   docker_path: f.string("Unused: kiln speaks the Engine API.").default("docker").ignore("Engine API"),
@@ -78,9 +76,12 @@ export const dockerTagSpec: ComponentSpec<typeof dockerTagSchema> = {
   type: "docker-tag",
   schema: dockerTagSchema,
 };
+const LOGIN_EMAIL = "Remove it: Docker no longer takes an e-mail address at login";
+
 export const dockerImportSpec: ComponentSpec<typeof dockerImportSchema> = {
   type: "docker-import",
   schema: dockerImportSchema,
+  obsolete: { login_email: LOGIN_EMAIL },
 };
 export const dockerSaveSpec: ComponentSpec<typeof dockerSaveSchema> = {
   type: "docker-save",
@@ -89,6 +90,7 @@ export const dockerSaveSpec: ComponentSpec<typeof dockerSaveSchema> = {
 export const dockerPushSpec: ComponentSpec<typeof dockerPushSchema> = {
   type: "docker-push",
   schema: dockerPushSchema,
+  obsolete: { login_email: LOGIN_EMAIL },
   check(c) {
     return c.ecr_login && !c.login_server
       ? [["login_server", "ecr_login needs login_server (the ECR registry host)"]]
@@ -98,4 +100,5 @@ export const dockerPushSpec: ComponentSpec<typeof dockerPushSchema> = {
 export const manifestSpec: ComponentSpec<typeof manifestSchema> = {
   type: "manifest",
   schema: manifestSchema,
+  obsolete: { filename: 'Rename it to "output"' },
 };

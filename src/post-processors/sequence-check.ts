@@ -219,6 +219,15 @@ function staticMismatch(
   if (!ref) return undefined;
   const other = loginMismatch({ option, server }, ref.registry);
   if (other === undefined) return undefined;
+  if (server === "") {
+    // No login_server to remove: `login` alone means Docker Hub, as `docker login` does.
+    return {
+      summary: `"login": true without login_server logs in to Docker Hub (${other}), but the repository ${JSON.stringify(repository)} points to ${ref.registry}`,
+      detail:
+        `The login credentials are for Docker Hub, not ${ref.registry}; the registry will likely answer "denied" or "no basic auth credentials". ` +
+        `Set "login_server": "${ref.registry}" next to "login": true.`,
+    };
+  }
   return {
     summary: `login_server ${other} is not the registry the repository ${JSON.stringify(repository)} points to (${ref.registry})`,
     detail:

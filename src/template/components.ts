@@ -40,6 +40,7 @@ function withCheck<S extends Schema>(
       ...extra(c, ctx),
     ]) as ComponentSpec["check"],
     normalize: spec.normalize as ComponentSpec["normalize"],
+    obsolete: spec.obsolete,
   };
 }
 
@@ -112,23 +113,52 @@ export type PostProcessorType = keyof typeof postProcessorSpecs;
 
 /** Packer components people may try that kiln deliberately does not implement. */
 const NOT_SUPPORTED: Record<ComponentKind, readonly string[]> = {
+  // Every builder Packer 1.6.6 ships besides docker: excluded by -only/-except they are only a
+  // warning (see plan/select-builds.ts).
   builder: [
+    "alicloud-ecs",
+    "amazon-chroot",
     "amazon-ebs",
+    "amazon-ebssurrogate",
+    "amazon-ebsvolume",
     "amazon-instance",
     "azure-arm",
+    "azure-chroot",
+    "azure-dtl",
+    "cloudstack",
     "digitalocean",
     "file",
     "googlecompute",
+    "hcloud",
     "hyperv-iso",
+    "hyperv-vmcx",
+    "jdcloud",
     "lxc",
     "lxd",
+    "ncloud",
     "null",
+    "oneandone",
+    "openstack",
+    "oracle-classic",
+    "oracle-oci",
     "parallels-iso",
+    "parallels-pvm",
+    "profitbricks",
+    "proxmox",
+    "proxmox-clone",
+    "proxmox-iso",
     "qemu",
+    "scaleway",
+    "tencentcloud-cvm",
+    "triton",
     "vagrant",
     "virtualbox-iso",
     "virtualbox-ovf",
+    "virtualbox-vm",
     "vmware-iso",
+    "vmware-vmx",
+    "vsphere-clone",
+    "vsphere-iso",
   ],
   provisioner: [
     "chef-client",
@@ -157,6 +187,11 @@ const SPECS: Record<ComponentKind, Readonly<Record<string, ComponentSpec>>> = {
   provisioner: provisionerSpecs,
   "post-processor": postProcessorSpecs,
 };
+
+/** A Packer 1.6.6 component kiln deliberately does not implement (as opposed to an unknown type). */
+export function isNotSupported(kind: ComponentKind, type: string): boolean {
+  return NOT_SUPPORTED[kind].includes(type);
+}
 
 export function componentTypes(kind: ComponentKind): string[] {
   return Object.keys(SPECS[kind]);

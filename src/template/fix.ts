@@ -1,7 +1,9 @@
 // `kiln fix`: rewrites deprecated options of a JSON template to their current form, as
 // `packer fix` does for docker templates: docker-tag `tag` → `tags` (merged after existing
-// tags), and the obsolete `login_email` dropped from the docker builder, docker-push and
-// docker-import. Everything else keeps its meaning and key order; output is 2-space JSON.
+// tags), the obsolete `login_email` dropped from the docker builder, docker-push and
+// docker-import, manifest `filename` → `output`, ansible-local `galaxycommand` →
+// `galaxy_command`. Everything else keeps its meaning and key order; output is 2-space JSON.
+// The options it handles are the schemas' `obsolete` keys (validation points here).
 import { parse, type ValueNode as MomoaNode } from "@humanwhocodes/momoa";
 import { parseJson } from "./json/parse-json.js";
 
@@ -24,6 +26,13 @@ export function fixTemplate(text: string, file = "template.json"): FixResult {
   const root = toJ(parse(src, { mode: "json", ranges: true }).body, src);
   const changes: string[] = [];
   if (root.t === "obj") {
+    const provisioners = get(root, "provisioners");
+    if (provisioners?.t === "arr") {
+      provisioners.items.forEach((p, i) => {
+        if (typeOf(p) === "ansible-local")
+          rename(p, "galaxycommand", "galaxy_command", `provisioners[${i}] (ansible-local)`, changes);
+      });
+    }
     const builders = get(root, "builders");
     if (builders?.t === "arr") {
       builders.items.forEach((b, i) => {
@@ -79,10 +88,25 @@ function dropLoginEmail(j: J, where: string, changes: string[]): void {
   changes.push(`${where}: removed the obsolete "login_email"`);
 }
 
+/** `from` → `to`, in place; an existing `to` wins (as packer fix's galaxy_command fixer), `from` is dropped. */
+function rename(j: J, from: string, to: string, where: string, changes: string[]): void {
+  if (j.t !== "obj") return;
+  const i = j.entries.findIndex(([k]) => k === from);
+  if (i < 0) return;
+  if (j.entries.some(([k]) => k === to)) {
+    j.entries.splice(i, 1);
+    changes.push(`${where}: removed "${from}" ("${to}" is set)`);
+  } else {
+    j.entries[i] = [to, j.entries[i]![1]];
+    changes.push(`${where}: "${from}" renamed to "${to}"`);
+  }
+}
+
 function fixPostProcessor(pp: J, where: string, changes: string[]): void {
   const type = typeOf(pp);
   if (pp.t !== "obj") return;
   if (type === "docker-push" || type === "docker-import") dropLoginEmail(pp, `${where} (${type})`, changes);
+  if (type === "manifest") rename(pp, "filename", "output", `${where} (manifest)`, changes);
   if (type !== "docker-tag") return;
   const tagAt = pp.entries.findIndex(([k]) => k === "tag");
   if (tagAt < 0) return;

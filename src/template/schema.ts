@@ -41,6 +41,8 @@ export interface FieldDef<K extends FieldKind = FieldKind, D extends boolean = b
   readonly deprecated?: string;
   /** Accepted and ignored (documented in docs/compat.md). */
   readonly ignored?: string;
+  /** `kiln fix` rewrites this deprecated option (JSON templates): the warning says so. */
+  readonly kilnFix?: boolean;
 }
 
 export class Field<K extends FieldKind, D extends boolean> implements FieldDef<K, D> {
@@ -55,6 +57,7 @@ export class Field<K extends FieldKind, D extends boolean> implements FieldDef<K
     readonly oneOf?: readonly string[],
     readonly deprecated?: string,
     readonly ignored?: string,
+    readonly kilnFix?: boolean,
   ) {}
   /** Copy with some properties changed (fields are immutable). */
   with(p: Partial<FieldDef>): Field<K, D> {
@@ -70,6 +73,7 @@ export class Field<K extends FieldKind, D extends boolean> implements FieldDef<K
       o.oneOf,
       o.deprecated,
       o.ignored,
+      o.kilnFix,
     );
   }
   default(v: ValueOf<K>): Field<K, true> {
@@ -89,6 +93,10 @@ export class Field<K extends FieldKind, D extends boolean> implements FieldDef<K
   }
   deprecate(msg: string): Field<K, D> {
     return this.with({ deprecated: msg });
+  }
+  /** A deprecated option `kiln fix` rewrites. */
+  deprecateFixable(msg: string): Field<K, D> {
+    return this.with({ deprecated: msg, kilnFix: true });
   }
   ignore(why: string): Field<K, D> {
     return this.with({ ignored: why });
@@ -142,6 +150,11 @@ export interface CheckContext {
 export interface ComponentSpec<S extends Schema = Schema> {
   type: string;
   schema: S;
+  /**
+   * Options Packer 1.6.6 deprecated (config.DeprecatedOptions) and `kiln fix` rewrites: the key →
+   * what to write instead. Validation names the option and the fix instead of a did-you-mean.
+   */
+  obsolete?: Readonly<Record<string, string>>;
   /** Returns problems as [field (or "" for the block), message] pairs. Pure: no I/O but stat. */
   check?: (config: ConfigOf<S>, ctx: CheckContext) => CheckProblem[];
   /** Rewrites legacy spellings in place after defaults, before `check` (Packer's backwards compatibility). */

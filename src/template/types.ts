@@ -50,6 +50,19 @@ export interface BuildDef {
   pos?: SourcePos;
 }
 
+/**
+ * A builder kiln cannot run (a Packer builder it does not implement, or, in JSON, an unknown type).
+ * Packer only fails for builds it runs, so this is an error only when -only/-except select it
+ * (plan/select-builds.ts) and a warning otherwise.
+ */
+export interface UnsupportedBuild {
+  /** The build name -only/-except match (JSON: the rendered builder name; HCL: `type.source`…). */
+  name: string;
+  type: string;
+  /** The positioned "not supported" / "unknown type" error, reported when the build is selected. */
+  diagnostic: Diagnostic;
+}
+
 export interface Template {
   format: "json" | "hcl";
   /** The file (or directory, for HCL) it was loaded from. */
@@ -59,6 +72,8 @@ export interface Template {
   description?: string;
   variables: VariableDecl[];
   builds: BuildDef[];
+  /** Builds of builders kiln cannot run; see UnsupportedBuild. */
+  unsupportedBuilds: UnsupportedBuild[];
   /** Resolved values of sensitive variables, masked in every output. */
   sensitiveValues: string[];
   /** Non-fatal problems (deprecations, accepted-but-ignored options). */

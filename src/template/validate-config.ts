@@ -9,6 +9,12 @@ import { parseDuration } from "./duration.js";
 import { plain, type ObjectEntry, type ValueNode } from "./value-tree.js";
 
 export interface ValidateConfigOptions {
+  /**
+   * JSON: a string where a list is expected is split on commas after rendering, as Packer's
+   * decoder does (mapstructure StringToSliceHookFunc(",") in config.Decode); "" is an empty list.
+   * HCL (Packer decodes it with HCL's types, which refuse a string): a one-element list.
+   */
+  format: "json" | "hcl";
   /** Renders a template string found at `pos`; throws InvalidInputError. HCL passes identity. */
   render: (s: string, pos?: SourcePos) => string;
   /** Checks a late field's template syntax without rendering it; throws InvalidInputError. */
@@ -46,11 +52,18 @@ class Validator {
   readonly entries = new Map<string, ObjectEntry>();
   /** Options an unknown key was suggested as. */
   readonly misspelt = new Set<string>();
+  /** List items split out of an already rendered string: not rendered twice. */
+  readonly prerendered = new WeakSet<ValueNode>();
 
   constructor(
     readonly spec: ComponentSpec,
     readonly opts: ValidateConfigOptions,
   ) {}
+
+  /** `kiln fix` rewrites JSON templates only; HCL2 ones are edited by hand. */
+  private fixHint(): string {
+    return this.opts.format === "json" ? ` (\`kiln fix ${this.opts.file}\` does it)` : "";
+  }
 
   private where(): string | undefined {
     return this.opts.what ? `in ${this.opts.what}` : undefined;
@@ -91,6 +104,16 @@ class Validator {
     for (const e of node.entries) {
       this.entries.set(e.key, e);
       const field = Object.prototype.hasOwnProperty.call(schema, e.key) ? schema[e.key] : undefined;
+      const obsolete = this.spec.obsolete;
+      if (!field && obsolete && Object.prototype.hasOwnProperty.call(obsolete, e.key)) {
+        this.failed.add(e.key);
+        this.error(
+          e.keyPos ?? e.value.pos,
+          `${JSON.stringify(e.key)} is deprecated and no longer supported`,
+          `${obsolete[e.key]}${this.fixHint()}.`,
+        );
+        continue;
+      }
       if (!field) {
         const suggestions = suggest(e.key, Object.keys(schema));
         for (const sug of suggestions) this.misspelt.add(sug);
@@ -107,10 +130,10 @@ class Validator {
       }
       if (field.ignored) this.warn(e.keyPos, `${e.key} is ignored: ${field.ignored}`);
       if (field.deprecated) {
-        this.warn(
-          e.keyPos,
-          field.deprecated.includes(e.key) ? field.deprecated : `${e.key} is deprecated: ${field.deprecated}`,
-        );
+        const message = field.deprecated.includes(e.key)
+          ? field.deprecated
+          : `${e.key} is deprecated: ${field.deprecated}`;
+        this.warn(e.keyPos, `${message}${field.kilnFix ? this.fixHint() : ""}`);
       }
       if (e.value.kind === "null") continue; // as Packer: null leaves the option unset
       const got = field.late ? this.late(e.key, field, e.value) : this.coerce(e.key, field, e.value);
@@ -201,7 +224,14 @@ class Validator {
       }
     };
     if (field.kind === "strings") {
-      const items = this.listItems(key, field, node);
+      // Packer does not render late fields at decode time, but still splits them.
+      const items = this.splitString(
+        key,
+        field,
+        node,
+        node.kind === "string" ? node.value : undefined,
+        false,
+      );
       if (!items) return FAIL;
       const out: string[] = [];
       let ok = true;
@@ -242,6 +272,44 @@ class Validator {
     return undefined;
   }
 
+  /**
+   * A list option's items. In JSON a string (`text`: already rendered, or raw for late fields) is
+   * split on commas, as Packer does: `"tags": "{{user \`tags\`}}"` with tags=a,b is two tags. The
+   * items are string nodes at the string's position; `rendered` ones are not rendered again.
+   */
+  private splitString(
+    key: string,
+    field: FieldDef,
+    node: ValueNode,
+    text: string | undefined,
+    rendered: boolean,
+  ): ValueNode[] | undefined {
+    if (this.opts.format !== "json" || node.kind !== "string" || text === undefined)
+      return this.listItems(key, field, node);
+    const parts = text === "" ? [] : text.split(",");
+    if (!field.single) {
+      const what = field.kind === "ints" ? "integers" : "strings";
+      const list = `[${parts.map((p) => (field.kind === "ints" ? p : JSON.stringify(p))).join(", ")}]`;
+      if (parts.length === 1)
+        this.warn(
+          node.pos,
+          `${key}: expected a list of ${what}; treating the string as a one-element list`,
+          `write ${list}`,
+        );
+      else
+        this.warn(
+          node.pos,
+          `${key}: expected a list of ${what}; the string is split on commas, as Packer does`,
+          `it becomes ${list}; write the list to make that explicit`,
+        );
+    }
+    return parts.map((value) => {
+      const item: ValueNode = { kind: "string", value, pos: node.pos };
+      if (rendered) this.prerendered.add(item);
+      return item;
+    });
+  }
+
   private coerce(key: string, field: FieldDef, node: ValueNode): Got {
     switch (field.kind) {
       case "string":
@@ -252,14 +320,17 @@ class Validator {
         return this.scalar(key, field, node, (s) => parseGoInt(s));
       case "duration":
         return this.scalar(key, field, node, (s) => parseDuration(s));
-      case "strings": {
-        const items = this.listItems(key, field, node);
-        if (!items) return FAIL;
-        return this.all(items.map((item, i) => this.string(`${key}[${i}]`, item, field)));
-      }
+      case "strings":
       case "ints": {
-        const items = this.listItems(key, field, node);
+        let text: string | undefined;
+        if (this.opts.format === "json" && node.kind === "string") {
+          text = this.rendered(node.value, node.pos);
+          if (text === undefined) return FAIL;
+        }
+        const items = this.splitString(key, field, node, text, true);
         if (!items) return FAIL;
+        if (field.kind === "strings")
+          return this.all(items.map((item, i) => this.string(`${key}[${i}]`, item, field)));
         return this.all(
           items.map((item, i) => this.scalar(`${key}[${i}]`, { ...field, kind: "int" }, item, parseGoInt)),
         );
@@ -278,7 +349,9 @@ class Validator {
 
   private string(key: string, node: ValueNode, field?: FieldDef): Got {
     let value: string;
-    if (node.kind === "string") {
+    if (node.kind === "string" && this.prerendered.has(node)) {
+      value = node.value;
+    } else if (node.kind === "string") {
       const r = this.rendered(node.value, node.pos);
       if (r === undefined) return FAIL;
       value = r;
@@ -315,7 +388,7 @@ class Validator {
         return { ok: true, value: node.value === 1 };
     }
     if (node.kind === "string") {
-      const r = this.rendered(node.value, node.pos);
+      const r = this.prerendered.has(node) ? node.value : this.rendered(node.value, node.pos);
       if (r === undefined) return FAIL;
       const value = parse(r);
       if (value !== undefined) return { ok: true, value };

@@ -294,16 +294,49 @@ describe("docker builder options", () => {
     assert.equal((await inImage(no.imageIds[0]!, "stat -c %u /tmp/f.txt")).trim(), "0");
   });
 
-  it("container_dir: accepted; nothing is mounted there and no stub is left", async (t) => {
+  it("container_dir: exists while the provisioners run; gone from the image, with what they put there", async (t) => {
     const r = await build(t, {
-      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true, container_dir: "/kiln-files" }],
-      provisioners: [shell("true")],
+      builders: [
+        { type: "docker", image: BUSYBOX, pull: false, commit: true, container_dir: "/kiln/share/in" },
+        {
+          type: "docker",
+          name: "under-tmp",
+          image: BUSYBOX,
+          pull: false,
+          commit: true,
+          container_dir: "/tmp/kiln-share",
+        },
+      ],
+      provisioners: [
+        shell(
+          "for d in /kiln/share/in /tmp/kiln-share /packer-files; do if [ -d $d ]; then echo present: $d; touch $d/left; fi; done",
+        ),
+      ],
     });
     assert.equal(r.code, 0, describeRun(r));
-    assert.equal(
-      (await inImage(r.imageIds[0]!, "ls -d /kiln-files /packer-files 2>/dev/null | wc -l")).trim(),
-      "0",
+    assert.match(r.stdout, /docker: present: \/kiln\/share\/in/);
+    assert.match(r.stdout, /under-tmp: present: \/tmp\/kiln-share/);
+    assert.doesNotMatch(r.stdout, /present: \/packer-files/);
+    const imageOf = (build: string) =>
+      new RegExp(`${build}: Image ID: (sha256:[0-9a-f]{64})`).exec(r.stdout)?.[1] ?? assert.fail(build);
+    const nested = imageOf("docker");
+    const underTmp = imageOf("under-tmp");
+    // Everything kiln created is removed, and nothing it did not create (/tmp stays).
+    assert.equal((await inImage(nested, "ls -d /kiln 2>/dev/null | wc -l")).trim(), "0");
+    assert.equal((await inImage(underTmp, "ls -d /tmp /tmp/kiln-share 2>/dev/null; true")).trim(), "/tmp");
+  });
+
+  it("container_dir: an image without rm keeps the directory, with a warning", async (t) => {
+    const r = await build(t, {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [shell("test -d /packer-files", "rm /bin/rm")],
+    });
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(
+      r.stdout + r.stderr,
+      /Could not remove \/packer-files \(made for container_dir\), so it stays in the result: /,
     );
+    assert.equal((await inImage(r.imageIds[0]!, "ls -d /packer-files")).trim(), "/packer-files");
   });
 
   it("platform: the container runs for the requested platform", async (t) => {

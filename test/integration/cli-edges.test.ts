@@ -110,6 +110,48 @@ describe("CLI edges", () => {
     assert.match(full.stderr, /-var region=/);
   });
 
+  it("a builder kiln lacks: validate/build exit 2 when selected, warn and go on when -only leaves it out", async (t) => {
+    const template = {
+      builders: [
+        { type: "docker", name: "deb", image: BUSYBOX, pull: false, commit: true },
+        { type: "amazon-ebs", name: "ami", region: "us-east-1" },
+      ],
+      provisioners: [{ type: "shell", inline: ["echo built-deb"] }],
+    };
+    const dir = tempDir(t);
+    const file = join(dir, "template.json");
+    writeFileSync(file, JSON.stringify(template));
+    const selected = await runKiln(["validate", file]);
+    assert.equal(selected.code, 2, selected.stdout + selected.stderr);
+    assert.match(selected.stderr, /the "amazon-ebs" builder is not supported by kiln/);
+    assert.match(selected.stderr, /-except=ami/);
+    const left = await runKiln(["validate", "-only=deb", file]);
+    assert.equal(left.code, 0, left.stdout + left.stderr);
+    assert.match(
+      left.stderr,
+      /warning: build "ami" is skipped: the "amazon-ebs" builder is not supported by kiln/,
+    );
+    const inspect = await runKiln(["inspect", file]);
+    assert.match(inspect.stdout, / {2}ami \(amazon-ebs: not supported by kiln\)/);
+    const refused = await build(t, template);
+    assert.equal(refused.code, 2, describeRun(refused));
+    assert.doesNotMatch(refused.stdout, /Starting docker container/);
+    const r = await build(t, template, { args: ["-except=ami"] });
+    assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.stdout, /deb: built-deb/);
+    assert.match(r.stderr, /build "ami" is skipped/);
+  });
+
+  it("kiln fix on an HCL2 template says it rewrites JSON templates only", async (t) => {
+    const dir = tempDir(t);
+    const file = join(dir, "t.pkr.hcl");
+    writeFileSync(file, 'source "docker" "a" {\n  image = "x"\n  commit = true\n}\n');
+    const r = await runKiln(["fix", file]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /kiln fix rewrites JSON templates; .*t\.pkr\.hcl is HCL2/);
+    assert.doesNotMatch(r.stderr, /invalid JSON/);
+  });
+
   it("--help for every command, version, and usage errors exit 2", async () => {
     for (const cmd of ["build", "validate", "inspect", "version", "fix", "fmt", "hcl2_upgrade", "prune"]) {
       const r = await runKiln([cmd, "--help"]);

@@ -40,6 +40,7 @@ function template(
     dir: "/t",
     variables: [],
     builds: [build],
+    unsupportedBuilds: [],
     sensitiveValues,
     warnings: [],
     renderLate: (t) => t,
@@ -167,6 +168,18 @@ describe("checkPushSequences", () => {
     assert.equal(diags[0]!.severity, "warning");
     assert.deepEqual(diags[0]!.pos, lonely.pos);
     assert.match(diags[0]!.summary, /separate post-processor sequences, so its tags are not pushed/);
+  });
+
+  it("login without login_server: says it means Docker Hub and to set login_server, not to remove it", () => {
+    const diags = checkPushSequences(template([[tag(), push({ login: true })]]));
+    assert.equal(diags.length, 1);
+    assert.equal(diags[0]!.severity, "warning");
+    assert.match(
+      diags[0]!.summary,
+      /"login": true without login_server logs in to Docker Hub \(docker\.io\), but the repository "127\.0\.0\.1:5000\/team\/app" points to 127\.0\.0\.1:5000/,
+    );
+    assert.match(diags[0]!.detail!, /Set "login_server": "127\.0\.0\.1:5000" next to "login": true/);
+    assert.doesNotMatch(`${diags[0]!.summary} ${diags[0]!.detail}`, /[Rr]emove login_server/);
   });
 
   it("warns up front about a login_server that is not the repository's registry (seed 000)", () => {

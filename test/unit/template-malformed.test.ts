@@ -1,4 +1,5 @@
-// Every template in test/fixtures/malformed/json must be refused with positioned diagnostics.
+// Every template in test/fixtures/malformed/json must be refused (by the loader, or by build
+// selection as `kiln validate` runs it) with positioned diagnostics.
 // Each `<name>.expected` lists `file:line:col: fragment` lines: every line must match an error
 // (same position, fragment in the formatted message), and every error must be expected, so a
 // multi-problem fixture proves all problems are reported in one pass and nothing spurious is.
@@ -9,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTemplate } from "../../src/template/load.js";
+import { planBuilds } from "../../src/plan/select-builds.js";
 import { InvalidInputError, formatDiagnostic, type Diagnostic } from "../../src/template/diagnostic.js";
 
 const dir = fileURLToPath(new URL("../fixtures/malformed/json/", import.meta.url));
@@ -52,7 +54,8 @@ for (const name of cases) {
     const args = existsSync(argsFile) ? (JSON.parse(readFileSync(argsFile, "utf8")) as object) : {};
     let err: unknown;
     try {
-      await loadTemplate(`${name}.json`, {
+      // As `kiln validate` does: load, then select the builds (unsupported builders fail there).
+      const t = await loadTemplate(`${name}.json`, {
         vars: [],
         varFiles: [],
         env: { HOME: "/home/test", USER: "test" },
@@ -60,6 +63,7 @@ for (const name of cases) {
         startTime: new Date(Date.UTC(2026, 0, 1)),
         ...args,
       });
+      planBuilds(t, [], []);
     } catch (e) {
       err = e;
     }

@@ -36,6 +36,7 @@ const spec: ComponentSpec = {
 function run(json: string, opts: Partial<ValidateConfigOptions> = {}) {
   const { root } = parseJson(json, "t.json");
   return validateConfig(spec, root, {
+    format: "json",
     render: (s) => s.replace("{{x}}", "rendered"),
     file: "t.json",
     templateDir: "/tpl",
@@ -196,7 +197,12 @@ test("docker builder: changes are checked statically", () => {
     '{"image": "x", "commit": true, "changes": ["ENTRYPIONT [\\"a\\"]", "MAINTAINER me", "ENV", "LABEL x", "expose 80"]}',
     "t.json",
   );
-  const r = validateConfig(docker, root, { render: (s) => s, file: "t.json", templateDir: "/" });
+  const r = validateConfig(docker, root, {
+    format: "json",
+    render: (s) => s,
+    file: "t.json",
+    templateDir: "/",
+  });
   assert.deepEqual(
     r.diagnostics.map((d) => [at(d), d.summary, d.suggestions]),
     [

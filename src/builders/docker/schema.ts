@@ -65,6 +65,7 @@ export const CHANGE_INSTRUCTIONS = [
 export const dockerBuilderSpec: ComponentSpec<typeof dockerBuilderSchema> = {
   type: "docker",
   schema: dockerBuilderSchema,
+  obsolete: { login_email: "Remove it: Docker no longer takes an e-mail address at login" },
   check(c) {
     const problems: [string, string][] = [];
     if (!c.image) problems.push(["", "the docker builder needs `image`: the base image to start from"]);

@@ -11,6 +11,7 @@ import type { Communicator } from "../../core/communicator.js";
 import { containerSettings } from "./container-spec.js";
 import { createContainer, removeContainer, startContainer } from "./steps/container.js";
 import type { DockerBuildState } from "./state.js";
+import { dropContainerDir, ensureContainerDir } from "./container-dir.js";
 
 /** Above this many bytes in a snapshot's layer, the next steps run in a container started from it. */
 export const REBASE_BYTES = 16 * 1024 * 1024;
@@ -39,10 +40,13 @@ export class DockerBuildSession implements BuildSession {
 
   async communicator(): Promise<Communicator> {
     const running = this.state.container;
-    if (running?.started && running.atImage === this.state.imageId) return running.comm;
-    if (running && running.atImage !== this.state.imageId) await removeContainer(this.state, this.ctx);
-    if (!this.state.container) await createContainer(this.state, this.ctx, this.state.imageId);
-    await startContainer(this.state, this.ctx);
+    if (!(running?.started && running.atImage === this.state.imageId)) {
+      if (running && running.atImage !== this.state.imageId) await removeContainer(this.state, this.ctx);
+      if (!this.state.container) await createContainer(this.state, this.ctx, this.state.imageId);
+      await startContainer(this.state, this.ctx);
+    }
+    // Templates look at container_dir (Packer bind-mounts it there).
+    await ensureContainerDir(this.state, this.ctx);
     return this.state.container!.comm;
   }
 
@@ -52,6 +56,7 @@ export class DockerBuildSession implements BuildSession {
     const { engine } = this.ctx;
     // Freezing the container only matters when something besides its idle shell could write
     // during the commit (a daemon an earlier step started); pausing costs as much as the commit.
+    await dropContainerDir(this.state, this.ctx);
     const busy = (await engine.containerProcesses(running.id).catch(() => 2)) > 1;
     const imageId = await engine.commitContainer(running.id, { comment, pause: busy });
     running.atImage = imageId;

@@ -17,6 +17,11 @@ export interface RunningContainer {
   /** Size of `createdFrom`, once asked (a snapshot's layer is its size minus this). */
   createdFromSize?: number;
   comm: DockerCommunicator;
+  /**
+   * container_dir, once a step asked: `made` is the topmost directory kiln made for it (removed
+   * before each commit), undefined when the image has it.
+   */
+  containerDir?: { made: string | undefined };
   /** The description its removal is registered under in the cleanup stack. */
   cleanupKey: string;
 }

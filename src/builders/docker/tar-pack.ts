@@ -95,6 +95,27 @@ export function packData(entries: TarEntrySource[], owner: Owner): Readable {
   return toNodeReadable(p);
 }
 
+/** A tar of empty directories (`a/`, `a/b/`…), 0755, owned by `owner`. */
+export function packDirs(names: string[], owner: Owner): Readable {
+  const p = tarPack();
+  (async () => {
+    for (const name of names) {
+      await addEntry(p, {
+        name,
+        type: "directory",
+        mode: 0o755,
+        uid: owner.uid,
+        gid: owner.gid,
+        mtime: new Date(),
+      });
+    }
+  })().then(
+    () => p.finalize(),
+    (err: Error) => p.destroy(err),
+  );
+  return toNodeReadable(p);
+}
+
 /** tar-stream's packs are streamx streams; the Engine seam takes Node Readables. */
 function toNodeReadable(p: Pack): Readable {
   return Readable.from(p, { objectMode: false });

@@ -15,7 +15,7 @@ import { eventPlainUi } from "../../ui/event-ui.js";
 import { kilnVersion } from "../version.js";
 import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
 import { randomUUID } from "node:crypto";
-import { selectBuilds } from "../../plan/select-builds.js";
+import { planBuilds } from "../../plan/select-builds.js";
 import { addTemplateOptions, loadChecked, reportError } from "../load.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
@@ -73,14 +73,17 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     return 2;
   }
   let template;
+  let selection;
   try {
     template = await loadChecked(templatePath, flags);
+    selection = planBuilds(template, flags.only ?? [], flags.except ?? []);
   } catch (e) {
     return reportError(e, (s) => process.stderr.write(s + "\n"));
   }
-  for (const w of template.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
+  for (const w of [...template.warnings, ...selection.warnings])
+    process.stderr.write(formatDiagnostic(w) + "\n");
   const stateDirectory = stateDir(process.env);
-  const builds = selectBuilds(template.builds, flags.only ?? [], flags.except ?? []);
+  const builds = selection.builds;
 
   let ui: Ui;
   try {

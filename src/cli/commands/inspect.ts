@@ -18,6 +18,7 @@ export function renderInspect(t: Template): string {
   if (required.length === 0) lines.push("  <No required variables>");
   lines.push("", "Builders:", "");
   for (const b of t.builds) lines.push(`  ${b.name}${b.name !== b.type ? ` (${b.type})` : ""}`);
+  for (const b of t.unsupportedBuilds) lines.push(`  ${b.name} (${b.type}: not supported by kiln)`);
   lines.push("", "Provisioners:", "");
   const provs = t.builds[0]?.provisioners ?? [];
   for (const p of provs) lines.push(`  ${p.type}`);
@@ -47,7 +48,8 @@ export function renderInspectMachine(t: Template, now = Math.floor(Date.now() / 
     const value = v.sensitive ? "<sensitive>" : v.required ? "" : displayValue(v.value);
     lines.push(line("", "template-variable", v.name, value, v.required ? "1" : "0"));
   }
-  for (const b of t.builds) lines.push(line("", "template-builder", b.name, b.type));
+  for (const b of [...t.builds, ...t.unsupportedBuilds])
+    lines.push(line("", "template-builder", b.name, b.type));
   for (const p of t.builds[0]?.provisioners ?? []) lines.push(line("", "template-provisioner", p.type));
   for (const [i, seq] of (t.builds[0]?.postProcessors ?? []).entries()) {
     for (const pp of seq) lines.push(line("", "template-post-processor", String(i), pp.type, pp.name));

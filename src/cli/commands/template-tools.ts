@@ -1,11 +1,12 @@
 // Template tools: `kiln fmt` and `kiln hcl2_upgrade` (HCL2), `kiln fix` (JSON), as Packer's.
 import type { Command } from "commander";
-import { readFile, writeFile, rename } from "node:fs/promises";
+import { readFile, writeFile, rename, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fmtPaths } from "../../template/hcl/fmt-command.js";
 import { hcl2Upgrade } from "../../template/hcl/upgrade.js";
 import { fixTemplate } from "../../template/fix.js";
 import { reportError, loadForCli } from "../load.js";
+import { InvalidInputError } from "../../template/diagnostic.js";
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.kiln-${process.pid}.partial`);
@@ -71,6 +72,16 @@ export function registerTemplateTools(program: Command, setExit: (code: number) 
     .option("--no-validate", "do not validate the fixed template")
     .action(async (template: string, flags: { validate: boolean }) => {
       try {
+        if (/\.(pkr\.)?hcl$/.test(template) || (await stat(template).catch(() => undefined))?.isDirectory()) {
+          throw new InvalidInputError([
+            {
+              severity: "error",
+              summary: `kiln fix rewrites JSON templates; ${template} is HCL2`,
+              detail:
+                "In HCL2, edit the options kiln validate reports as deprecated by hand (e.g. docker-tag tag = [...] → tags = [...]).",
+            },
+          ]);
+        }
         const fixed = fixTemplate(await readFile(template, "utf8"), template);
         if (flags.validate) {
           // Validate the fixed text in place of the original, so positions point into what is printed.

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { addTemplateOptions, loadChecked, reportError } from "../load.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
-import { selectBuilds } from "../../plan/select-builds.js";
+import { planBuilds } from "../../plan/select-builds.js";
 
 interface ValidateFlags {
   var?: string[];
@@ -23,11 +23,11 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
     .action(async (template: string, flags: ValidateFlags) => {
       try {
         const t = await loadChecked(template, flags);
-        for (const w of t.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
+        const { warnings } = planBuilds(t, flags.only ?? [], flags.except ?? []);
+        for (const w of [...t.warnings, ...warnings]) process.stderr.write(formatDiagnostic(w) + "\n");
         if (flags.syntaxOnly) {
           process.stdout.write("Syntax-only check passed. Everything looks okay.\n");
         } else {
-          selectBuilds(t.builds, flags.only ?? [], flags.except ?? []);
           process.stdout.write("The configuration is valid.\n");
         }
         setExit(0);

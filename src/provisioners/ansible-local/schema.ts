@@ -41,6 +41,7 @@ export type AnsibleLocalConfig = ConfigOf<typeof ansibleLocalSchema>;
 export const ansibleLocalSpec: ComponentSpec<typeof ansibleLocalSchema> = {
   type: "ansible-local",
   schema: ansibleLocalSchema,
+  obsolete: { galaxycommand: 'Rename it to "galaxy_command"' },
   check(c) {
     const p: CheckProblem[] = [];
     if (c.playbook_file !== undefined && c.playbook_files !== undefined) {

@@ -2,7 +2,7 @@
 // source's body (plus the build's overrides) as builder config, and the build's provisioners and
 // post-processor sequences evaluated for that source (source.name, build.ID… differ per build).
 import type { DockerBuilderConfig } from "../../builders/docker/schema.js";
-import { lookupComponent } from "../components.js";
+import { isNotSupported, lookupComponent } from "../components.js";
 import type { Diagnostic, SourcePos } from "../diagnostic.js";
 import { f, type ComponentSpec } from "../schema.js";
 import { suggest } from "../suggest.js";
@@ -12,6 +12,7 @@ import {
   type BuildDef,
   type PostProcessorDef,
   type ProvisionerDef,
+  type UnsupportedBuild,
 } from "../types.js";
 import { validateConfig } from "../validate-config.js";
 import type { ObjectEntry, ValueNode } from "../value-tree.js";
@@ -29,6 +30,8 @@ interface SourceDef {
   name: string;
   block: Block;
   spec?: ComponentSpec;
+  /** A Packer builder kiln does not implement: an error only for builds -only/-except select. */
+  unsupported?: Diagnostic;
 }
 
 interface SourceUse {
@@ -91,7 +94,11 @@ export function readSources(lctx: HclLoadContext, files: SourceFile[]): Map<stri
       const type = item.labels[0]!.value;
       const name = item.labels[1]!.value;
       const found = lookupComponent("builder", type, toSourcePos(item.labels[0]!.range));
-      if (found.diagnostic) report(lctx, withExcerpt(lctx, found.diagnostic, item.labels[0]!.range));
+      // Packer 1.6.6 refuses unknown source types outright, but prepares its own builders only
+      // for the builds it runs: those wait for -only/-except (plan/select-builds.ts).
+      const deferred = found.diagnostic && isNotSupported("builder", type);
+      if (found.diagnostic && !deferred)
+        report(lctx, withExcerpt(lctx, found.diagnostic, item.labels[0]!.range));
       const ref = `${type}.${name}`;
       const prev = out.get(ref);
       if (prev) {
@@ -105,6 +112,7 @@ export function readSources(lctx: HclLoadContext, files: SourceFile[]): Map<stri
       }
       const def: SourceDef = { type, name, block: item };
       if (found.spec) def.spec = found.spec;
+      else if (deferred) def.unsupported = found.diagnostic;
       out.set(ref, def);
     }
   }
@@ -198,8 +206,9 @@ export function readBuilds(
   files: SourceFile[],
   sources: Map<string, SourceDef>,
   base: EvalContext,
-): { builds: BuildDef[]; description?: string } {
+): { builds: BuildDef[]; unsupportedBuilds: UnsupportedBuild[]; description?: string } {
   const builds: BuildDef[] = [];
+  const unsupportedBuilds: UnsupportedBuild[] = [];
   const names = new Map<string, Range>();
   let description: string | undefined;
   let sawBuild = false;
@@ -215,6 +224,9 @@ export function readBuilds(
       );
       let buildName = "";
       const uses: SourceUse[] = [];
+      // A source reference that was already reported (invalid, unknown) still counts as one:
+      // "Build without sources" is only for a build that names none.
+      let badRefs = 0;
       for (const { item } of items) {
         if (item.kind === "attribute") {
           if (item.name === "name") buildName = evalString(lctx, item, base) ?? "";
@@ -222,14 +234,18 @@ export function readBuilds(
             const d = evalString(lctx, item, base);
             if (d !== undefined && description === undefined) description = d;
           } else if (item.name === "sources") {
-            for (const [ref, range] of sourceRefs(lctx, item, base)) {
+            const refs = sourceRefs(lctx, item, base);
+            badRefs += refs.failed;
+            for (const [ref, range] of refs.refs) {
               const use = resolveUse(lctx, sources, ref, range);
               if (use) uses.push(use);
+              else badRefs++;
             }
           }
         } else if (item.type === "source") {
           const use = sourceBlock(lctx, sources, item, base);
           if (use) uses.push(use);
+          else badRefs++;
         } else if (item.type === "hcp_packer_registry") {
           warning(
             lctx,
@@ -253,6 +269,7 @@ export function readBuilds(
           }
         }
       }
+      if (uses.length === 0 && badRefs > 0) continue;
       if (uses.length === 0) {
         error(
           lctx,
@@ -278,6 +295,10 @@ export function readBuilds(
           continue;
         }
         names.set(fullName, use.range);
+        if (use.def.unsupported) {
+          unsupportedBuilds.push({ name: fullName, type: use.def.type, diagnostic: use.def.unsupported });
+          continue;
+        }
         const b = buildFor(lctx, block, use, { fullName, buildName, refs }, base);
         if (b) builds.push(b);
       }
@@ -292,12 +313,20 @@ export function readBuilds(
       'The template defines no build block, so there is nothing to build. Add e.g. build { sources = ["source.docker.app"] }.',
     );
   }
-  const out: { builds: BuildDef[]; description?: string } = { builds };
+  const out: { builds: BuildDef[]; unsupportedBuilds: UnsupportedBuild[]; description?: string } = {
+    builds,
+    unsupportedBuilds,
+  };
   if (description !== undefined) out.description = description;
   return out;
 }
 
-function sourceRefs(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): [string, Range][] {
+/** The references a `sources` attribute lists, and how many items failed (already reported). */
+function sourceRefs(
+  lctx: HclLoadContext,
+  attr: Attribute,
+  ctx: EvalContext,
+): { refs: [string, Range][]; failed: number } {
   const e = attr.expr;
   if (e.kind === "tuple") {
     // Bare references (sources = [source.docker.x]) are accepted besides Packer's strings.
@@ -322,10 +351,10 @@ function sourceRefs(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): [s
         else reportError(lctx, err);
       }
     }
-    return out;
+    return { refs: out, failed: e.items.length - out.length };
   }
   const vals = evalStrings(lctx, attr, ctx);
-  return (vals ?? []).map((v) => [v, e.range]);
+  return { refs: (vals ?? []).map((v) => [v, e.range]), failed: vals === undefined ? 1 : 0 };
 }
 
 function bareRef(e: Expr): string | undefined {
@@ -347,11 +376,14 @@ function resolveUse(
 ): SourceUse | undefined {
   const ref = parseRef(text);
   if (!ref) {
+    // "sources.docker.app" (the attribute's name as prefix) is the usual slip.
+    const fixed = /^sources\.([^.\s]+\.[^.\s]+)$/.exec(text);
     error(
       lctx,
       range,
       "Invalid source reference",
       `${JSON.stringify(text)} is not a source reference; write "source.<type>.<name>", e.g. "source.docker.app".`,
+      fixed && sources.has(fixed[1]!) ? [`source.${fixed[1]}`] : undefined,
     );
     return undefined;
   }
@@ -440,6 +472,7 @@ function buildFor(
     const { node, failed } = bodyToNode(lctx, mergeOverrides(own, overrides), blockPos);
     if (!failed) {
       const res = validateConfig(use.def.spec, node, {
+        format: "hcl" as const,
         render: identity,
         file: blockPos.file,
         templateDir: lctx.templateDir,
@@ -662,6 +695,7 @@ function provisionerFor(
   const override = core.get("override");
   if (override) configNode = applyOverride(lctx, override, ctx, configNode, sourceName, me, refs);
   const common = {
+    format: "hcl" as const,
     render: identity,
     file: blockPos.file,
     templateDir: lctx.templateDir,
@@ -763,6 +797,7 @@ function postProcessorFor(
   const { type, spec, core, config } = read;
   const blockPos = toSourcePos(block.headerRange);
   const common = {
+    format: "hcl" as const,
     render: identity,
     file: blockPos.file,
     templateDir: lctx.templateDir,

@@ -118,11 +118,12 @@ function lookupRoot(name: string, range: Range, ctx: EvalContext): Value {
   if (ctx.restriction)
     throw new HclError("Variables not allowed", range, `Variables may not be used here: ${ctx.restriction}`);
   const hint = ctx.hints?.get(name);
+  // A hint says what the name is; a did-you-mean to an unrelated variable would only mislead.
   throw new HclError(
     "Unknown variable",
     range,
     hint ?? `There is no variable named "${name}".`,
-    suggest(name, [...ctx.variables.keys()]),
+    hint === undefined ? suggest(name, [...ctx.variables.keys()]) : undefined,
   );
 }
 

@@ -126,7 +126,9 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
   const syntaxErrors = lctx.diagnostics.filter((d) => d.severity === "error");
   if (syntaxErrors.length > 0) throw new InvalidInputError(sortByPosition(syntaxErrors));
 
-  // Block structure at the top level.
+  // Block structure at the top level. Data sources are refused; references to them
+  // (`data.amazon-ami.x.id`) are then not reported a second time.
+  const dataTypes = new Set<string>();
   for (const f of files) {
     const literal: EvalContext = { variables: new Map(), env: lctx.fnEnv };
     for (const { item } of checkBody(
@@ -135,6 +137,7 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
       TOP_LEVEL,
     )) {
       if (item.kind === "block" && item.type === "data") {
+        if (item.labels[0]) dataTypes.add(item.labels[0].value);
         error(
           lctx,
           item.typeRange,
@@ -147,10 +150,11 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
 
   if (opts.syntaxOnly) {
     throwIfErrors(lctx);
-    return template(lctx, found, declaredOnly(files), [], undefined, []);
+    return template(lctx, found, declaredOnly(files), { builds: [], unsupportedBuilds: [] }, undefined, []);
   }
 
   const variables = resolveVariables(lctx, files, varFiles);
+  for (const t of dataTypes) variables.poisoned.add(`data.${t}`);
   const pathObj = objectOf([
     ["root", str(found.pathRoot)],
     ["cwd", str(opts.cwd)],
@@ -159,12 +163,17 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
     ["env()", ENV_HINT],
     ["source", "source.name and source.type are only available inside build blocks."],
     ["build", "build.* values are only available in provisioners and post-processors of a build block."],
+    [
+      "data",
+      "data sources are not supported by kiln: compute the value before the build and pass it with -var.",
+    ],
   ]);
   const base: EvalContext = {
     variables: new Map<string, Value>([
       ["var", variables.value],
       ["path", pathObj],
       ["packer", objectOf([["version", str(PACKER_VERSION)]])],
+      ...(dataTypes.size > 0 ? [["data", objectOf([])] as [string, Value]] : []),
     ]),
     functions: FUNCTIONS,
     env: lctx.fnEnv,
@@ -184,17 +193,17 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
   };
   readPackerBlocks(lctx, files, full);
   const sources = readSources(lctx, files);
-  const { builds, description } = readBuilds(lctx, files, sources, full);
+  const { builds, unsupportedBuilds, description } = readBuilds(lctx, files, sources, full);
   throwIfErrors(lctx);
   const sensitive = [...variables.sensitive, ...locals.sensitive].flatMap(leafStrings);
-  return template(lctx, found, variables.decls, builds, description, sensitive);
+  return template(lctx, found, variables.decls, { builds, unsupportedBuilds }, description, sensitive);
 }
 
 function template(
   lctx: HclLoadContext,
   found: Discovered,
   variables: VariableDecl[],
-  builds: Template["builds"],
+  { builds, unsupportedBuilds }: Pick<Template, "builds" | "unsupportedBuilds">,
   description: string | undefined,
   sensitiveValues: string[],
 ): Template {
@@ -204,6 +213,7 @@ function template(
     dir: found.dir,
     variables,
     builds,
+    unsupportedBuilds,
     sensitiveValues: [...new Set(sensitiveValues)],
     warnings: sortByPosition(lctx.diagnostics.filter((d) => d.severity === "warning")),
     renderLate: renderLateHcl,

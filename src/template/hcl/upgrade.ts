@@ -6,6 +6,7 @@ import { InvalidInputError } from "../diagnostic.js";
 import type { Operand, Pipeline, TemplateNode } from "../gotemplate/ast.js";
 import { parseTemplate } from "../gotemplate/parser.js";
 import { formatHcl } from "./format.js";
+import { componentSpec, type ComponentKind } from "../components.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -48,8 +49,8 @@ interface Upgrader {
   needsTimestamp: boolean;
   /** Variables whose default uses other variables: they become locals. */
   derived: Set<string>;
-  /** Builder name → source name (for only/except/override). */
-  sourceNames: Map<string, string>;
+  /** Builder name → its source's type and name (for only/except/override). */
+  sourceNames: Map<string, { type: string; name: string }>;
   notes: string[];
 }
 
@@ -240,13 +241,51 @@ function objectKey(k: string): string {
   return IDENT.test(k) ? k : hclString(k);
 }
 
-function attributes(u: Upgrader, obj: JsonObject, skip: string[], indent: string): string[] {
+/**
+ * Options of `kind`/`type` that take a list: Packer's JSON decoder splits a string given for one
+ * on commas (after rendering), while HCL2 needs a list. `type` unknown to kiln: none.
+ */
+function listOptions(kind: ComponentKind, type: Json | undefined): Set<string> {
+  const spec = typeof type === "string" ? componentSpec(kind, type) : undefined;
+  const out = new Set<string>();
+  for (const [k, f] of Object.entries(spec?.schema ?? {}))
+    if (f.kind === "strings" || f.kind === "ints") out.add(k);
+  return out;
+}
+
+/** A JSON string given for a list option, as the HCL list Packer's JSON decoder makes of it. */
+function listFromString(u: Upgrader, s: string, ints: boolean): string {
+  if (!s.includes("{{")) {
+    const parts = s === "" ? [] : s.split(",");
+    return `[${parts.map((p) => (ints && /^-?\d+$/.test(p.trim()) ? p.trim() : hclString(p))).join(", ")}]`;
+  }
+  // A template (which may render to several comma-separated items): split after rendering; an
+  // empty string is an empty list in Packer (HCL's split would give [""]).
+  const e = templateExpr(u, s);
+  return `${e} == "" ? [] : split(",", ${e})`;
+}
+
+function attributes(
+  u: Upgrader,
+  obj: JsonObject,
+  skip: string[],
+  indent: string,
+  lists: Set<string> = new Set(),
+  ints: Set<string> = new Set(),
+): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(obj)) {
     if (skip.includes(k) || k.startsWith("_")) continue;
-    out.push(`${indent}${objectKey(k)} = ${value(u, v, indent)}`);
+    const expr =
+      typeof v === "string" && lists.has(k) ? listFromString(u, v, ints.has(k)) : value(u, v, indent);
+    out.push(`${indent}${objectKey(k)} = ${expr}`);
   }
   return out;
+}
+
+function intOptions(kind: ComponentKind, type: Json | undefined): Set<string> {
+  const spec = typeof type === "string" ? componentSpec(kind, type) : undefined;
+  return new Set(Object.entries(spec?.schema ?? {}).flatMap(([k, f]) => (f.kind === "ints" ? [k] : [])));
 }
 
 function refsFor(u: Upgrader, names: Json | undefined): string[] {
@@ -254,13 +293,20 @@ function refsFor(u: Upgrader, names: Json | undefined): string[] {
   return names.map((n) => {
     const name = text(n);
     const source = u.sourceNames.get(name);
-    return source ? `docker.${source}` : name;
+    return source ? `${source.type}.${source.name}` : name;
   });
 }
 
 function provisionerBlock(u: Upgrader, p: JsonObject, kind: string, indent: string): string {
   const type = text(p.type);
-  const lines = attributes(u, p, ["type", "only", "except", "override", "max_retries"], indent + "  ");
+  const lines = attributes(
+    u,
+    p,
+    ["type", "only", "except", "override", "max_retries"],
+    indent + "  ",
+    listOptions("provisioner", p.type),
+    intOptions("provisioner", p.type),
+  );
   if (p.max_retries !== undefined) {
     const n = Number(p.max_retries);
     lines.push(`${indent}  max_retries = ${Number.isFinite(n) ? n : value(u, p.max_retries, indent + "  ")}`);
@@ -271,7 +317,7 @@ function provisionerBlock(u: Upgrader, p: JsonObject, kind: string, indent: stri
   }
   if (p.override && typeof p.override === "object" && !Array.isArray(p.override)) {
     const renamed: JsonObject = {};
-    for (const [k, v] of Object.entries(p.override)) renamed[u.sourceNames.get(k) ?? k] = v;
+    for (const [k, v] of Object.entries(p.override)) renamed[u.sourceNames.get(k)?.name ?? k] = v;
     lines.push(`${indent}  override = ${value(u, renamed, indent + "  ")}`);
   }
   return `${indent}${kind} ${hclString(type)} {${lines.length ? `\n${lines.join("\n")}\n${indent}` : ""}}`;
@@ -279,16 +325,34 @@ function provisionerBlock(u: Upgrader, p: JsonObject, kind: string, indent: stri
 
 function postProcessorBlock(u: Upgrader, p: Json, indent: string): string {
   let obj: JsonObject = typeof p === "string" ? { type: p } : (p as JsonObject);
+  const lists = listOptions("post-processor", obj.type);
+  let merged: string | undefined;
   if (obj.type === "docker-tag" && obj.tag !== undefined) {
-    // HCL needs lists here (`tag = "1.0"` is refused by Packer); `tag` is the deprecated `tags`.
+    // `tag` is the deprecated `tags`; Packer appends its values after those of `tags`.
     const { tag, ...rest } = obj;
-    const tags = [...asList(rest.tags), ...asList(tag)];
-    obj = { ...rest, tags };
+    const parts = [rest.tags, tag].filter((x) => x !== undefined);
+    if (parts.every((x) => typeof x !== "string" || !x.includes("{{"))) {
+      obj = {
+        ...rest,
+        tags: parts.flatMap((x) => (typeof x === "string" ? (x === "" ? [] : x.split(",")) : asList(x))),
+      };
+    } else {
+      const exprs = parts.map((x) =>
+        typeof x === "string" ? listFromString(u, x, false) : value(u, asList(x), indent + "  "),
+      );
+      merged = exprs.length === 1 ? exprs[0] : `concat(${exprs.join(", ")})`;
+      obj = rest;
+    }
     u.notes.push('docker-tag\'s deprecated "tag" became "tags"');
-  } else if (obj.type === "docker-tag" && typeof obj.tags === "string") {
-    obj = { ...obj, tags: [obj.tags] };
   }
-  const lines = attributes(u, obj, ["type", "only", "except"], indent + "  ");
+  const lines = attributes(
+    u,
+    obj,
+    ["type", "only", "except", ...(merged ? ["tags"] : [])],
+    indent + "  ",
+    lists,
+  );
+  if (merged) lines.push(`${indent}  tags = ${merged}`);
   for (const key of ["only", "except"] as const) {
     if (obj[key] !== undefined)
       lines.push(`${indent}  ${key} = ${value(u, refsFor(u, obj[key]), indent + "  ")}`);
@@ -341,7 +405,7 @@ export function hcl2Upgrade(jsonTemplateText: string, fileName: string): string 
       typeof b.name === "string" && b.name !== b.type
         ? b.name.replace(/[.\s]/g, "_")
         : `autogenerated_${i + 1}`;
-    u.sourceNames.set(typeof b.name === "string" ? b.name : text(b.type), name);
+    u.sourceNames.set(typeof b.name === "string" ? b.name : text(b.type), { type: text(b.type), name });
   });
 
   const sections: string[] = [];
@@ -356,15 +420,16 @@ export function hcl2Upgrade(jsonTemplateText: string, fileName: string): string 
     sections.push(`variable ${hclString(k)} {\n${lines.join("\n")}\n}`);
   }
   const sourceBlocks = builders.map((b) => {
-    const name = u.sourceNames.get(typeof b.name === "string" ? b.name : text(b.type))!;
-    const lines = attributes(u, b, ["type", "name"], "  ");
-    return `source ${hclString(text(b.type))} ${hclString(name)} {${lines.length ? `\n${lines.join("\n")}\n` : ""}}`;
+    const name = u.sourceNames.get(typeof b.name === "string" ? b.name : text(b.type))!.name;
+    const lines = attributes(u, b, ["type", "name"], "  ", listOptions("builder", b.type));
+    return `source ${hcltext(text(b.type))} ${hcltext(name)} {${lines.length ? `\n${lines.join("\n")}\n` : ""}}`;
   });
 
   const buildLines: string[] = [];
   if (typeof t.description === "string") buildLines.push(`  description = ${hclString(t.description)}`);
   const refs = builders.map(
-    (b) => `source.${text(b.type)}.${u.sourceNames.get(typeof b.name === "string" ? b.name : text(b.type))}`,
+    (b) =>
+      `source.${text(b.type)}.${u.sourceNames.get(typeof b.name === "string" ? b.name : text(b.type))!.name}`,
   );
   buildLines.push(`  sources = ${value(u, refs, "  ")}`);
   for (const p of (Array.isArray(t.provisioners) ? t.provisioners : []) as JsonObject[]) {

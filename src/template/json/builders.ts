@@ -1,6 +1,9 @@
 // The `builders` section: each needs a `type` kiln supports, `name` defaults to the type and
-// must be unique, and the rest is the builder's config, validated per its schema.
-import type { SourcePos } from "../diagnostic.js";
+// must be unique, and the rest is the builder's config, validated per its schema. A name may use
+// template functions (`{{user \`prefix\`}}-deb`): as in Packer, -only/-except and the build's
+// output use the rendered name, while provisioners' and post-processors' only/except/override
+// name the builder as written (Packer 1.6.6 core.go: `rawName`).
+import type { Diagnostic, SourcePos } from "../diagnostic.js";
 import { lookupComponent } from "../components.js";
 import type { ComponentSpec } from "../schema.js";
 import type { ValueNode } from "../value-tree.js";
@@ -9,9 +12,14 @@ import { componentRenderer, error, tryRender, type JsonLoadContext } from "./con
 import { splitEntries } from "./entries.js";
 
 export interface RawBuilder {
+  /** The rendered name: the build's name, matched by -only/-except. */
   name: string;
+  /** The name as written in the template: what only/except/override in components refer to. */
+  rawName: string;
   type: string;
   spec?: ComponentSpec;
+  /** Set when kiln cannot run this builder: an error only if -only/-except select it. */
+  unsupported?: Diagnostic;
   config: ValueNode;
   pos?: SourcePos;
 }
@@ -41,6 +49,7 @@ export function readBuilders(
   }
   const out: RawBuilder[] = [];
   const byName = new Map<string, number>();
+  const byRawName = new Map<string, number>();
   node.items.forEach((item, i) => {
     if (item.kind !== "object") {
       error(ctx, item.pos, `builder ${i + 1}: expected an object, got ${describe(item)}`, `e.g. ${EXAMPLE}`);
@@ -61,17 +70,12 @@ export function readBuilders(
       return;
     }
     const type = typeEntry.value.value;
+    // Not reported here: Packer 1.6.6 only fails for a builder it is asked to run, so whether
+    // this is an error depends on -only/-except (plan/select-builds.ts).
     const found = lookupComponent("builder", type, typeEntry.value.pos);
-    if (found.diagnostic)
-      error(
-        ctx,
-        found.diagnostic.pos,
-        found.diagnostic.summary,
-        found.diagnostic.detail,
-        found.diagnostic.suggestions,
-      );
 
     let name = type;
+    let rawName = type;
     let namePos = typeEntry.value.pos;
     const nameEntry = core.get("name");
     if (nameEntry) {
@@ -83,23 +87,28 @@ export function readBuilders(
         );
         return;
       }
-      const rendered = tryRender(ctx, componentRenderer(ctx), nameEntry.value.value, nameEntry.value.pos);
+      rawName = nameEntry.value.value;
+      namePos = nameEntry.value.pos;
+      // -syntax-only resolves no variables: the name stays as written.
+      const rendered = ctx.opts.syntaxOnly
+        ? rawName
+        : tryRender(ctx, componentRenderer(ctx), rawName, nameEntry.value.pos);
       if (rendered === undefined) return;
       name = rendered;
-      namePos = nameEntry.value.pos;
     }
-    const first = byName.get(name);
+    const first = byName.get(name) ?? byRawName.get(rawName);
     if (first !== undefined) {
       error(
         ctx,
         namePos,
         `duplicate builder name ${JSON.stringify(name)}`,
-        `builder ${first + 1} has the same name; give each builder a distinct "name"`,
+        `builder ${first + 1} has the same name${name === rawName ? "" : ` (${JSON.stringify(rawName)} renders to it)`}; give each builder a distinct "name"`,
       );
       return;
     }
     byName.set(name, i);
-    out.push({ name, type, spec: found.spec, config, pos: item.pos });
+    byRawName.set(rawName, i);
+    out.push({ name, rawName, type, spec: found.spec, unsupported: found.diagnostic, config, pos: item.pos });
   });
   return out;
 }

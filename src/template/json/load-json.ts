@@ -5,7 +5,14 @@ import { InvalidInputError, sortByPosition } from "../diagnostic.js";
 import { packerFuncs } from "../functions/packer-funcs.js";
 import { makeRenderer } from "../render.js";
 import { suggest } from "../suggest.js";
-import type { BuildDef, LateRenderer, LoadOptions, Template, VariableDecl } from "../types.js";
+import type {
+  BuildDef,
+  LateRenderer,
+  LoadOptions,
+  Template,
+  UnsupportedBuild,
+  VariableDecl,
+} from "../types.js";
 import type { DockerBuilderConfig } from "../../builders/docker/schema.js";
 import type { ValueNode } from "../value-tree.js";
 import { describe, validateConfig } from "../validate-config.js";
@@ -19,6 +26,7 @@ import {
   type JsonLoadContext,
 } from "./context.js";
 import { readBuilders, type RawBuilder } from "./builders.js";
+import type { BuilderNames } from "./only-except.js";
 import { parseJson } from "./parse-json.js";
 import { postProcessorsFor, readPostProcessors } from "./post-processors.js";
 import { provisionerFor, readProvisioner } from "./provisioners.js";
@@ -59,16 +67,8 @@ export async function loadJsonTemplate(
     ]);
   }
   const sections = readRoot(ctx, root);
-  const builders = readBuilders(ctx, sections.get("builders"), root.pos, ctx.misspeltRoot.has("builders"));
-  const builderNames = builders.map((b) => b.name);
-  const provisioners = readList(ctx, sections.get("provisioners"), "provisioners").flatMap((item, i) => {
-    const p = readProvisioner(ctx, item, `provisioner ${i + 1}`, builderNames);
-    return p ? [p] : [];
-  });
-  const cleanupNode = sections.get("error-cleanup-provisioner");
-  const cleanup = cleanupNode && readProvisioner(ctx, cleanupNode, "error-cleanup-provisioner", builderNames);
-  const postProcessors = readPostProcessors(ctx, sections.get("post-processors"), builderNames);
 
+  // Variables first: builder names may use them (`"name": "{{user \`prefix\`}}-deb"`).
   let variables: VariableDecl[];
   if (opts.syntaxOnly) {
     variables = declaredOnly(sections.get("variables"));
@@ -76,12 +76,26 @@ export async function loadJsonTemplate(
     variables = await resolveVariables(ctx, sections.get("variables"), sections.get("sensitive-variables"));
   }
 
+  const builders = readBuilders(ctx, sections.get("builders"), root.pos, ctx.misspeltRoot.has("builders"));
+  const names: BuilderNames = new Map(builders.map((b) => [b.rawName, b.name]));
+  const provisioners = readList(ctx, sections.get("provisioners"), "provisioners").flatMap((item, i) => {
+    const p = readProvisioner(ctx, item, `provisioner ${i + 1}`, names);
+    return p ? [p] : [];
+  });
+  const cleanupNode = sections.get("error-cleanup-provisioner");
+  const cleanup = cleanupNode && readProvisioner(ctx, cleanupNode, "error-cleanup-provisioner", names);
+  const postProcessors = readPostProcessors(ctx, sections.get("post-processors"), names);
+
   const builds: BuildDef[] = [];
+  const unsupportedBuilds: UnsupportedBuild[] = [];
+  for (const b of builders) {
+    if (b.unsupported) unsupportedBuilds.push({ name: b.name, type: b.type, diagnostic: b.unsupported });
+  }
   if (!opts.syntaxOnly) {
     for (const b of builders) {
       const build = buildFor(ctx, b);
       if (!build) continue;
-      const id = { name: b.name, type: b.type };
+      const id = { name: b.name, rawName: b.rawName, type: b.type };
       build.provisioners = provisioners.flatMap((p) => provisionerFor(ctx, p, id) ?? []);
       build.errorCleanupProvisioner = cleanup ? provisionerFor(ctx, cleanup, id) : undefined;
       build.postProcessors = postProcessorsFor(ctx, postProcessors, id);
@@ -93,12 +107,13 @@ export async function loadJsonTemplate(
   if (errors.length > 0) throw new InvalidInputError(errors);
   const description = sections.get("description");
   return {
-    format: "json",
+    format: "json" as const,
     path: file,
     dir: templateDir,
     description: description?.kind === "string" ? description.value : undefined,
     variables,
     builds,
+    unsupportedBuilds,
     sensitiveValues: variables.filter((v) => v.sensitive && v.value !== "").map((v) => String(v.value)),
     warnings: sortByPosition(ctx.diagnostics.filter((d) => d.severity === "warning")),
     renderLate: lateRenderer(ctx),
@@ -161,6 +176,7 @@ function buildFor(ctx: JsonLoadContext, b: RawBuilder): BuildDef | undefined {
   if (!b.spec) return undefined;
   const r = componentRenderer(ctx, { name: b.name, type: b.type });
   const res = validateConfig(b.spec, b.config, {
+    format: "json" as const,
     render: r.render,
     checkLate: r.check,
     file: ctx.file,

@@ -1,22 +1,34 @@
-// `only` / `except` on provisioners and post-processors: lists of builder names (JSON templates
-// match the builder's name), checked against the builders the template defines.
+// `only` / `except` on provisioners and post-processors: lists of builder names, checked against
+// the builders the template defines. As in Packer 1.6.6 (template.go OnlyExcept.Validate, core.go
+// `rawName`), they name a builder as written: `{{user \`prefix\`}}-deb`, not what it renders to.
 import { suggest } from "../suggest.js";
 import type { ObjectEntry } from "../value-tree.js";
 import { describe } from "../validate-config.js";
 import { error, type JsonLoadContext } from "./context.js";
+
+/** Each builder's name as written → its rendered name. */
+export type BuilderNames = ReadonlyMap<string, string>;
+
+/** The detail for a name that is no builder's (written) name. */
+export function unknownBuilderDetail(name: string, builders: BuilderNames): string {
+  const written = [...builders].find(([raw, rendered]) => rendered === name && raw !== name)?.[0];
+  if (written !== undefined)
+    return `${JSON.stringify(name)} is what builder ${JSON.stringify(written)} renders to; name the builder as written in the template: ${JSON.stringify(written)} (as Packer does)`;
+  return `builders in this template: ${[...builders.keys()].join(", ") || "none"}`;
+}
 
 export interface OnlyExcept {
   only?: string[];
   except?: string[];
 }
 
-function names(ctx: JsonLoadContext, e: ObjectEntry, builders: string[]): string[] | undefined {
+function names(ctx: JsonLoadContext, e: ObjectEntry, builders: BuilderNames): string[] | undefined {
   if (e.value.kind !== "array") {
     error(
       ctx,
       e.value.pos,
       `${e.key}: expected a list of builder names, got ${describe(e.value)}`,
-      `e.g. "${e.key}": ["${builders[0] ?? "docker"}"]`,
+      `e.g. "${e.key}": ["${[...builders.keys()][0] ?? "docker"}"]`,
     );
     return undefined;
   }
@@ -26,13 +38,14 @@ function names(ctx: JsonLoadContext, e: ObjectEntry, builders: string[]): string
     if (item.kind !== "string") {
       error(ctx, item.pos, `${e.key}: expected a builder name, got ${describe(item)}`);
       ok = false;
-    } else if (!builders.includes(item.value)) {
+    } else if (!builders.has(item.value)) {
+      const detail = unknownBuilderDetail(item.value, builders);
       error(
         ctx,
         item.pos,
         `${e.key}: no builder is named ${JSON.stringify(item.value)}`,
-        `builders in this template: ${builders.join(", ") || "none"}`,
-        suggest(item.value, builders),
+        detail,
+        detail.startsWith("builders in") ? suggest(item.value, [...builders.keys()]) : undefined,
       );
       ok = false;
     } else {
@@ -47,7 +60,7 @@ export function readOnlyExcept(
   ctx: JsonLoadContext,
   only: ObjectEntry | undefined,
   except: ObjectEntry | undefined,
-  builders: string[],
+  builders: BuilderNames,
 ): OnlyExcept | undefined {
   if (only && except) {
     error(ctx, except.keyPos, "only one of only and except may be set");
@@ -60,8 +73,9 @@ export function readOnlyExcept(
   return r;
 }
 
-export function appliesTo(oe: OnlyExcept, buildName: string): boolean {
-  if (oe.only) return oe.only.includes(buildName);
-  if (oe.except) return !oe.except.includes(buildName);
+/** `rawName`: the builder's name as written in the template. */
+export function appliesTo(oe: OnlyExcept, rawName: string): boolean {
+  if (oe.only) return oe.only.includes(rawName);
+  if (oe.except) return !oe.except.includes(rawName);
   return true;
 }

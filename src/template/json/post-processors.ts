@@ -10,7 +10,7 @@ import type { ValueNode } from "../value-tree.js";
 import { describe, validateConfig } from "../validate-config.js";
 import { componentRenderer, error, report, type JsonLoadContext } from "./context.js";
 import { readTypedComponent } from "./entries.js";
-import { appliesTo, readOnlyExcept, type OnlyExcept } from "./only-except.js";
+import { appliesTo, readOnlyExcept, type BuilderNames, type OnlyExcept } from "./only-except.js";
 
 const CORE_KEYS = ["type", "name", "only", "except", "keep_input_artifact"] as const;
 
@@ -38,7 +38,7 @@ const EXAMPLE =
 export function readPostProcessors(
   ctx: JsonLoadContext,
   node: ValueNode | undefined,
-  builders: string[],
+  builders: BuilderNames,
 ): RawPostProcessor[][] {
   if (!node) return [];
   if (node.kind !== "array") {
@@ -76,7 +76,7 @@ function readOne(
   ctx: JsonLoadContext,
   item: ValueNode,
   label: string,
-  builders: string[],
+  builders: BuilderNames,
 ): RawPostProcessor | undefined {
   const empty = (pos?: SourcePos): Extract<ValueNode, { kind: "object" }> => ({
     kind: "object",
@@ -132,15 +132,16 @@ function readOne(
 export function postProcessorsFor(
   ctx: JsonLoadContext,
   sequences: RawPostProcessor[][],
-  build: { name: string; type: string },
+  build: { name: string; rawName: string; type: string },
 ): PostProcessorDef[][] {
   const out: PostProcessorDef[][] = [];
   for (const seq of sequences) {
     const defs: PostProcessorDef[] = [];
     for (const raw of seq) {
-      if (!raw.spec || !appliesTo(raw.onlyExcept, build.name)) continue;
+      if (!raw.spec || !appliesTo(raw.onlyExcept, build.rawName)) continue;
       const r = componentRenderer(ctx, build);
       const common = {
+        format: "json" as const,
         render: r.render,
         checkLate: r.check,
         file: ctx.file,

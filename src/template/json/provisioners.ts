@@ -10,7 +10,13 @@ import { describe, validateConfig } from "../validate-config.js";
 import { suggest } from "../suggest.js";
 import { componentRenderer, error, report, type JsonLoadContext } from "./context.js";
 import { mergeOverride, readTypedComponent } from "./entries.js";
-import { appliesTo, readOnlyExcept, type OnlyExcept } from "./only-except.js";
+import {
+  appliesTo,
+  readOnlyExcept,
+  unknownBuilderDetail,
+  type BuilderNames,
+  type OnlyExcept,
+} from "./only-except.js";
 
 const CORE_KEYS = ["type", "only", "except", "override", "pause_before", "max_retries", "timeout"] as const;
 
@@ -39,7 +45,7 @@ export function readProvisioner(
   ctx: JsonLoadContext,
   item: ValueNode,
   label: string,
-  builders: string[],
+  builders: BuilderNames,
 ): RawProvisioner | undefined {
   if (item.kind !== "object") {
     error(
@@ -81,7 +87,7 @@ export function readProvisioner(
 function readOverrides(
   ctx: JsonLoadContext,
   e: ObjectEntry | undefined,
-  builders: string[],
+  builders: BuilderNames,
 ): Map<string, ObjectEntry[]> {
   const out = new Map<string, ObjectEntry[]>();
   if (!e) return out;
@@ -94,13 +100,14 @@ function readOverrides(
     return out;
   }
   for (const o of e.value.entries) {
-    if (!builders.includes(o.key)) {
+    if (!builders.has(o.key)) {
+      const detail = unknownBuilderDetail(o.key, builders);
       error(
         ctx,
         o.keyPos,
         `override: no builder is named ${JSON.stringify(o.key)}`,
-        `builders in this template: ${builders.join(", ")}`,
-        suggest(o.key, builders),
+        detail,
+        detail.startsWith("builders in") ? suggest(o.key, [...builders.keys()]) : undefined,
       );
       continue;
     }
@@ -113,15 +120,19 @@ function readOverrides(
   return out;
 }
 
-/** The provisioner as configured for one build, or undefined if it does not apply (or failed). */
+/**
+ * The provisioner as configured for one build, or undefined if it does not apply (or failed).
+ * only/except/override match the builder's name as written (`rawName`), as Packer does.
+ */
 export function provisionerFor(
   ctx: JsonLoadContext,
   raw: RawProvisioner,
-  build: { name: string; type: string },
+  build: { name: string; rawName: string; type: string },
 ): ProvisionerDef | undefined {
-  if (!raw.spec || !appliesTo(raw.onlyExcept, build.name)) return undefined;
+  if (!raw.spec || !appliesTo(raw.onlyExcept, build.rawName)) return undefined;
   const r = componentRenderer(ctx, build);
   const common = {
+    format: "json" as const,
     render: r.render,
     checkLate: r.check,
     file: ctx.file,
@@ -131,7 +142,7 @@ export function provisionerFor(
     what: `${raw.label} (${raw.type})`,
   };
   const core = validateConfig(provisionerCoreSpec, raw.core, common);
-  const own = validateConfig(raw.spec, mergeOverride(raw.config, raw.overrides.get(build.name)), common);
+  const own = validateConfig(raw.spec, mergeOverride(raw.config, raw.overrides.get(build.rawName)), common);
   report(ctx, ...core.diagnostics, ...own.diagnostics);
   if ([...core.diagnostics, ...own.diagnostics].some((d) => d.severity === "error")) return undefined;
   const c = core.config as { pause_before: number; max_retries: number; timeout: number };

@@ -78,7 +78,7 @@ export function loadTemplates(filter?: string): ParityTemplate[] {
   return readdirSync(TEMPLATES_DIR)
     .filter((f) => f.endsWith(".json") && !f.endsWith(".parity.json"))
     .sort()
-    .filter((f) => filter === undefined || f.includes(filter))
+    .filter((f) => filter === undefined || filter.split(",").some((word) => f.includes(word)))
     .map((file) => {
       const name = file.slice(0, -".json".length);
       const json = path.join(TEMPLATES_DIR, file);

@@ -1,0 +1,75 @@
+// `container_dir` (default /packer-files): Packer bind-mounts its temp directory there, and
+// templates look at it. kiln uploads through the archive API instead, so it only makes the
+// directory exist while the provisioners run, and removes what it created before the container is
+// committed or exported: no empty stub is left in the image (Packer leaves one; docs/compat.md).
+// A tmpfs mount would not do: the daemon creates the mount point in the container's own layer,
+// and commit captures it (checked with Docker 20.10). The per-step cache's snapshots are images
+// too, so the directory is removed before each snapshot and made again when the next step runs.
+import { posix } from "node:path";
+import type { BuilderContext } from "../../core/builder.js";
+import type { Engine } from "../../engine/types.js";
+import type { DockerBuildState } from "./state.js";
+import { packDirs } from "./tar-pack.js";
+
+/** Makes container_dir exist in the running container (once per container, when kiln must). */
+export async function ensureContainerDir(state: DockerBuildState, ctx: BuilderContext): Promise<void> {
+  const running = state.container;
+  if (!running || running.containerDir) return;
+  running.containerDir = { made: await createContainerDir(ctx.engine, running.id, state.config.container_dir) };
+}
+
+/** Before a commit (snapshot or result): removes what ensureContainerDir made, saying so if it cannot. */
+export async function dropContainerDir(state: DockerBuildState, ctx: BuilderContext): Promise<void> {
+  const running = state.container;
+  const top = running?.containerDir?.made;
+  if (!running || top === undefined) return;
+  delete running.containerDir;
+  const problem = await removeContainerDir(ctx.engine, running.id, top);
+  if (problem) {
+    ctx.ui.error(`Could not remove ${top} (made for container_dir), so it stays in the result: ${problem}`);
+  }
+}
+
+/**
+ * Creates `dir` (and missing parents, root-owned, 0755) unless it exists. Returns the topmost
+ * directory it created, to remove later; undefined when nothing was created.
+ */
+export async function createContainerDir(
+  engine: Engine,
+  id: string,
+  dir: string,
+): Promise<string | undefined> {
+  if (!dir.startsWith("/")) return undefined;
+  const parts = posix.normalize(dir).split("/").filter(Boolean);
+  // The deepest existing ancestor: everything below it is created in one archive.
+  let existing = parts.length;
+  while (existing > 0 && !(await engine.statPath(id, `/${parts.slice(0, existing).join("/")}`))) existing--;
+  if (existing === parts.length) return undefined;
+  const names = parts.slice(existing).map((_, i) => `${parts.slice(existing, existing + i + 1).join("/")}/`);
+  await engine.putArchive(id, `/${parts.slice(0, existing).join("/")}`, packDirs(names, { uid: 0, gid: 0 }));
+  return `/${parts.slice(0, existing + 1).join("/")}`;
+}
+
+/**
+ * Removes what createContainerDir made, with whatever the provisioners put there (Packer's bind
+ * mount keeps that out of the image too). Returns a problem to report; the build goes on, since
+ * an image without `rm` (distroless) can only keep the directory.
+ */
+export async function removeContainerDir(
+  engine: Engine,
+  id: string,
+  top: string,
+): Promise<string | undefined> {
+  let stderr = "";
+  try {
+    const { exitCode } = await engine.exec(id, {
+      cmd: ["rm", "-rf", "--", top],
+      user: "0",
+      onStderr: (chunk) => (stderr += chunk.toString("utf8")),
+    });
+    if (exitCode === 0) return undefined;
+    return `rm exited with status ${exitCode}${stderr.trim() ? `: ${stderr.trim()}` : ""}`;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
