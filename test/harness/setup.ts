@@ -8,7 +8,7 @@ import { ensureBaseImages } from "./base-images.js";
 import { endpointFromEnv, formatDockerHost } from "./docker-api.js";
 import type { EngineHandle } from "./engine.js";
 import { ensureEngine, stopEngine } from "./engine.js";
-import { countKilnObjects, sweep } from "./leaks.js";
+import { danglingImages, DANGLING_BASELINE_ENV, kilnContainers, sweep } from "./leaks.js";
 
 const log = (message: string): void => {
   process.stderr.write(`harness: ${message}\n`);
@@ -38,14 +38,16 @@ async function setup(): Promise<Record<string, string>> {
     const imagesStarted = Date.now();
     const images = await ensureBaseImages(engine.endpoint, log);
     log(`base images ready after ${elapsed(imagesStarted)}`);
-    const leftovers = await countKilnObjects({ endpoint: engine.endpoint });
-    if (leftovers.objects.length > 0) {
-      log(`warning: ${leftovers.objects.length} kiln-labelled object(s) exist before the tests:`);
-      for (const o of leftovers.objects) log(`  ${o.description}`);
+    const leftovers = await kilnContainers(engine.endpoint);
+    if (leftovers.length > 0) {
+      log(`warning: ${leftovers.length} kiln build container(s) exist before the tests:`);
+      for (const o of leftovers) log(`  ${o.description}`);
     }
     const env: Record<string, string> = {
       DOCKER_HOST: engine.dockerHost,
       ...images,
+      // Untagged images already there; any other one at the end of a test file is a leak.
+      [DANGLING_BASELINE_ENV]: (await danglingImages(engine.endpoint)).join(","),
     };
     if (engine.started !== undefined) {
       env.KILN_TEST_DOCKERD_PID = String(engine.started.pid);
@@ -67,10 +69,10 @@ async function teardown(): Promise<void> {
     const removed = await sweep({ endpoint });
     if (removed.length > 0)
       log(`swept ${removed.length} test-created object(s) at ${formatDockerHost(endpoint)}`);
-    const leftovers = await countKilnObjects({ endpoint, labels: ["kiln.run"] });
-    if (leftovers.objects.length > 0) {
-      log(`warning: ${leftovers.objects.length} kiln.run-labelled object(s) remain:`);
-      for (const o of leftovers.objects) log(`  ${o.description}`);
+    const leftovers = await kilnContainers(endpoint);
+    if (leftovers.length > 0) {
+      log(`warning: ${leftovers.length} kiln build container(s) remain:`);
+      for (const o of leftovers) log(`  ${o.description}`);
     }
   } catch (err) {
     log(`sweep failed: ${(err as Error).message}`);
