@@ -108,7 +108,7 @@ export async function danglingImages(endpoint: DockerEndpoint = endpointFromEnv(
 /** Images kiln runs reported, and untagged images the harness did not start with, that still exist. */
 async function runImages(endpoint: DockerEndpoint): Promise<KilnObject[]> {
   const found = new Map<string, KilnObject>();
-  for (const id of reportedImages) {
+  for (const [id, line] of reportedImages) {
     const res = await dockerRequest("GET", `/images/${id}/json`, { endpoint });
     if (res.status === 404) {
       reportedImages.delete(id);
@@ -118,7 +118,7 @@ async function runImages(endpoint: DockerEndpoint): Promise<KilnObject[]> {
     found.set(id, {
       kind: "image",
       id,
-      description: `image ${tags.join(",") || id.slice(7, 19)} (reported by a kiln run, never removed)`,
+      description: `image ${tags.join(",") || id.slice(7, 19)} (reported by a kiln run, never removed: "${line}")`,
     });
   }
   const baseline = danglingBaseline();

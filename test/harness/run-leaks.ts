@@ -37,8 +37,11 @@ interface ImageDetail {
   Comment?: string;
 }
 
-/** Every image id a kiln run of this process reported (artifacts); leaks.ts checks they are gone. */
-export const reportedImages = new Set<string>();
+/**
+ * Every image id a kiln run of this process reported (artifacts), with the line that reported it;
+ * leaks.ts checks they are gone by the end of the file.
+ */
+export const reportedImages = new Map<string, string>();
 
 /** `Image ID: …`, `Imported ID: …` and machine-readable artifact ids. */
 export function imagesReportedIn(output: string): string[] {
@@ -143,7 +146,10 @@ export async function findRunLeftovers(scope: RunScope): Promise<Leftover[]> {
   // Images: committed from one of the run's containers, or (exclusive runs) imported untagged,
   // and not reported by the run.
   const reported = imagesReportedIn(scope.output);
-  for (const id of reported) reportedImages.add(id);
+  for (const id of reported) {
+    const line = scope.output.split("\n").find((l) => l.includes(id)) ?? "";
+    reportedImages.set(id, line.trim());
+  }
   for (const [id, tags] of await listImages(endpoint)) {
     if (scope.baseline.images.has(id) || reported.includes(id)) continue;
     const res = await dockerRequest("GET", `/images/${id}/json`, { endpoint });
