@@ -81,6 +81,45 @@ describe("option effects", () => {
     assert.ok(waited >= 2, `waited ${waited} s`);
   });
 
+  it("provisioner pause_before waits before it runs; timeout cancels it", async (t) => {
+    const r = await build(t, {
+      builders: [discard],
+      provisioners: [
+        { type: "shell", inline: ["date +%s > /tmp/t0"] },
+        { type: "shell", pause_before: "2s", inline: ['echo "paused=$(( $(date +%s) - $(cat /tmp/t0) ))"'] },
+        { type: "shell", timeout: "2s", inline: ["echo sleeping", "sleep 60", "echo never"] },
+      ],
+    });
+    assert.equal(r.code, 1, describeRun(r));
+    assert.match(r.stdout, /==> docker: Pausing 2s before the next provisioner\.\.\.\n/);
+    const paused = Number(/paused=(\d+)/.exec(r.stdout)?.[1]);
+    assert.ok(paused >= 2, `paused ${paused} s`);
+    assert.match(r.stdout, /provisioner 3 \(shell\) timed out after 2s \(its "timeout" option\)/);
+    assert.doesNotMatch(r.stdout, /never/);
+    assert.ok(r.durationMs < 50_000, `took ${r.durationMs} ms`);
+  });
+
+  it("shell expect_disconnect: a container gone during the script is tolerated with it, fatal without", async (t) => {
+    // shell-local kills the build container from the host 3 s later, while the next script runs.
+    const killer = {
+      type: "shell-local",
+      inline: ["(sleep 3; docker kill {{build `ID`}}) >/dev/null 2>&1 &"],
+    };
+    const sleeper = { type: "shell", inline: ["echo waiting", "sleep 30"] };
+    const tolerated = await build(t, {
+      builders: [discard],
+      provisioners: [killer, { ...sleeper, expect_disconnect: true }],
+    });
+    assert.equal(tolerated.code, 0, describeRun(tolerated));
+    assert.match(
+      tolerated.stdout,
+      /Remote end disconnected while executing the script \(expect_disconnect is set\)/,
+    );
+    const fatal = await build(t, { builders: [discard], provisioners: [killer, sleeper] });
+    assert.equal(fatal.code, 1, describeRun(fatal));
+    assert.doesNotMatch(fatal.stdout, /Remote end disconnected/);
+  });
+
   it("shell-local provisioner inline_shebang and tempfile_extension shape the temporary script", async (t) => {
     const r = await build(t, {
       builders: [discard],
@@ -161,7 +200,7 @@ describe("option effects", () => {
     await assertContainersGone(containerIds(r.stdout));
   });
 
-  it("ansible galaxy_command, galaxy_force_with_deps, roles_path and collections_path", async (t) => {
+  it("ansible command, galaxy_command, galaxy_force_with_deps, roles_path and collections_path", async (t) => {
     const r = await build(
       t,
       {
@@ -170,6 +209,7 @@ describe("option effects", () => {
           {
             type: "ansible",
             playbook_file: "noop.yml",
+            command: "./wrapped-playbook.sh",
             galaxy_file: "requirements.yml",
             galaxy_command: "./fake-galaxy.sh",
             galaxy_force_with_deps: true,
@@ -183,10 +223,12 @@ describe("option effects", () => {
           "noop.yml": '- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.raw: "true"\n',
           "requirements.yml": "roles:\n  - name: r\ncollections:\n  - name: c\n",
           "fake-galaxy.sh": '#!/bin/sh\necho "$*" >> galaxy-args.txt\n',
+          "wrapped-playbook.sh": '#!/bin/sh\necho "wrapped-ansible-playbook"\nexec ansible-playbook "$@"\n',
         },
       },
     );
     assert.equal(r.code, 0, describeRun(r));
+    assert.match(r.stdout, / {4}docker: wrapped-ansible-playbook\n/);
     const req = join(r.dir, "requirements.yml");
     assert.deepEqual(readFileSync(join(r.dir, "galaxy-args.txt"), "utf8").trim().split("\n"), [
       `install -r ${req} --force-with-deps -p my-roles`,
@@ -240,6 +282,8 @@ describe("option effects", () => {
     );
     assert.equal(r.code, 0, describeRun(r));
     const staged = [...r.stdout.matchAll(/staged: (\S+)/g)].map((m) => m[1]);
+    // The default clean_staging_directory (true) removed it.
+    assert.match(r.stdout, /Removing directory: \/tmp\/stage\n/);
     for (const f of [
       "/tmp/stage/playbooks/pbs/extra.yml",
       "/tmp/stage/roles/web/tasks/main.yml",
@@ -253,6 +297,68 @@ describe("option effects", () => {
     assert.match(
       r.stdout,
       /galaxy: collection install -r \/tmp\/stage\/requirements\.yml -p \/tmp\/galaxy-collections\n/,
+    );
+  });
+  it("ansible-local playbook_dir, playbook_files, inventory_groups, inventory_file, extra_arguments, clean_staging_directory, galaxy_force_install", async (t) => {
+    const fakePlaybook = [
+      "#!/bin/sh",
+      'echo "args: $*"',
+      'inv=""; prev=""',
+      'for a in "$@"; do [ "$prev" = "-i" ] && inv="$a"; prev="$a"; done',
+      "sed 's/^/inventory: /' \"$inv\"",
+    ].join("\n");
+    const fake = [
+      { type: "file", content: `${fakePlaybook}\n`, destination: "/tmp/fake-playbook" },
+      { type: "file", content: '#!/bin/sh\necho "galaxy: $*"\n', destination: "/tmp/fake-galaxy" },
+      { type: "shell", inline: ["chmod +x /tmp/fake-playbook /tmp/fake-galaxy"] },
+    ];
+    const r = await build(
+      t,
+      {
+        builders: [discard],
+        provisioners: [
+          ...fake,
+          {
+            type: "ansible-local",
+            command: "/tmp/fake-playbook",
+            staging_directory: "/tmp/stage2",
+            clean_staging_directory: false,
+            playbook_dir: "pbdir",
+            playbook_files: ["pbdir/a.yml", "pbdir/b.yml"],
+            inventory_groups: ["web", "db"],
+            extra_arguments: ["--check"],
+            galaxy_file: "requirements.yml",
+            galaxy_command: "/tmp/fake-galaxy",
+            galaxy_force_install: true,
+          },
+          { type: "shell", inline: ["ls /tmp/stage2 | sed 's/^/kept: /'"] },
+          {
+            type: "ansible-local",
+            command: "/tmp/fake-playbook",
+            playbook_file: "pbdir/a.yml",
+            inventory_file: "hosts.ini",
+          },
+        ],
+      },
+      {
+        files: { "requirements.yml": "roles: []\n", "hosts.ini": "custom-inventory-line\n" },
+        prepare: (dir) => tree(dir, { "pbdir/a.yml": "- hosts: all\n", "pbdir/b.yml": "- hosts: all\n" }),
+      },
+    );
+    assert.equal(r.code, 0, describeRun(r));
+    const runs = [...r.stdout.matchAll(/args: (\S+)(.*)/g)].map((m) => [m[1] ?? "", m[2] ?? ""] as const);
+    assert.deepEqual(
+      runs.slice(0, 2).map(([playbook]) => playbook),
+      ["/tmp/stage2/a.yml", "/tmp/stage2/b.yml"],
+    );
+    assert.match(runs[2]?.[0] ?? "", /^\/tmp\/packer-provisioner-ansible-local\/[^/]+\/a\.yml$/);
+    assert.match(runs[0]![1], / --check /);
+    assert.match(r.stdout, /inventory: \[web\]\n.*inventory: 127\.0\.0\.1\n.*inventory: \[db\]\n/s);
+    assert.match(r.stdout, /inventory: custom-inventory-line\n/);
+    assert.match(r.stdout, /kept: a\.yml\n/);
+    assert.match(
+      r.stdout,
+      /galaxy: install -r \/tmp\/stage2\/requirements\.yml -p \/tmp\/stage2\/roles --force\n/,
     );
   });
 });
