@@ -1,6 +1,6 @@
 // Bundles the CLI into one file (dist/kiln.mjs): loading ~100 modules one by one costs more start-up
-// time than the whole bundle. Heavy, rarely used packages stay external and load only when needed
-// (the AWS SDK for ecr_login, hcl-tools for fmt).
+// time than the whole bundle. The AWS SDK, heavy and rarely used, stays external and loads only for
+// ecr_login.
 import { build } from "esbuild";
 
 await build({
@@ -11,7 +11,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
-  external: ["@aws-sdk/*", "@cdktn/*"],
+  external: ["@aws-sdk/*"],
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: {
     js: 'import { createRequire as __kilnRequire } from "node:module"; const require = __kilnRequire(import.meta.url);',

@@ -46,6 +46,9 @@ export const dockerPushSchema = {
 };
 export type DockerPushConfig = ConfigOf<typeof dockerPushSchema>;
 
+const ECR_PUBLIC_REFUSED =
+  "aws_force_use_public_ecr (Amazon ECR Public) is not supported by kiln yet; log in with login_username/login_password instead";
+
 export const manifestSchema = {
   output: f.string("Manifest file.").default("packer-manifest.json"),
   strip_path: f.bool("Strip directories from artifact file names.").default(false),
@@ -92,9 +95,12 @@ export const dockerPushSpec: ComponentSpec<typeof dockerPushSchema> = {
   schema: dockerPushSchema,
   obsolete: { login_email: LOGIN_EMAIL },
   check(c) {
-    return c.ecr_login && !c.login_server
-      ? [["login_server", "ecr_login needs login_server (the ECR registry host)"]]
-      : [];
+    const problems: [string, string][] = [];
+    if (c.ecr_login && !c.login_server)
+      problems.push(["login_server", "ecr_login needs login_server (the ECR registry host)"]);
+    if (c.ecr_login && c.aws_force_use_public_ecr)
+      problems.push(["aws_force_use_public_ecr", ECR_PUBLIC_REFUSED]);
+    return problems;
   },
 };
 export const manifestSpec: ComponentSpec<typeof manifestSchema> = {

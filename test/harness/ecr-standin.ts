@@ -22,6 +22,8 @@ export interface EcrCall {
   accessKeyId: string | undefined;
   region: string | undefined;
   service: string | undefined;
+  /** The X-Amz-Security-Token header: the session token of temporary credentials. */
+  sessionToken: string | undefined;
   body: string;
 }
 
@@ -43,7 +45,14 @@ export async function startEcrStandin(options: EcrStandinOptions): Promise<EcrSt
       // AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, SignedHeaders=…, Signature=…
       const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
       const target = header(req.headers["x-amz-target"]);
-      calls.push({ target, accessKeyId: scope?.[1], region: scope?.[2], service: scope?.[3], body });
+      calls.push({
+        target,
+        accessKeyId: scope?.[1],
+        region: scope?.[2],
+        service: scope?.[3],
+        sessionToken: header(req.headers["x-amz-security-token"]),
+        body,
+      });
       const reply = (status: number, payload: unknown): void => {
         res.writeHead(status, { "Content-Type": "application/x-amz-json-1.1" });
         res.end(JSON.stringify(payload));

@@ -1,10 +1,18 @@
-// Runs the built kiln CLI (bin/kiln.js → dist/) as a user would, and hands out temp dirs that are
-// removed after the tests.
+// Runs the built kiln CLI (bin/kiln.js → dist/) as a user would, checks after every run that it
+// left nothing behind (run-leaks.ts), and hands out temp dirs that are removed after the tests.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  findRunLeftovers,
+  formatLeftovers,
+  removeLeftovers,
+  takeRunBaseline,
+  type Leftover,
+} from "./run-leaks.js";
 
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const KILN_BIN = path.join(REPO_ROOT, "bin", "kiln.js");
@@ -23,12 +31,31 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed (stdin is always closed, as in CI). */
   input?: string | Buffer;
+  /**
+   * Instead of `input`: written to stdin the first time the combined output matches, then stdin
+   * is closed (a key press answering a prompt, however long the program takes to get there).
+   */
+  inputWhen?: { whenOutputMatches: RegExp; text: string; delayMs?: number };
   /** Default 120 s; on expiry the process gets SIGKILL and `timedOut` is true. */
   timeoutMs?: number;
   /** One trigger, or several (e.g. SIGINT at one line, a second SIGINT at a later line). */
   signalAfter?: SignalTrigger | SignalTrigger[];
   /** Called with everything printed so far, after each chunk (to act at a point of the run). */
   onOutput?: (output: string) => void;
+}
+
+export interface KilnRunOptions extends RunOptions {
+  /**
+   * The run is expected to leave something behind (a container kept by -on-error=abort, a
+   * SIGKILLed run): `leftovers` lists what it left, and the test asserts on it and removes it
+   * (`removeLeftovers`). Otherwise any leftover fails the run (after being removed).
+   */
+  expectLeftovers?: boolean;
+  /**
+   * Called after kiln exits and before the check: lets a test wait for the engine to settle (a
+   * commit the daemon finishes after kiln was killed).
+   */
+  beforeCheck?: (result: RunResult) => Promise<void>;
 }
 
 export interface RunResult {
@@ -42,6 +69,13 @@ export interface RunResult {
   /** The signals actually sent by `signalAfter` triggers, in order. */
   signalsSent: NodeJS.Signals[];
   durationMs: number;
+  /** The child's pid (kiln's build containers carry it in their name). */
+  pid?: number;
+}
+
+export interface KilnRunResult extends RunResult {
+  /** What the run left behind (see run-leaks.ts); empty unless `expectLeftovers`. */
+  leftovers: Leftover[];
 }
 
 /**
@@ -79,8 +113,14 @@ export function runCommand(command: string, args: string[], opts: RunOptions = {
   const send = (signal: NodeJS.Signals): void => {
     if (child.exitCode === null && child.signalCode === null && child.kill(signal)) signalsSent.push(signal);
   };
+  let inputSent = false;
   const onOutput = (): void => {
     opts.onOutput?.(output);
+    if (opts.inputWhen !== undefined && !inputSent && opts.inputWhen.whenOutputMatches.test(output)) {
+      inputSent = true;
+      const { text, delayMs } = opts.inputWhen;
+      timers.push(setTimeout(() => child.stdin.end(text), delayMs ?? 0));
+    }
     for (const trigger of triggers) {
       if (fired.has(trigger) || !trigger.whenOutputMatches.test(output)) continue;
       fired.add(trigger);
@@ -101,7 +141,7 @@ export function runCommand(command: string, args: string[], opts: RunOptions = {
     onOutput();
   });
   child.stdin.on("error", () => {}); // the child may exit without reading its input
-  child.stdin.end(opts.input);
+  if (opts.inputWhen === undefined) child.stdin.end(opts.input);
 
   const timeout = setTimeout(() => {
     timedOut = true;
@@ -126,14 +166,77 @@ export function runCommand(command: string, args: string[], opts: RunOptions = {
         timedOut,
         signalsSent,
         durationMs: Date.now() - started,
+        pid: child.pid,
       });
     });
   });
 }
 
-/** Runs `node bin/kiln.js …` (needs `npm run build` first; `npm test` does it). */
-export function runKiln(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return runCommand(process.execPath, [KILN_BIN, ...args], opts);
+/** Runs in progress that may create engine objects, to know whether a run had the engine to itself. */
+const running = new Set<{ overlapped: boolean }>();
+
+/**
+ * Marks a run (kiln or Packer) as in progress; the returned function ends it and tells whether no
+ * other marked run overlapped it (then new untagged images can only be its own).
+ */
+export function beginRun(): () => boolean {
+  const self = { overlapped: running.size > 0 };
+  for (const other of running) other.overlapped = true;
+  running.add(self);
+  return () => {
+    running.delete(self);
+    return !self.overlapped;
+  };
+}
+
+/**
+ * Runs `node bin/kiln.js …` (needs `npm run build` first; `npm test` does it), then checks that it
+ * left nothing behind: no build container, no image it committed or imported without reporting
+ * it, nothing in its temp dir, no journal entry. Each run gets a private TMPDIR and KILN_STATE_DIR
+ * unless the test sets them.
+ */
+export async function runKiln(args: string[], opts: KilnRunOptions = {}): Promise<KilnRunResult> {
+  const env = { ...opts.env };
+  const own: string[] = [];
+  const privateDir = (prefix: string): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    own.push(dir);
+    return dir;
+  };
+  const tmpPrivate = !("TMPDIR" in env);
+  if (tmpPrivate) env.TMPDIR = privateDir("kiln-test-tmp-");
+  if (!("KILN_STATE_DIR" in env)) env.KILN_STATE_DIR = privateDir("kiln-test-state-");
+  const tmpDir = env.TMPDIR ?? os.tmpdir();
+  const stateDir = env.KILN_STATE_DIR!;
+  const end = beginRun();
+  let ended = false;
+  try {
+    const baseline = await takeRunBaseline({ tmpDir, stateDir });
+    const result = await runCommand(process.execPath, [KILN_BIN, ...args], { ...opts, env });
+    await opts.beforeCheck?.(result);
+    const exclusive = end();
+    ended = true;
+    const leftovers = await findRunLeftovers({
+      pid: result.pid,
+      output: result.output,
+      tmpDir,
+      tmpPrivate,
+      stateDir,
+      baseline,
+      exclusive,
+    });
+    if (leftovers.length > 0 && opts.expectLeftovers !== true) {
+      await removeLeftovers(leftovers);
+      assert.fail(
+        `kiln ${args.join(" ")} (exit ${result.signal ?? result.code}) left ${leftovers.length} thing(s) behind:\n` +
+          `${formatLeftovers(leftovers)}\n--- its output:\n${result.output}`,
+      );
+    }
+    return { ...result, leftovers };
+  } finally {
+    if (!ended) end();
+    for (const dir of own) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const tempDirs = new Set<string>();

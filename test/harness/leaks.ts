@@ -1,21 +1,30 @@
-// Leak checks: kiln's build containers are named `kiln_<run>_<pid>_<host>_…` (labels would leak
-// into committed images), other objects kiln creates carry the `kiln.run` label, and everything the
-// tests create carries `kiln.test`. After a test, none may be left in the engine.
+// The engine-wide leak check run after each integration file (its `after` hook): kiln's build
+// containers (named `kiln_<run>_<pid>_<host>_…`; kiln sets no labels, because the daemon merges a
+// container's labels into the committed image), images a kiln run of this process reported that
+// still exist, untagged images that were not there when the harness set up (an image committed or
+// imported and lost), and everything the tests create (labelled `kiln.test`). Each kiln run is also
+// checked on its own, exactly, right after it ends (run-leaks.ts, called by runKiln).
 import assert from "node:assert/strict";
 import type { DockerEndpoint } from "./docker-api.js";
 import { dockerJson, dockerRequest, endpointFromEnv } from "./docker-api.js";
+import { reportedImages } from "./run-leaks.js";
 import { parseContainerName } from "../../src/core/ownership.js";
 import { ownerLiveness } from "../../src/run/reconcile.js";
 
-/** Labels whose objects count as leftovers. */
-export const LEAK_LABELS = ["kiln.run", "kiln.test"];
+/** Label of everything the tests create themselves. */
+export const TEST_LABEL = "kiln.test";
 /** Tests tag the images they build under this prefix, so `sweep()` can find them. */
 export const TEST_REPO_PREFIX = "kiln-it/";
+/**
+ * Untagged images present when the harness set up (comma-separated ids, set by setup.ts): any
+ * other untagged image at the end of a file was left by a run or a test.
+ */
+export const DANGLING_BASELINE_ENV = "KILN_TEST_DANGLING_BASELINE";
 
 export interface KilnObject {
   kind: "container" | "image";
   id: string;
-  /** Names, tags and the matching labels, for the failure message. */
+  /** Names, tags, and why it counts, for the failure message. */
   description: string;
 }
 
@@ -39,64 +48,103 @@ interface ImageSummary {
   Labels: Record<string, string> | null;
 }
 
-function describeLabels(labels: Record<string, string> | null, keys: string[]): string {
-  return keys
-    .filter((k) => labels?.[k] !== undefined)
-    .map((k) => `${k}=${labels?.[k]}`)
-    .join(",");
+function containerObject(c: ContainerSummary, why: string): KilnObject {
+  return {
+    kind: "container",
+    id: c.Id,
+    description: `container ${(c.Names ?? []).join(",") || c.Id.slice(0, 12)} (${c.State}, image ${c.Image}, ${why})`,
+  };
 }
 
-/** Docker ANDs label filters, so each label is listed separately and the results merged by id. */
-async function listByLabels(endpoint: DockerEndpoint, labels: string[]): Promise<KilnObject[]> {
-  const found = new Map<string, KilnObject>();
-  for (const label of labels) {
-    const filters = JSON.stringify({ label: [label] });
-    const containers = await dockerJson<ContainerSummary[]>("GET", "/containers/json", {
-      endpoint,
-      query: { all: 1, filters },
-    });
-    for (const c of containers) {
-      found.set(c.Id, {
-        kind: "container",
-        id: c.Id,
-        description: `container ${(c.Names ?? []).join(",") || c.Id.slice(0, 12)} (${c.State}, image ${c.Image}, ${describeLabels(c.Labels, labels)})`,
-      });
-    }
-    const images = await dockerJson<ImageSummary[]>("GET", "/images/json", {
-      endpoint,
-      query: { all: 1, filters },
-    });
-    for (const i of images) {
-      const tags = (i.RepoTags ?? []).filter((t) => t !== "<none>:<none>");
-      found.set(i.Id, {
-        kind: "image",
-        id: i.Id,
-        description: `image ${tags.join(",") || i.Id.slice(7, 19)} (${describeLabels(i.Labels, labels)})`,
-      });
-    }
-  }
+/** kiln's build containers (any state): found by their name, since kiln labels nothing. */
+export async function kilnContainers(endpoint: DockerEndpoint = endpointFromEnv()): Promise<KilnObject[]> {
   // Name filters are regular expressions matched against the name with its leading slash.
-  if (labels.includes("kiln.run")) {
-    const named = await dockerJson<ContainerSummary[]>("GET", "/containers/json", {
-      endpoint,
-      query: { all: 1, filters: JSON.stringify({ name: ["^/?kiln_"] }) },
-    });
-    for (const c of named) {
-      found.set(c.Id, {
-        kind: "container",
-        id: c.Id,
-        description: `container ${(c.Names ?? []).join(",")} (${c.State}, image ${c.Image}, kiln build container)`,
-      });
+  const named = await dockerJson<ContainerSummary[]>("GET", "/containers/json", {
+    endpoint,
+    query: { all: 1, filters: JSON.stringify({ name: ["^/?kiln_"] }) },
+  });
+  return named.map((c) => containerObject(c, "kiln build container"));
+}
+
+/** Objects labelled `kiln.test`: what the tests created themselves. */
+async function testObjects(endpoint: DockerEndpoint): Promise<KilnObject[]> {
+  const filters = JSON.stringify({ label: [TEST_LABEL] });
+  const containers = await dockerJson<ContainerSummary[]>("GET", "/containers/json", {
+    endpoint,
+    query: { all: 1, filters },
+  });
+  const images = await dockerJson<ImageSummary[]>("GET", "/images/json", {
+    endpoint,
+    query: { all: 1, filters },
+  });
+  return [
+    ...containers.map((c) => containerObject(c, TEST_LABEL)),
+    ...images.map((i) => ({
+      kind: "image" as const,
+      id: i.Id,
+      description: `image ${(i.RepoTags ?? []).filter((t) => t !== "<none>:<none>").join(",") || i.Id.slice(7, 19)} (${TEST_LABEL})`,
+    })),
+  ];
+}
+
+function danglingBaseline(): Set<string> {
+  const value = process.env[DANGLING_BASELINE_ENV];
+  assert.ok(
+    value !== undefined,
+    `${DANGLING_BASELINE_ENV} is not set: run integration tests through \`node scripts/test.mjs integration\``,
+  );
+  return new Set(value.split(",").filter((id) => id !== ""));
+}
+
+/** Untagged images (ids), as the engine lists them. */
+export async function danglingImages(endpoint: DockerEndpoint = endpointFromEnv()): Promise<string[]> {
+  const images = await dockerJson<ImageSummary[]>("GET", "/images/json", {
+    endpoint,
+    query: { filters: JSON.stringify({ dangling: ["true"] }) },
+  });
+  return images.map((i) => i.Id);
+}
+
+/** Images kiln runs reported, and untagged images the harness did not start with, that still exist. */
+async function runImages(endpoint: DockerEndpoint): Promise<KilnObject[]> {
+  const found = new Map<string, KilnObject>();
+  for (const [id, line] of reportedImages) {
+    const res = await dockerRequest("GET", `/images/${id}/json`, { endpoint });
+    if (res.status === 404) {
+      reportedImages.delete(id);
+      continue;
     }
+    const tags = (JSON.parse(res.body.toString("utf8")) as { RepoTags?: string[] | null }).RepoTags ?? [];
+    found.set(id, {
+      kind: "image",
+      id,
+      description: `image ${tags.join(",") || id.slice(7, 19)} (reported by a kiln run, never removed: "${line}")`,
+    });
+  }
+  const baseline = danglingBaseline();
+  for (const id of await danglingImages(endpoint)) {
+    if (baseline.has(id) || found.has(id)) continue;
+    found.set(id, {
+      kind: "image",
+      id,
+      description: `untagged image ${id.slice(7, 19)} (not there at setup)`,
+    });
   }
   return [...found.values()];
 }
 
-/** Containers (any state) and images labelled `kiln.run` or `kiln.test`. */
-export async function countKilnObjects(
-  opts: { endpoint?: DockerEndpoint; labels?: string[] } = {},
-): Promise<KilnObjects> {
-  const objects = await listByLabels(opts.endpoint ?? endpointFromEnv(), opts.labels ?? LEAK_LABELS);
+/** Everything the file-level check counts (see the file comment). */
+export async function countKilnObjects(opts: { endpoint?: DockerEndpoint } = {}): Promise<KilnObjects> {
+  const endpoint = opts.endpoint ?? endpointFromEnv();
+  const byId = new Map<string, KilnObject>();
+  for (const o of [
+    ...(await kilnContainers(endpoint)),
+    ...(await testObjects(endpoint)),
+    ...(await runImages(endpoint)),
+  ]) {
+    if (!byId.has(o.id)) byId.set(o.id, o);
+  }
+  const objects = [...byId.values()];
   return {
     containers: objects.filter((o) => o.kind === "container").length,
     images: objects.filter((o) => o.kind === "image").length,
@@ -111,16 +159,25 @@ export async function snapshotKilnObjects(opts: { endpoint?: DockerEndpoint } = 
 
 export interface SweepOptions {
   endpoint?: DockerEndpoint;
-  /** Labels whose objects are removed; default `kiln.test` only. */
-  labels?: string[];
   /** Also remove images tagged under these repository prefixes; default `kiln-it/`. */
   repoPrefixes?: string[];
 }
 
-/** Force-removes test-created containers and images; returns what it removed. */
+async function remove(object: KilnObject, endpoint: DockerEndpoint): Promise<boolean> {
+  const apiPath = object.kind === "container" ? `/containers/${object.id}` : `/images/${object.id}`;
+  const res = await dockerRequest("DELETE", apiPath, { endpoint, query: { force: 1, v: 1 } });
+  return res.status < 300 || res.status === 404;
+}
+
+/** Containers first: an image still used by a container cannot go. */
+function containersFirst(objects: KilnObject[]): KilnObject[] {
+  return [...objects.filter((o) => o.kind === "container"), ...objects.filter((o) => o.kind === "image")];
+}
+
+/** Force-removes test-created containers and images (label and tag prefix); returns what it removed. */
 export async function sweep(opts: SweepOptions = {}): Promise<KilnObject[]> {
   const endpoint = opts.endpoint ?? endpointFromEnv();
-  const objects = await listByLabels(endpoint, opts.labels ?? ["kiln.test"]);
+  const objects = await testObjects(endpoint);
   const prefixes = opts.repoPrefixes ?? [TEST_REPO_PREFIX];
   if (prefixes.length > 0) {
     const images = await dockerJson<ImageSummary[]>("GET", "/images/json", { endpoint });
@@ -131,17 +188,8 @@ export async function sweep(opts: SweepOptions = {}): Promise<KilnObject[]> {
       }
     }
   }
-  // Containers first: an image still used by a container cannot go.
-  const ordered = [
-    ...objects.filter((o) => o.kind === "container"),
-    ...objects.filter((o) => o.kind === "image"),
-  ];
   const removed: KilnObject[] = [];
-  for (const object of ordered) {
-    const apiPath = object.kind === "container" ? `/containers/${object.id}` : `/images/${object.id}`;
-    const res = await dockerRequest("DELETE", apiPath, { endpoint, query: { force: 1, v: 1 } });
-    if (res.status < 300 || res.status === 404) removed.push(object);
-  }
+  for (const object of containersFirst(objects)) if (await remove(object, endpoint)) removed.push(object);
   return removed;
 }
 
@@ -152,27 +200,26 @@ function ownerAlive(o: KilnObject): boolean {
 }
 
 /**
- * Fails when kiln- or test-labelled containers or images exist (ignoring ids in `baseline`), after
- * sweeping them so that one leak does not fail every later test. Use it in `after()` hooks. The check
- * is engine-wide, which is why integration files run one at a time.
+ * Fails when kiln build containers, images kiln runs reported, new untagged images or
+ * test-labelled objects exist (ignoring ids in `baseline`), after removing them so that one leak
+ * does not fail every later test. Use it in `after()` hooks. The check is engine-wide, which is
+ * why integration files run one at a time.
  */
 export async function assertNoKilnLeftovers(
   opts: { endpoint?: DockerEndpoint; baseline?: Set<string>; context?: string } = {},
 ): Promise<void> {
-  const { objects } = await countKilnObjects({ endpoint: opts.endpoint });
+  const endpoint = opts.endpoint ?? endpointFromEnv();
+  const { objects } = await countKilnObjects({ endpoint });
   // A build container whose kiln process is still running belongs to a concurrent run (another
   // test file, a developer's build on a shared engine): kiln's own rule says never touch it.
   const leaked = objects.filter((o) => !(opts.baseline?.has(o.id) ?? false) && !ownerAlive(o));
   if (leaked.length === 0) return;
-  const endpoint = opts.endpoint ?? endpointFromEnv();
-  for (const object of [...leaked].sort((a, b) =>
-    a.kind === b.kind ? 0 : a.kind === "container" ? -1 : 1,
-  )) {
-    const apiPath = object.kind === "container" ? `/containers/${object.id}` : `/images/${object.id}`;
-    await dockerRequest("DELETE", apiPath, { endpoint, query: { force: 1, v: 1 } });
+  for (const object of containersFirst(leaked)) {
+    await remove(object, endpoint);
+    if (object.kind === "image") reportedImages.delete(object.id);
   }
   assert.fail(
-    `${leaked.length} kiln-labelled object(s) left behind${opts.context === undefined ? "" : ` ${opts.context}`}:\n` +
+    `${leaked.length} object(s) left behind${opts.context === undefined ? "" : ` ${opts.context}`}:\n` +
       leaked.map((o) => `  ${o.description}`).join("\n"),
   );
 }

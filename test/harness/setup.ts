@@ -11,7 +11,7 @@ import { endpointFromEnv, formatDockerHost, ping } from "./docker-api.js";
 import type { EngineHandle } from "./engine.js";
 import { ensureEngine, isRunning, startDockerd, stopEngine, stopProcess } from "./engine.js";
 import { startPodmanService } from "./podman.js";
-import { TEST_REPO_PREFIX, countKilnObjects, sweep } from "./leaks.js";
+import { TEST_REPO_PREFIX, danglingImages, DANGLING_BASELINE_ENV, kilnContainers, sweep } from "./leaks.js";
 
 const log = (message: string): void => {
   process.stderr.write(`harness: ${message}\n`);
@@ -48,15 +48,17 @@ async function setup(): Promise<Record<string, string>> {
     const imagesStarted = Date.now();
     const images = await ensureBaseImages(engine.endpoint, log);
     log(`base images ready after ${elapsed(imagesStarted)}`);
-    const leftovers = await countKilnObjects({ endpoint: engine.endpoint });
-    if (leftovers.objects.length > 0) {
-      log(`warning: ${leftovers.objects.length} kiln-labelled object(s) exist before the tests:`);
-      for (const o of leftovers.objects) log(`  ${o.description}`);
+    const leftovers = await kilnContainers(engine.endpoint);
+    if (leftovers.length > 0) {
+      log(`warning: ${leftovers.length} kiln build container(s) exist before the tests:`);
+      for (const o of leftovers) log(`  ${o.description}`);
     }
     const env: Record<string, string> = {
       DOCKER_HOST: engine.dockerHost,
       KILN_TEST_ENGINE: selected,
       ...images,
+      // Untagged images already there; any other one at the end of a test file is a leak.
+      [DANGLING_BASELINE_ENV]: (await danglingImages(engine.endpoint)).join(","),
     };
     if (engine.started !== undefined) {
       env.KILN_TEST_DOCKERD_PID = String(engine.started.pid);
@@ -135,10 +137,10 @@ async function teardown(): Promise<void> {
     const removed = await sweep({ endpoint, repoPrefixes: [TEST_REPO_PREFIX, "kiln-cache:"] });
     if (removed.length > 0)
       log(`swept ${removed.length} test-created object(s) at ${formatDockerHost(endpoint)}`);
-    const leftovers = await countKilnObjects({ endpoint, labels: ["kiln.run"] });
-    if (leftovers.objects.length > 0) {
-      log(`warning: ${leftovers.objects.length} kiln.run-labelled object(s) remain:`);
-      for (const o of leftovers.objects) log(`  ${o.description}`);
+    const leftovers = await kilnContainers(endpoint);
+    if (leftovers.length > 0) {
+      log(`warning: ${leftovers.length} kiln build container(s) remain:`);
+      for (const o of leftovers) log(`  ${o.description}`);
     }
   } catch (err) {
     log(`sweep failed: ${(err as Error).message}`);

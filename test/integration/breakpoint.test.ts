@@ -57,12 +57,12 @@ describe("breakpoint provisioner", () => {
         JSON.stringify({ builders: [docker], provisioners: [{ type: "breakpoint" }, after1] }),
       );
       const kiln = `${process.execPath} ${KILN_BIN} build -color=false ${template}`;
-      // Enter arrives 3 s after start; the build itself takes about one.
-      const r = await runCommand(
-        "/bin/sh",
-        ["-c", `(sleep 3; printf '\\n') | script -qec '${kiln}' /dev/null`],
-        { cwd: dir, timeoutMs: 60_000 },
-      );
+      // Enter is pressed 3 s after the prompt appears (script passes it on through the terminal).
+      const r = await runCommand("script", ["-qec", kiln, "/dev/null"], {
+        cwd: dir,
+        timeoutMs: 60_000,
+        inputWhen: { whenOutputMatches: /Press enter to continue/, text: "\n", delayMs: 3000 },
+      });
       assert.equal(r.code, 0, describeRun(r));
       const out = r.stdout.replace(/\r/g, "");
       assert.match(

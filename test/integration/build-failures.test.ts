@@ -2,16 +2,21 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { build, BUSYBOX, describeRun, removeProduced } from "./support/build.js";
-import { assertNoKilnLeftovers, countKilnObjects } from "../harness/leaks.js";
+import { assertNoKilnLeftovers, kilnContainers } from "../harness/leaks.js";
 import { runKiln, tempDir } from "../harness/kiln.js";
+import { removeLeftovers } from "../harness/run-leaks.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const commit = { type: "docker", image: BUSYBOX, pull: false, commit: true };
 
 async function noContainers(): Promise<void> {
-  const { containers, objects } = await countKilnObjects({ labels: ["kiln.run"] });
-  assert.equal(containers, 0, `leftover containers: ${objects.map((o) => o.description).join(", ")}`);
+  const containers = await kilnContainers();
+  assert.equal(
+    containers.length,
+    0,
+    `leftover containers: ${containers.map((o) => o.description).join(", ")}`,
+  );
 }
 
 describe("failure paths", () => {
@@ -93,20 +98,23 @@ describe("failure paths", () => {
     const r = await build(
       t,
       { builders: [commit], provisioners: [{ type: "shell", inline: ["exit 4"] }] },
-      { args: ["-on-error=abort"] },
+      { args: ["-on-error=abort"], expectLeftovers: true },
     );
+    t.after(() => removeLeftovers(r.leftovers));
     assert.equal(r.code, 1, describeRun(r));
     const id = /docker rm -f ([0-9a-f]{12})/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
     assert.match(r.stdout, new RegExp(`docker exec -it ${id} /bin/sh`));
-    const { objects } = await countKilnObjects({ labels: ["kiln.run"] });
+    // The kept container, and nothing else: its temp dir and journal entry are gone.
+    assert.deepEqual(
+      r.leftovers.map((l) => [l.kind, l.id.slice(0, 12)]),
+      [["container", id]],
+    );
+    const objects = await kilnContainers();
     assert.ok(
       objects.some((o) => o.id.startsWith(id)),
       "container kept",
     );
-    // remove it as the message says (the harness sweeps kiln.run objects too)
-    const { dockerRequest } = await import("../harness/docker-api.js");
-    await dockerRequest("DELETE", `/containers/${id}`, { query: { force: 1 } });
   });
 
   it("kiln validate on a broken template exits 2 with positioned errors while no engine is reachable", async (t) => {

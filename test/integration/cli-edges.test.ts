@@ -6,8 +6,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, BUSYBOX, describeRun, removeProduced } from "./support/build.js";
 import { runKiln, tempDir } from "../harness/kiln.js";
-import { assertNoKilnLeftovers, countKilnObjects } from "../harness/leaks.js";
-import { dockerRequest } from "../harness/docker-api.js";
+import { assertNoKilnLeftovers, kilnContainers } from "../harness/leaks.js";
+import { removeLeftovers } from "../harness/run-leaks.js";
 
 const failing = {
   builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
@@ -30,22 +30,30 @@ describe("CLI edges", () => {
     assert.match(r.stdout, /Provisioning step had errors: Running the cleanup provisioner, if present\.\.\./);
     assert.match(r.stdout, /cleanup-provisioner-ran-in-docker/);
     assert.match(r.stdout, /Killing the container/);
-    assert.equal((await countKilnObjects({ labels: ["kiln.run"] })).containers, 0);
+    assert.equal((await kilnContainers()).length, 0);
   });
 
   it("-on-error=run-cleanup-provisioner runs it and keeps the container; -on-error=abort keeps it without", async (t) => {
-    const r = await build(t, failing, { args: ["-on-error=run-cleanup-provisioner"] });
+    const r = await build(t, failing, { args: ["-on-error=run-cleanup-provisioner"], expectLeftovers: true });
+    t.after(() => removeLeftovers(r.leftovers));
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /cleanup-provisioner-ran-in-docker/);
     const id = /docker rm -f ([0-9a-f]{12})/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    await dockerRequest("DELETE", `/containers/${id}`, { query: { force: 1 } });
-    const a = await build(t, failing, { args: ["--on-error", "abort"] });
+    assert.deepEqual(
+      r.leftovers.map((l) => [l.kind, l.id.slice(0, 12)]),
+      [["container", id]],
+    );
+    const a = await build(t, failing, { args: ["--on-error", "abort"], expectLeftovers: true });
+    t.after(() => removeLeftovers(a.leftovers));
     assert.equal(a.code, 1, describeRun(a));
     assert.doesNotMatch(a.stdout, /cleanup-provisioner-ran/);
     const kept = /docker rm -f ([0-9a-f]{12})/.exec(a.stdout)?.[1];
     assert.ok(kept, a.stdout);
-    await dockerRequest("DELETE", `/containers/${kept}`, { query: { force: 1 } });
+    assert.deepEqual(
+      a.leftovers.map((l) => [l.kind, l.id.slice(0, 12)]),
+      [["container", kept]],
+    );
   });
 
   it("-on-error=ask without a terminal says so and cleans up", async (t) => {

@@ -12,6 +12,7 @@ import { startEcrStandin, type EcrStandin } from "../harness/ecr-standin.js";
 import { randomPassword, startRegistry, type Registry } from "../harness/registry.js";
 import { runKiln, tempDir } from "../harness/kiln.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
+import { imagesReportedIn } from "../harness/run-leaks.js";
 import {
   assertNoSecrets,
   assertUserDockerConfigUnchanged,
@@ -138,6 +139,7 @@ describe("registry flows through kiln build", () => {
       env: seedEnv(dockerConfig),
     });
     const hits = await watcher.stop();
+    for (const id of imagesReportedIn(r.output)) tags.track(id);
     assert.equal(r.code, 0, describeRun(r));
     assert.deepEqual(hits, [], "the ECR token never appears in any process's command line or environment");
     assert.match(
@@ -186,6 +188,7 @@ describe("registry flows through kiln build", () => {
       cwd: dir,
       env: seedEnv(dockerConfig),
     });
+    for (const id of imagesReportedIn(r.output)) tags.track(id);
     assert.equal(r.code, 0, describeRun(r));
     assert.match(r.stdout, /,ui,message, {4}docker: Using credentials for .* from .*auths/);
     assert.match(r.stdout, /,docker,artifact,\d+,builder-id,packer\.post-processor\.docker-import/);
@@ -259,6 +262,133 @@ describe("registry flows through kiln build", () => {
     assert.ok(!r.stdout.includes("not-the-password"));
     const imageId = /Image ID: (sha256:[0-9a-f]{64})/.exec(r.stdout)?.[1];
     if (imageId) tags.track(imageId);
+  });
+
+  it("the template's login options authenticate the base-image pull (builder) and the push (docker-push)", async (t) => {
+    const dir = tempDir(t);
+    const base = `${other.host}/kiln-it/login-base-${RUN}`;
+    const pushed = `${other.host}/kiln-it/login-pushed-${RUN}`;
+    const auth = { username: "someone", password: OTHER_PASSWORD, serveraddress: other.host };
+    await engine.tagImage(await baseImage(), base, "1");
+    tags.track(`${base}:1`);
+    await engine.pushImage(base, "1", { auth });
+    // Only in the registry: a pull without the credentials cannot fall back to a local copy.
+    await engine.removeImage(`${base}:1`, { noprune: true });
+    tags.track(`${pushed}:1`);
+    const login = {
+      login: true,
+      login_server: other.host,
+      login_username: "someone",
+      login_password: OTHER_PASSWORD,
+    };
+    const template = {
+      builders: [{ type: "docker", image: `${base}:1`, commit: true, ...login }],
+      "post-processors": [
+        [
+          { type: "docker-tag", repository: pushed, tags: ["1"] },
+          { type: "docker-push", ...login },
+        ],
+      ],
+    };
+    writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
+    const r = await runKiln(["build", "-color=false", "template.json"], {
+      cwd: dir,
+      env: { DOCKER_CONFIG: join(dir, "empty") },
+    });
+    const imageId = /Image ID: (sha256:[0-9a-f]{64})/.exec(r.stdout)?.[1];
+    if (imageId) tags.track(imageId);
+    assert.equal(r.code, 0, describeRun(r));
+    assert.doesNotMatch(r.stdout, /using the image already present/);
+    assert.equal(
+      [
+        ...r.stdout.matchAll(
+          new RegExp(`Using credentials for ${other.host.replace(/\./g, "\\.")} from the template`, "g"),
+        ),
+      ].length,
+      2,
+      r.stdout,
+    );
+    assert.ok(await other.manifestDigest(`kiln-it/login-pushed-${RUN}`, "1"), "pushed tag in the registry");
+    assertNoSecrets("output", r.stdout + r.stderr, [OTHER_PASSWORD]);
+  });
+
+  it("aws_profile and aws_token reach the ECR token request, for the pull (builder) and the push (docker-push)", async (t) => {
+    const dir = tempDir(t);
+    const credentials = join(dir, "aws-credentials");
+    writeFileSync(
+      credentials,
+      `[kiln-profile]\naws_access_key_id = ${AWS_ACCESS_KEY}\naws_secret_access_key = ${AWS_SECRET_KEY}\n`,
+    );
+    const keys = { aws_access_key: "{{user `aws_access_key`}}", aws_secret_key: "{{user `aws_secret_key`}}" };
+    const ecr = { ecr_login: true, login_server: "{{user `ecr_url`}}" };
+    const cases = [
+      {
+        builder: { ...ecr, aws_profile: "kiln-profile" },
+        push: { ...ecr, ...keys, aws_token: `push-token-${RUN}` },
+      },
+      {
+        builder: { ...ecr, ...keys, aws_token: `pull-token-${RUN}` },
+        push: { ...ecr, aws_profile: "kiln-profile" },
+      },
+    ];
+    tags.track(`kiln-it/a-know-server-container-app-${RUN}:0.0.1`);
+    tags.track(`${ecrRegistry.host}/kiln-it/a-know-server-container-${RUN}:0.0.1`);
+    for (const c of cases) {
+      const template = seed004(c.builder) as { "post-processors": Record<string, unknown>[][] };
+      template["post-processors"][0]![2] = { type: "docker-push", ...c.push };
+      writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
+      const before = standin.calls.length;
+      const r = await runKiln(["build", "-color=false", "template.json"], {
+        cwd: dir,
+        env: {
+          ...seedEnv(join(dir, "docker-config")),
+          AWS_SHARED_CREDENTIALS_FILE: credentials,
+          AWS_CONFIG_FILE: join(dir, "no-aws-config"),
+        },
+      });
+      for (const id of imagesReportedIn(r.output)) tags.track(id);
+      assert.equal(r.code, 0, describeRun(r));
+      const calls = standin.calls.slice(before);
+      assert.equal(calls.length, 2, JSON.stringify(calls));
+      // The pull's request comes first, then the push's.
+      const tokens = calls.map((call) => call.sessionToken);
+      const want = [
+        "aws_token" in c.builder ? c.builder.aws_token : undefined,
+        "aws_token" in c.push ? c.push.aws_token : undefined,
+      ];
+      assert.deepEqual(tokens, want);
+      assert.ok(calls.every((call) => call.accessKeyId === AWS_ACCESS_KEY));
+    }
+  });
+
+  it("aws_force_use_public_ecr (ECR Public) is refused at validate, for the builder and for docker-push", async (t) => {
+    const dir = tempDir(t);
+    const template = {
+      builders: [
+        {
+          type: "docker",
+          image: "x",
+          commit: true,
+          ecr_login: true,
+          login_server: "h",
+          aws_force_use_public_ecr: true,
+        },
+      ],
+      "post-processors": [
+        [
+          { type: "docker-tag", repository: "h/x", tags: ["1"] },
+          { type: "docker-push", ecr_login: true, login_server: "h", aws_force_use_public_ecr: true },
+        ],
+      ],
+    };
+    writeFileSync(join(dir, "template.json"), JSON.stringify(template, null, 2));
+    const r = await runKiln(["validate", "template.json"], {
+      cwd: dir,
+      env: { DOCKER_HOST: "unix:///nonexistent.sock" },
+    });
+    assert.equal(r.code, 2, describeRun(r));
+    const refusals = r.stderr.match(/template\.json:\d+:\d+: error: .*aws_force_use_public_ecr/g) ?? [];
+    assert.equal(refusals.length, 2, r.stderr);
   });
 
   it("kiln validate catches the split-sequence trap (Packer #4017/#5526) with the corrected template", async (t) => {

@@ -14,23 +14,44 @@ import { BUSYBOX, DEBIAN } from "../integration/support/build.js";
 import { loadTemplates, hclTargetToJson, TEMPLATES_DIR, type ParityTemplate } from "./support/templates.js";
 import { removeImages, tagsWithPrefix } from "./support/images.js";
 import { PACKER_BIN, runTool, type RunSnapshot, type RunSpec } from "./support/run-tool.js";
-import { compareProps, flattenRun, formatDifferences, type Normalizer } from "./support/properties.js";
+import {
+  compareProps,
+  flattenRun,
+  formatDifferences,
+  type Comparison,
+  type Normalizer,
+} from "./support/properties.js";
 import { startRegistry, type Registry } from "../harness/registry.js";
+import { formatLeftovers } from "../harness/run-leaks.js";
 import { entrypointRule, exitTextRule, stubRule, type BaseConfig } from "./support/compat-rules.js";
 
 const templates = loadTemplates(process.env.KILN_PARITY_FILTER);
 const CONCURRENCY = Number(process.env.KILN_PARITY_CONCURRENCY ?? "3");
 
-const totals = { templates: 0, twins: 0, compared: 0, documented: 0, differences: 0 };
+const totals = { templates: 0, twins: 0, references: 0, full: 0, part: 0, documented: 0, differences: 0 };
+/** `template: property` for every property compared only in part, printed with the totals. */
+const inPart: string[] = [];
 
-function normalizer(run: RunSnapshot): Normalizer {
+function normalizer(run: RunSnapshot, registry: Registry | undefined): Normalizer {
   const paths: [string, string][] = [
     [run.paths.work, "<work>"],
     [run.paths.home, "<home>"],
     [run.paths.tmp, "<tmp>"],
     [TEMPLATES_DIR, "<templates>"],
   ];
+  // The engine's address (in kiln's "not present in the engine (…)") and the suite's registry.
+  const dockerHost = process.env.DOCKER_HOST;
+  if (dockerHost !== undefined && dockerHost !== "") paths.push([dockerHost, "<docker_host>"]);
+  if (registry !== undefined) paths.push([registry.host, "<registry>"]);
   return { paths: paths.sort((a, b) => b[0].length - a[0].length) };
+}
+
+function add(t: ParityTemplate, c: Comparison): void {
+  inPart.push(...c.partKeys.map((k) => `${t.name}: ${k}`));
+  totals.full += c.full;
+  totals.part += c.part;
+  totals.documented += new Set(c.documented.map((d) => d.compat)).size;
+  totals.differences += c.differences.length;
 }
 
 function tail(run: RunSnapshot): string {
@@ -59,7 +80,7 @@ async function foreignContainers(): Promise<ContainerSummary[]> {
 
 describe("parity with Packer 1.6.6", { concurrency: CONCURRENCY }, () => {
   let containersBefore = new Set<string>();
-  const bases: BaseConfig[] = [];
+  const bases = new Map<string, BaseConfig>();
   let registry: Registry | undefined;
 
   before(async () => {
@@ -68,7 +89,7 @@ describe("parity with Packer 1.6.6", { concurrency: CONCURRENCY }, () => {
     for (const ref of [BUSYBOX, DEBIAN]) {
       const image = await inspectImage(ref);
       assert.ok(image, `base image ${ref} exists (the harness builds it)`);
-      bases.push({ Cmd: image.Config?.Cmd ?? null, Entrypoint: image.Config?.Entrypoint ?? null });
+      bases.set(ref, { Cmd: image.Config?.Cmd ?? null, Entrypoint: image.Config?.Entrypoint ?? null });
     }
     if (templates.some((t) => t.registryRepos.length > 0)) registry = await startRegistry();
   });
@@ -76,8 +97,10 @@ describe("parity with Packer 1.6.6", { concurrency: CONCURRENCY }, () => {
   after(async () => {
     await registry?.close();
     process.stdout.write(
-      `parity: ${totals.templates} templates (${totals.twins} HCL2 twins), ${totals.compared} properties compared, ` +
-        `${totals.differences} differences (${totals.documented} documented differences expected)\n`,
+      `parity: ${totals.templates} templates (${totals.twins} HCL2 twins, ${totals.references} reference runs), ` +
+        `${totals.full} properties compared in full, ${totals.part} in part (a side checked by a pattern or not at all), ` +
+        `${totals.differences} differences (${totals.documented} documented differences expected)\n` +
+        inPart.map((p) => `  in part: ${p}\n`).join(""),
     );
     // Leaks are checked exactly, not engine-wide (other tests may share the engine): each run's
     // own build containers (checkTemplate), every image under kiln-it/parity-, and containers
@@ -111,7 +134,7 @@ describe("parity with Packer 1.6.6", { concurrency: CONCURRENCY }, () => {
 async function checkTemplate(
   t: ParityTemplate,
   work: string,
-  bases: BaseConfig[],
+  bases: Map<string, BaseConfig>,
   registry: Registry | undefined,
 ): Promise<void> {
   const withRegistry = (s: string): string => {
@@ -129,20 +152,17 @@ async function checkTemplate(
     registry: registry === undefined ? undefined : { host: registry.host, repos: t.registryRepos },
   });
   const packer = await runTool(spec("packer", t.json, t.args));
+  const reference =
+    t.reference === undefined ? undefined : await runTool(spec("packer", t.reference.template, t.args));
   const kiln = await runTool(spec("kiln", t.json, t.args));
   const hcl = t.noTwin === undefined ? await runTool(spec("kiln", t.hcl, t.hclArgs)) : undefined;
 
-  const packerProps = flattenRun(packer, { normalizer: normalizer(packer) });
-  const kilnProps = flattenRun(kiln, { normalizer: normalizer(kiln) });
-  const parity = compareProps(packerProps, kilnProps, t.expect, [
-    entrypointRule(t, bases),
-    stubRule(t),
-    exitTextRule(),
-  ]);
+  const rules = [entrypointRule(t, bases), stubRule(t), exitTextRule()];
+  const packerProps = flattenRun(packer, { normalizer: normalizer(packer, registry) });
+  const kilnProps = flattenRun(kiln, { normalizer: normalizer(kiln, registry) });
+  const parity = compareProps(packerProps, kilnProps, t.expect, rules);
   totals.templates += 1;
-  totals.compared += parity.compared;
-  totals.documented += new Set(parity.documented.map((d) => d.compat)).size;
-  totals.differences += parity.differences.length;
+  add(t, parity);
 
   const problems: string[] = [];
   if (parity.differences.length > 0) {
@@ -153,13 +173,36 @@ async function checkTemplate(
       tail(kiln),
     );
   }
+  if (parity.deferred.length > 0 && (t.reference === undefined || reference === undefined)) {
+    problems.push(`${t.name}: kilnFrom "reference" needs a "reference" section in the sidecar`);
+  } else if (t.reference !== undefined && reference !== undefined) {
+    // kiln's result, property by property, against Packer's build of the variant it can build.
+    const refProps = flattenRun(reference, { normalizer: normalizer(reference, registry) });
+    const byReference = compareProps(refProps, kilnProps, t.reference.expect, rules, {
+      countOnly: new Set(parity.deferred),
+    });
+    totals.references += 1;
+    add(t, byReference);
+    if (reference.exitCode !== 0)
+      problems.push(`Packer failed to build the reference variant:\n${tail(reference)}`);
+    if (byReference.differences.length > 0) {
+      problems.push(
+        `${byReference.differences.length} difference(s) between Packer 1.6.6's build of ${path.basename(t.reference.template)} ` +
+          `(${t.reference.why}) and kiln's:\n` +
+          formatDifferences(byReference.differences, "packer (reference)", "kiln"),
+        tail(reference),
+        tail(kiln),
+      );
+    }
+  }
   if (hcl !== undefined) {
-    const hclProps = flattenRun(hcl, { normalizer: normalizer(hcl), targetName: hclTargetToJson(t) });
+    const hclProps = flattenRun(hcl, {
+      normalizer: normalizer(hcl, registry),
+      targetName: hclTargetToJson(t),
+    });
     const twin = compareProps(kilnProps, hclProps, t.twin, []);
     totals.twins += 1;
-    totals.compared += twin.compared;
-    totals.documented += new Set(twin.documented.map((d) => d.compat)).size;
-    totals.differences += twin.differences.length;
+    add(t, twin);
     if (twin.differences.length > 0) {
       problems.push(
         `${twin.differences.length} difference(s) between kiln's JSON build and its HCL2 twin ${path.basename(t.hcl)}:\n` +
@@ -167,15 +210,18 @@ async function checkTemplate(
         tail(hcl),
       );
     }
-    if (hcl.tmpLeftovers.length > 0)
-      problems.push(`kiln (HCL) left files in its TMPDIR: ${hcl.tmpLeftovers.join(", ")}`);
   }
-  for (const run of [packer, kiln, ...(hcl === undefined ? [] : [hcl])]) {
+  for (const run of [packer, ...(reference === undefined ? [] : [reference])]) {
     if (run.containerLeftovers.length > 0)
       problems.push(`${run.tool} left its build container(s) behind: ${run.containerLeftovers.join(", ")}`);
   }
-  if (kiln.tmpLeftovers.length > 0)
-    problems.push(`kiln left files in its TMPDIR: ${kiln.tmpLeftovers.join(", ")}`);
+  for (const [label, run] of [
+    ["kiln", kiln],
+    ["kiln (HCL)", hcl],
+  ] as const) {
+    if (run !== undefined && run.leftovers.length > 0)
+      problems.push(`${label} left things behind:\n${formatLeftovers(run.leftovers)}`);
+  }
   if (t.noTwin === undefined) {
     // The checked-in twin is exactly what `kiln hcl2_upgrade` makes of the JSON template today.
     const upgraded = path.join(work, "upgraded.pkr.hcl");

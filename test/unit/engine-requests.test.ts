@@ -239,7 +239,7 @@ describe("DockerEngine requests", () => {
     assert.ok(!requests.some((r) => r.method === "PUT"), "nothing was uploaded");
   });
 
-  it("imports without repo/tag, takes the ID from the stream, then tags explicitly", async () => {
+  it("imports without repo/tag (with platform), takes the ID from the stream, then tags explicitly", async () => {
     route("POST", "/v1.41/images/create", (_req, res) => lines(res, [{ status: `sha256:${ID}` }]));
     route("POST", `/v1.41/images/sha256:${ID}/tag`, (_req, res) => {
       res.writeHead(201);
@@ -250,6 +250,7 @@ describe("DockerEngine requests", () => {
       tag: "2",
       changes: ["LABEL a=b"],
       message: "m",
+      platform: "linux/arm64",
     });
     assert.equal(id, `sha256:${ID}`);
     const [create, tag] = requests;
@@ -257,6 +258,7 @@ describe("DockerEngine requests", () => {
     assert.equal(create?.query.has("repo"), false);
     assert.equal(create?.query.has("tag"), false);
     assert.deepEqual(create?.query.getAll("changes"), ["LABEL a=b"]);
+    assert.equal(create?.query.get("platform"), "linux/arm64");
     assert.equal(create?.body, "tar bytes");
     assert.equal(create?.headers["content-type"], "application/x-tar");
     assert.equal(tag?.query.get("repo"), "kiln/app");

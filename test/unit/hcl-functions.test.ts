@@ -99,9 +99,10 @@ describe("HCL functions: encoding", () => {
       value('yamlencode({ a = [1, "two"], b = { c = true } })'),
       '"a":\n- 1\n- "two"\n"b":\n  "c": true\n',
     );
+    // `y` is YAML 1.1's true, as in Packer 1.6.6 (go-cty-yaml).
     assert.deepEqual(value('yamldecode("a: 1\\nb: [x, y]\\nc:\\n  - k: v\\n")'), {
       a: 1,
-      b: ["x", "y"],
+      b: ["x", true],
       c: [{ k: "v" }],
     });
     assert.equal(value('textencodebase64("hé", "UTF-16LE")'), "aADpAA==");
@@ -122,6 +123,114 @@ describe("HCL functions: encoding", () => {
       quoted: "it's",
     });
     assert.deepEqual(yamlDecode(yamlEncode(data)), data);
+  });
+});
+
+// Recorded from Packer 1.6.6 (`echo 'jsonencode(EXPR)' | packer console t.pkr.hcl`).
+const PACKER_YAMLENCODE: [string, string][] = [
+  ['yamlencode("hello")', '"hello"\n'],
+  ["yamlencode(true)", "true\n...\n"],
+  ["yamlencode(1.5)", "1.5\n...\n"],
+  ["yamlencode(1e21)", "1000000000000000000000\n...\n"],
+  ["yamlencode(0.1)", "0.1\n...\n"],
+  ["yamlencode(-3)", "-3\n...\n"],
+  ["yamlencode(null)", "null\n...\n"],
+  ['yamlencode("a\\nb")', "|-\n  a\n  b\n"],
+  ['yamlencode({k="a\\nb\\n", l="x\\n\\n"})', '"k": |\n  a\n  b\n"l": |+\n  x\n\n'],
+  ["yamlencode([[1,2],[{x=1,y=[]}], {}])", '- - 1\n  - 2\n- - "x": 1\n    "y": []\n- {}\n'],
+  ["yamlencode({e={}, l=[], n=null})", '"e": {}\n"l": []\n"n": null\n'],
+  ['yamlencode(" lead")', '" lead"\n'],
+  ['yamlencode({"multi\\nkey"=1})', "? |-\n  multi\n  key\n: 1\n"],
+  ['yamlencode(yamldecode(".inf"))', "+Inf\n...\n"],
+  ["yamlencode(1e-7)", "0.0000001\n...\n"],
+  ['yamlencode("true")', '"true"\n'],
+  ['yamlencode("\\"q\\" \\\\ x")', '"\\"q\\" \\\\ x"\n'],
+  ['yamlencode("tab\\tin")', '"tab\\tin"\n'],
+  ['yamlencode("trailing\\n")', "|\n  trailing\n"],
+  ['yamlencode(["  spaced\\nx"])', "- |2-\n    spaced\n  x\n"],
+  ['yamlencode({a={b={c=["x\\ny"]}}})', '"a":\n  "b":\n    "c":\n    - |-\n      x\n      y\n'],
+  ['yamlencode("x\\n\\n")', "|+\n  x\n\n"],
+  ['yamlencode("x\\n")', "|\n  x\n"],
+  ['yamlencode(["x\\n\\n"])', "- |+\n  x\n\n"],
+  ['yamlencode("a\\u0085b\\nc")', '"a\\Nb\\nc"\n'],
+  ['yamlencode("")', '""\n'],
+  ['yamlencode({""=""})', '"": ""\n'],
+  ['yamlencode(["- x", "# c", ": y", "key: v"])', '- "- x"\n- "# c"\n- ": y"\n- "key: v"\n'],
+  ['yamlencode("a\\tb\\nc")', '"a\\tb\\nc"\n'],
+  ['yamlencode({k=["x\\u2028y", "p\\u0085q\\nr"]})', '"k":\n- "x\\Ly"\n- "p\\Nq\\nr"\n'],
+];
+const PACKER_YAMLDECODE: [string, unknown][] = [
+  [
+    "yamldecode(\"a: yes\\nb: on\\nc: y\\nd: NO\\ne: ~\\nf: 017\\ng: 0o17\\nh: 0x1F\\ni: 1_000\\nj: 2001-12-14\\nl: 1e3\\nm: '1'\\nn: !!str 12\\no: 2001-12-14t21:59:43.10-05:00\\np: -0\\nq: +12\\nr: 1.\\ns: Off\\nt: 2001-12-14 21:59:43.10\\nu: 12:30\")",
+    {
+      a: true,
+      b: true,
+      c: true,
+      d: false,
+      e: null,
+      f: 17,
+      false: "12",
+      g: "0o17",
+      h: "0x1F",
+      i: 1000,
+      j: "2001-12-14T00:00:00Z",
+      l: 1000,
+      m: "1",
+      o: "2001-12-14T21:59:43-05:00",
+      p: -0,
+      q: 12,
+      r: 1,
+      s: false,
+      t: "2001-12-14T21:59:43Z",
+      u: "12:30",
+    },
+  ],
+  [
+    'yamldecode("a: &x {p: 1}\\nb: *x\\nc:\\n  <<: *x\\n  q: 2")',
+    { a: { p: 1 }, b: { p: 1 }, c: { p: 1, q: 2 } },
+  ],
+  ['yamldecode("a: !!binary aGVsbG8=")', { a: "aGVsbG8=" }],
+  [
+    "yamldecode(\"- |\\n  lit\\n  eral\\n- >\\n  fol\\n  ded\\n\\n  para\\n- \\\"esc\\\\ttab \\\\u00e9\\\"\\n- plain\\n  folded\\n- 'single ''q'''\")",
+    ["lit\neral\n", "fol ded\npara\n", "esc\ttab é", "plain folded", "single 'q'"],
+  ],
+  ['yamldecode("{a: [1, {b: c}], \'d\': \\"e\\"}")', { a: [1, { b: "c" }], d: "e" }],
+  ['yamldecode("a:\\n  - 1\\n  -\\n    - 2\\nb:\\nc: null")', { a: [1, [2]], b: null, c: null }],
+  ['yamldecode("%YAML 1.1\\n---\\na: 1\\n...\\n")', { a: 1 }],
+  ["yamldecode(\"a: 1 # comment\\n# full\\nb: 'x # y'\")", { a: 1, b: "x # y" }],
+  [
+    'yamldecode("a: !!int \\"12\\"\\nb: !!float 1\\nc: !!bool yes\\nd: !!null \'\'")',
+    { a: "12", b: 1, c: true, d: "" },
+  ],
+  ['yamldecode("a: 1\\na: 2")', { a: 2 }],
+  [
+    "yamldecode(\"a: !!binary aGVsbG8=\\nb: !!timestamp 2001-12-14\\nc: !!int 0x1F\\nd: 0b101\\ne: !!float '1'\")",
+    { a: "aGVsbG8=", b: "2001-12-14T00:00:00Z", c: 31, d: 5, e: "1" },
+  ],
+  ['yamldecode("<<: {x: 1}\\nx: 2\\ny: [<<]")', { true: ["<<"], x: 2 }],
+  ['yamldecode("1.50: a\\ntrue: b\\n0x10: c")', { "0x10": "c", "1.5": "a", true: "b" }],
+];
+
+describe("HCL functions: yamlencode and yamldecode against Packer 1.6.6", () => {
+  it("yamlencode writes what Packer writes", () => {
+    for (const [expr, packer] of PACKER_YAMLENCODE) assert.equal(value(expr), packer, expr);
+  });
+
+  it("yamldecode reads what Packer reads (YAML 1.1 words, timestamps, tags, merges, keys as strings)", () => {
+    for (const [expr, packer] of PACKER_YAMLDECODE) assert.deepEqual(value(expr), packer, expr);
+  });
+
+  it("yamldecode refuses what Packer refuses", () => {
+    fails('yamldecode("a: .nan")', /floating point NaN is not supported/);
+    fails('yamldecode("a: !custom x")', /unsupported tag "!custom"/);
+    fails('yamldecode("")', /missing start of document/);
+    fails('yamldecode("# only a comment\\n")', /missing start of document/);
+    fails('yamldecode("? [1]\\n: x")', /only strings are allowed as mapping keys/);
+    fails('yamldecode("1: x\\n~: z")', /mapping key cannot be null/);
+    fails('yamldecode("a: !!set {x}")', /can't interpret mapping as tag:yaml.org,2002:set/);
+    fails('yamldecode("a: *nope")', /reference to undefined anchor "nope"/);
+    fails('yamldecode("---\\na: 1\\n---\\nb: 2")', /only a single document is allowed/);
+    fails('yamldecode("[1, 2")', /on line 1: /);
   });
 });
 
@@ -180,6 +289,10 @@ describe("HCL functions: crypto and network", () => {
       "$2a$06$DCq7YPn5Rq63x1Lad4cll.TV4S6ytwfsfvkgY8jIucDrjc8deX1s.",
     );
     assert.match(String(value('bcrypt("pw", 4)')), /^\$2a\$04\$[./A-Za-z0-9]{53}$/);
+    // Made by Packer 1.6.6 (`bcrypt("pw", 4)` in packer console): the same salt gives the same hash.
+    const packer = "$2a$04$vGbJ9OyTeG1yr7Q5J9eIquYYGppZPDYNXpbhhryS4RPyqPdejVbUq";
+    assert.equal(bcryptHash("pw", 4, packer.slice(7, 29)), packer);
+    assert.match(String(value('bcrypt("pw")')), /^\$2a\$10\$[./A-Za-z0-9]{53}$/);
   });
 
   it("rsadecrypt decrypts PKCS #1 v1.5 ciphertexts", () => {

@@ -15,7 +15,9 @@ import { packDirs } from "./tar-pack.js";
 export async function ensureContainerDir(state: DockerBuildState, ctx: BuilderContext): Promise<void> {
   const running = state.container;
   if (!running || running.containerDir) return;
-  running.containerDir = { made: await createContainerDir(ctx.engine, running.id, state.config.container_dir) };
+  running.containerDir = {
+    made: await createContainerDir(ctx.engine, running.id, state.config.container_dir),
+  };
 }
 
 /** Before a commit (snapshot or result): removes what ensureContainerDir made, saying so if it cannot. */

@@ -49,6 +49,9 @@ export const dockerBuilderSchema = {
 };
 export type DockerBuilderConfig = ConfigOf<typeof dockerBuilderSchema>;
 
+export const ECR_PUBLIC_REFUSED =
+  "aws_force_use_public_ecr (Amazon ECR Public) is not supported by kiln yet; log in with login_username/login_password instead";
+
 /** Instructions the daemon accepts in `changes` (MAINTAINER is documented by Packer but refused by Docker). */
 export const CHANGE_INSTRUCTIONS = [
   "CMD",
@@ -87,6 +90,8 @@ export const dockerBuilderSpec: ComponentSpec<typeof dockerBuilderSchema> = {
       problems.push(["windows_container", "Windows containers are not supported by kiln"]);
     if (c.ecr_login && !c.login_server)
       problems.push(["login_server", "ecr_login needs login_server (the ECR registry host)"]);
+    if (c.ecr_login && c.aws_force_use_public_ecr)
+      problems.push(["aws_force_use_public_ecr", ECR_PUBLIC_REFUSED]);
     return problems;
   },
 };

@@ -129,7 +129,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
 async function buildWith(
   engine: Engine,
   out: { ui: Ui; events: EventBus; say: ReturnType<typeof eventPlainUi> },
-  builds: ReturnType<typeof selectBuilds>,
+  builds: ReturnType<typeof planBuilds>["builds"],
   template: Awaited<ReturnType<typeof loadChecked>>,
   flags: BuildFlags,
   parallel: number,

@@ -422,7 +422,7 @@ export function hcl2Upgrade(jsonTemplateText: string, fileName: string): string 
   const sourceBlocks = builders.map((b) => {
     const name = u.sourceNames.get(typeof b.name === "string" ? b.name : text(b.type))!.name;
     const lines = attributes(u, b, ["type", "name"], "  ", listOptions("builder", b.type));
-    return `source ${hcltext(text(b.type))} ${hcltext(name)} {${lines.length ? `\n${lines.join("\n")}\n` : ""}}`;
+    return `source ${hclString(text(b.type))} ${hclString(name)} {${lines.length ? `\n${lines.join("\n")}\n` : ""}}`;
   });
 
   const buildLines: string[] = [];

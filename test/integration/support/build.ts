@@ -1,7 +1,7 @@
 // Helpers for integration tests that run the kiln CLI on a template and inspect the result.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runKiln, tempDir, type RunResult } from "../../harness/kiln.js";
+import { runKiln, tempDir, type KilnRunResult, type RunResult } from "../../harness/kiln.js";
 import {
   demuxStream,
   dockerJson,
@@ -13,7 +13,7 @@ import {
 export const BUSYBOX = process.env.KILN_TEST_BUSYBOX ?? "kiln-test/busybox:1";
 export const DEBIAN = process.env.KILN_TEST_DEBIAN ?? "kiln-test/debian:bookworm";
 
-export interface Built extends RunResult {
+export interface Built extends KilnRunResult {
   dir: string;
   imageIds: string[];
 }
@@ -54,6 +54,9 @@ export async function build(
      * (test/integration/cache-*.test.ts test the cache itself).
      */
     cache?: boolean;
+    /** The run is meant to leave something behind: see `runKiln`. */
+    expectLeftovers?: boolean;
+    beforeCheck?: (result: RunResult) => Promise<void>;
   } = {},
 ): Promise<Built> {
   const dir = tempDir(t);
@@ -69,6 +72,8 @@ export async function build(
     env: opts.env,
     signalAfter: opts.signalAfter,
     timeoutMs: opts.timeoutMs ?? 180_000,
+    expectLeftovers: opts.expectLeftovers,
+    beforeCheck: opts.beforeCheck,
   });
   const imageIds = [...result.stdout.matchAll(/(?:Image ID|Imported ID): (sha256:[0-9a-f]{64})/g)].map(
     (m) => m[1]!,

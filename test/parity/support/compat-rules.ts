@@ -30,26 +30,40 @@ export interface BaseConfig {
 
 /**
  * Packer 1.6.6 commits the build container's `--entrypoint` as the image's Entrypoint and drops
- * Cmd; kiln keeps the base image's (unless `changes` sets them, in which case both agree).
+ * Cmd; kiln keeps the base image's (unless `changes` sets them, in which case both agree). Both
+ * sides are exact when the template's builders agree on their base image and run_command.
  */
-export function entrypointRule(t: ParityTemplate, bases: BaseConfig[]): Rule {
-  const packerEntrypoints = new Set<string>(["null"]);
+export function entrypointRule(t: ParityTemplate, bases: Map<string, BaseConfig>): Rule {
+  const packerEntrypoints = new Set<string>();
+  const kilnCmds = new Set<string>();
+  const kilnEntrypoints = new Set<string>();
+  const variables = (t.template.variables ?? {}) as Record<string, unknown>;
   for (const b of builders(t)) {
+    // `{{user \`base\`}}` in the image: the variable's default (no template sets it otherwise).
+    const image = String(b.image).replace(/\{\{\s*user\s+`([^`]+)`\s*\}\}/g, (_, name: string) =>
+      String((variables[name] as string | undefined) ?? ""),
+    );
+    const base = bases.get(image);
+    // An image the suite does not know: any base's values, so the check is only in part.
+    const candidates = base === undefined ? [...bases.values()] : [base];
     const ep = runCommandEntrypoint(b.run_command);
-    if (ep !== undefined) packerEntrypoints.add(JSON.stringify([ep]));
+    for (const c of candidates) {
+      packerEntrypoints.add(ep === undefined ? JSON.stringify(c.Entrypoint ?? null) : JSON.stringify([ep]));
+      kilnCmds.add(JSON.stringify(c.Cmd ?? null));
+      kilnEntrypoints.add(JSON.stringify(c.Entrypoint ?? null));
+    }
   }
-  const kilnCmds = new Set<string>(["null", ...bases.map((b) => JSON.stringify(b.Cmd ?? null))]);
-  const kilnEntrypoints = new Set<string>([
-    "null",
-    ...bases.map((b) => JSON.stringify(b.Entrypoint ?? null)),
-  ]);
   return {
     compat: COMPAT_ENTRYPOINT,
     accepts(key, left, right) {
       const m = /(?:^image#\d+|\.tar\])\.config\.(Cmd|Entrypoint)$/.exec(key);
       if (m === null || left === undefined || right === undefined) return false;
-      if (m[1] === "Entrypoint") return packerEntrypoints.has(left) && kilnEntrypoints.has(right);
-      return left === "null" && kilnCmds.has(right);
+      if (m[1] === "Entrypoint") {
+        if (!packerEntrypoints.has(left) || !kilnEntrypoints.has(right)) return false;
+        return packerEntrypoints.size === 1 && kilnEntrypoints.size === 1 ? "full" : "part";
+      }
+      if (left !== "null" || !kilnCmds.has(right)) return false;
+      return kilnCmds.size === 1 ? "full" : "part";
     },
   };
 }
@@ -63,7 +77,7 @@ export function stubRule(t: ParityTemplate): Rule {
     accepts(key, left, right) {
       const m = /\.fs\[(.*)\]$/.exec(key);
       if (m === null || !dirs.has(m[1]!)) return false;
-      return left !== undefined && /^"dir 0755 0:0"$/.test(left) && right === undefined;
+      return left === JSON.stringify("dir 0755 0:0") && right === undefined ? "full" : false;
     },
   };
 }
@@ -77,7 +91,10 @@ export function exitTextRule(): Rule {
     compat: COMPAT_EXIT_TEXT,
     accepts(key, left, right) {
       if (!/\.error$/.test(key) || left === undefined || right === undefined) return false;
-      return left.replace(/status: (\d+)\.Allowed exit codes/g, "status: $1. Allowed exit codes") === right;
+      // kiln's text is derived exactly from Packer's.
+      return left.replace(/status: (\d+)\.Allowed exit codes/g, "status: $1. Allowed exit codes") === right
+        ? "full"
+        : false;
     },
   };
 }

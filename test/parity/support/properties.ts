@@ -91,7 +91,7 @@ export function flattenRun(run: RunSnapshot, opts: FlattenOptions): Props {
           `${ap}.tags`,
           a.tags.map(
             (t) =>
-              `${t.tag}=${t.imageId === undefined ? ABSENT : t.imageId === a.imageId ? "artifact image" : imageKey(t.imageId)}`,
+              `${norm(t.tag)}=${t.imageId === undefined ? ABSENT : t.imageId === a.imageId ? "artifact image" : imageKey(t.imageId)}`,
           ),
         );
       }
@@ -162,22 +162,33 @@ function flattenJson(props: Props, prefix: string, value: unknown, n: Normalizer
 export interface Expectation {
   /** A property key; `*` matches any run of characters. */
   property: string;
-  /** The left side's value (Packer 1.6.6, or the JSON build); omitted: not checked. */
+  /** The left side's value (Packer 1.6.6, or the JSON build). */
   left?: unknown;
-  /** The right side's value (kiln, or the HCL build); omitted: not checked. */
+  /** The right side's value (kiln, or the HCL build). */
   right?: unknown;
-  /** A regular expression the left side's JSON text must match (for `*` properties). */
+  /** A regular expression the left side's JSON text must match: a check in part. */
   leftMatch?: string;
-  /** A regular expression the right side's JSON text must match. */
+  /** A regular expression the right side's JSON text must match: a check in part. */
   rightMatch?: string;
+  /**
+   * The right side's value is derived exactly: `left` = the left side's JSON text with `replace`
+   * applied (the first occurrence of `replace[0]` becomes `replace[1]`); `reference` = compared
+   * in full in the template's reference comparison (a Packer run of a variant it can build).
+   */
+  rightFrom?: "left" | "reference";
+  replace?: [string, string];
   /** Why: the docs/compat.md row (or README note) this difference is documented by. */
   compat: string;
 }
 
+/** How a documented difference was checked: both sides exactly (`full`), or not (`part`). */
+export type Coverage = "full" | "part";
+
 /** A documented difference that code recognises (e.g. the /bin/sh entrypoint of every commit). */
 export interface Rule {
   compat: string;
-  accepts(key: string, left: string | undefined, right: string | undefined): boolean;
+  /** How well both sides are checked when the rule accepts the pair; false: not this rule's. */
+  accepts(key: string, left: string | undefined, right: string | undefined): Coverage | false;
 }
 
 export interface Difference {
@@ -188,7 +199,14 @@ export interface Difference {
 }
 
 export interface Comparison {
-  compared: number;
+  /** Weight of the properties whose two sides were checked exactly. */
+  full: number;
+  /** Weight of the properties where a side was checked by a pattern, or not at all. */
+  part: number;
+  /** Those properties' keys. */
+  partKeys: string[];
+  /** Keys whose right side the reference comparison checks (counted there, not here). */
+  deferred: string[];
   documented: { key: string; compat: string }[];
   differences: Difference[];
 }
@@ -202,19 +220,42 @@ function globToRegExp(glob: string): RegExp {
   );
 }
 
+/** `text` with the first `replace[0]` made `replace[1]` (the whole text when no replacement is given). */
+export function derive(text: string, replace: [string, string] | undefined): string {
+  return replace === undefined ? text : text.replace(replace[0], () => replace[1]);
+}
+
+export interface CompareOptions {
+  /** Count only these keys (the reference comparison counts what the main one deferred to it). */
+  countOnly?: Set<string>;
+}
+
 export function compareProps(
   left: Props,
   right: Props,
   expectations: Expectation[],
   rules: Rule[],
+  opts: CompareOptions = {},
 ): Comparison {
-  const result: Comparison = { compared: 0, documented: [], differences: [] };
+  const result: Comparison = {
+    full: 0,
+    part: 0,
+    partKeys: [],
+    deferred: [],
+    documented: [],
+    differences: [],
+  };
   const matchers = expectations.map((e) => ({ e, re: globToRegExp(e.property), used: false }));
   const keys = [...new Set([...left.keys(), ...right.keys()])].sort();
   for (const key of keys) {
     const l = left.get(key);
     const r = right.get(key);
-    result.compared += Math.max(l?.weight ?? 0, r?.weight ?? 0);
+    const weight = Math.max(l?.weight ?? 0, r?.weight ?? 0);
+    const count = (coverage: Coverage): void => {
+      if (opts.countOnly !== undefined && !opts.countOnly.has(key)) return;
+      result[coverage] += weight;
+      if (coverage === "part") result.partKeys.push(key);
+    };
     const lv = l?.value ?? JSON.stringify(ABSENT);
     const rv = r?.value ?? JSON.stringify(ABSENT);
     const matcher = matchers.find((m) => m.re.test(key));
@@ -224,21 +265,40 @@ export function compareProps(
       const problems: string[] = [];
       if (e.left !== undefined && JSON.stringify(e.left) !== lv)
         problems.push(`left should be ${JSON.stringify(e.left)}`);
-      if (e.right !== undefined && JSON.stringify(e.right) !== rv)
-        problems.push(`right should be ${JSON.stringify(e.right)}`);
       if (e.leftMatch !== undefined && !new RegExp(e.leftMatch).test(lv))
         problems.push(`left should match /${e.leftMatch}/`);
+      if (e.right !== undefined && JSON.stringify(e.right) !== rv)
+        problems.push(`right should be ${JSON.stringify(e.right)}`);
+      if (e.rightFrom === "left" && derive(lv, e.replace) !== rv)
+        problems.push(`right should be ${derive(lv, e.replace)}`);
       if (e.rightMatch !== undefined && !new RegExp(e.rightMatch).test(rv))
         problems.push(`right should match /${e.rightMatch}/`);
       if (problems.length > 0)
         result.differences.push({ key, left: lv, right: rv, note: `${problems.join("; ")} (${e.compat})` });
       else if (lv !== rv) result.documented.push({ key, compat: e.compat });
+      if (e.rightFrom === "reference") {
+        result.deferred.push(key);
+        continue;
+      }
+      // Derived from the left side, every field is compared except the stated substitution.
+      const exact = e.rightFrom === "left" || (e.left !== undefined && e.right !== undefined);
+      count(exact ? "full" : "part");
       continue;
     }
-    if (lv === rv) continue;
-    const rule = rules.find((ru) => ru.accepts(key, l?.value, r?.value));
-    if (rule !== undefined) result.documented.push({ key, compat: rule.compat });
-    else result.differences.push({ key, left: lv, right: rv });
+    if (lv === rv) {
+      count("full");
+      continue;
+    }
+    const accepted = rules
+      .map((rule) => ({ rule, coverage: rule.accepts(key, l?.value, r?.value) }))
+      .find((a) => a.coverage !== false);
+    if (accepted !== undefined && accepted.coverage !== false) {
+      result.documented.push({ key, compat: accepted.rule.compat });
+      count(accepted.coverage);
+    } else {
+      result.differences.push({ key, left: lv, right: rv });
+      count("full");
+    }
   }
   for (const m of matchers) {
     if (!m.used) {
@@ -252,7 +312,6 @@ export function compareProps(
   }
   return result;
 }
-
 export function formatDifferences(
   diffs: Difference[],
   leftName: string,

@@ -5,11 +5,12 @@ import { createHash } from "node:crypto";
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { KILN_BIN, runCommand, type RunResult } from "../../harness/kiln.js";
+import { beginRun, KILN_BIN, runCommand, type RunResult } from "../../harness/kiln.js";
 import { dockerRequest } from "../../harness/docker-api.js";
 import { buildOutcomes, parseMachine, type BuildOutcome, type MachineLine } from "./machine.js";
 import { removeImages, resolveImage, snapshotImage, tagsWithPrefix, type ImageSnapshot } from "./images.js";
 import { snapshotTarFile, type TarFileSnapshot } from "./tar-walk.js";
+import { findRunLeftovers, takeRunBaseline, type Leftover } from "../../harness/run-leaks.js";
 
 export const PACKER_BIN = process.env.KILN_TEST_PACKER ?? "/usr/bin/packer";
 
@@ -66,8 +67,11 @@ export interface RunSnapshot {
   registryTags: Map<string, string[]>;
   /** Absolute directories to replace by placeholders when normalizing text. */
   paths: { home: string; tmp: string; work: string };
-  /** Files kiln left in its private TMPDIR (must be none). */
-  tmpLeftovers: string[];
+  /**
+   * What a kiln run left behind (must be nothing): build containers, images it committed and did
+   * not report, files in its private TMPDIR, entries in its private state dir (run-leaks.ts).
+   */
+  leftovers: Leftover[];
   /** Build containers the run named in its output that still exist (must be none). */
   containerLeftovers: string[];
 }
@@ -139,8 +143,14 @@ function toolEnv(home: string, tmp: string): Record<string, string | undefined> 
 export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
   const home = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${spec.tool}-home-`));
   const tmp = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${spec.tool}-tmp-`));
+  const state = mkdtempSync(path.join(os.tmpdir(), `kiln-parity-${spec.tool}-state-`));
   try {
-    const env: Record<string, string | undefined> = { ...toolEnv(home, tmp), ...spec.env };
+    const env: Record<string, string | undefined> = {
+      ...toolEnv(home, tmp),
+      KILN_STATE_DIR: state,
+      ...spec.env,
+    };
+    const baseline = await takeRunBaseline({ tmpDir: tmp, stateDir: state });
     const command = spec.tool === "packer" ? PACKER_BIN : process.execPath;
     const args = [
       ...(spec.tool === "packer" ? [] : [KILN_BIN]),
@@ -149,11 +159,12 @@ export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
       ...spec.args,
       spec.template,
     ];
+    const end = beginRun();
     const result = await runCommand(command, args, {
       cwd: spec.workDir,
       env,
       timeoutMs: spec.timeoutMs ?? 240_000,
-    });
+    }).finally(end);
     const { lines } = parseMachine(result.stdout);
     const outcomes = buildOutcomes(lines);
     const snapshot: RunSnapshot = {
@@ -166,7 +177,19 @@ export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
       outputs: new Map(),
       registryTags: new Map(),
       paths: { home, tmp, work: spec.workDir },
-      tmpLeftovers: spec.tool === "kiln" ? listTree(tmp) : [],
+      // Other templates build at the same time: only exact evidence (pid, container) counts.
+      leftovers:
+        spec.tool === "kiln"
+          ? await findRunLeftovers({
+              pid: result.pid,
+              output: result.output,
+              tmpDir: tmp,
+              tmpPrivate: true,
+              stateDir: state,
+              baseline,
+              exclusive: false,
+            })
+          : [],
       containerLeftovers: await containersLeftBy(result.stdout),
     };
     const toRemove = new Set<string>();
@@ -194,6 +217,7 @@ export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
   } finally {
     rmSync(home, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true });
   }
 }
 

@@ -17,7 +17,21 @@ interface SidecarExpectation {
   kilnMatch?: string;
   jsonMatch?: string;
   hclMatch?: string;
+  /** kiln's value is Packer's with `replace` applied, or the reference run's (see `reference`). */
+  kilnFrom?: "packer" | "reference";
+  /** The HCL build's value is the JSON build's with `replace` applied. */
+  hclFrom?: "json";
+  replace?: [string, string];
   compat: string;
+}
+
+interface SidecarReference {
+  /** A variant of the template that Packer 1.6.6 builds as kiln builds the original (in references/). */
+  template: string;
+  /** Why that variant shows what kiln must produce. */
+  why: string;
+  /** Documented differences between Packer's build of the variant and kiln's of the original. */
+  expect?: SidecarExpectation[];
 }
 
 interface SidecarFile {
@@ -35,6 +49,18 @@ interface SidecarFile {
   noTwin?: string;
   /** Repositories in the suite's registry (`${registry}`) whose tags are compared. */
   registry?: string[];
+  /**
+   * Where Packer 1.6.6 fails, kiln's result is compared in full with Packer's build of a variant
+   * it can build (`kilnFrom: "reference"` in `expect` defers to that comparison).
+   */
+  reference?: SidecarReference;
+}
+
+export interface ParityReference {
+  /** Absolute path of the variant template. */
+  template: string;
+  why: string;
+  expect: Expectation[];
 }
 
 export interface ParityTemplate {
@@ -53,6 +79,7 @@ export interface ParityTemplate {
   registryRepos: string[];
   /** Every image the template names must start with this (`kiln-it/parity-<name>`). */
   repoPrefix: string;
+  reference?: ParityReference;
 }
 
 /**
@@ -64,44 +91,60 @@ function expand(s: string): string {
 }
 
 function toExpectation(e: SidecarExpectation, left: "packer" | "json", right: "kiln" | "hcl"): Expectation {
+  const from = right === "kiln" ? e.kilnFrom : e.hclFrom;
   return {
     property: e.property,
     left: e[left],
     right: e[right],
     leftMatch: e[`${left}Match`],
     rightMatch: e[`${right}Match`],
+    rightFrom: from === undefined ? undefined : from === "reference" ? "reference" : "left",
+    replace: e.replace,
     compat: e.compat,
   };
 }
 
 export function loadTemplates(filter?: string): ParityTemplate[] {
-  return readdirSync(TEMPLATES_DIR)
-    .filter((f) => f.endsWith(".json") && !f.endsWith(".parity.json"))
-    .sort()
-    .filter((f) => filter === undefined || filter.split(",").some((word) => f.includes(word)))
-    .map((file) => {
-      const name = file.slice(0, -".json".length);
-      const json = path.join(TEMPLATES_DIR, file);
-      const sidecarPath = path.join(TEMPLATES_DIR, `${name}.parity.json`);
-      const sidecar: SidecarFile = existsSync(sidecarPath)
-        ? (JSON.parse(readFileSync(sidecarPath, "utf8")) as SidecarFile)
-        : {};
-      const args = (sidecar.args ?? []).map(expand);
-      return {
-        name,
-        json,
-        hcl: path.join(TEMPLATES_DIR, `${name}.pkr.hcl`),
-        template: JSON.parse(readFileSync(json, "utf8")) as Record<string, unknown>,
-        args,
-        hclArgs: sidecar.hclArgs === undefined ? args : sidecar.hclArgs.map(expand),
-        env: Object.fromEntries(Object.entries(sidecar.env ?? {}).map(([k, v]) => [k, expand(v)])),
-        expect: (sidecar.expect ?? []).map((e) => toExpectation(e, "packer", "kiln")),
-        twin: (sidecar.twin ?? []).map((e) => toExpectation(e, "json", "hcl")),
-        noTwin: sidecar.noTwin,
-        registryRepos: sidecar.registry ?? [],
-        repoPrefix: `kiln-it/parity-${name.replace(/^\d+-/, "")}`,
-      };
-    });
+  return (
+    readdirSync(TEMPLATES_DIR)
+      .filter((f) => f.endsWith(".json") && !f.endsWith(".parity.json"))
+      .sort()
+      // A comma-separated list of words: templates whose file name contains any of them.
+      .filter(
+        (f) => filter === undefined || filter.split(",").some((word) => word !== "" && f.includes(word)),
+      )
+      .map((file) => {
+        const name = file.slice(0, -".json".length);
+        const json = path.join(TEMPLATES_DIR, file);
+        const sidecarPath = path.join(TEMPLATES_DIR, `${name}.parity.json`);
+        const sidecar: SidecarFile = existsSync(sidecarPath)
+          ? (JSON.parse(readFileSync(sidecarPath, "utf8")) as SidecarFile)
+          : {};
+        const args = (sidecar.args ?? []).map(expand);
+        return {
+          name,
+          json,
+          hcl: path.join(TEMPLATES_DIR, `${name}.pkr.hcl`),
+          template: JSON.parse(readFileSync(json, "utf8")) as Record<string, unknown>,
+          args,
+          hclArgs: sidecar.hclArgs === undefined ? args : sidecar.hclArgs.map(expand),
+          env: Object.fromEntries(Object.entries(sidecar.env ?? {}).map(([k, v]) => [k, expand(v)])),
+          expect: (sidecar.expect ?? []).map((e) => toExpectation(e, "packer", "kiln")),
+          twin: (sidecar.twin ?? []).map((e) => toExpectation(e, "json", "hcl")),
+          noTwin: sidecar.noTwin,
+          registryRepos: sidecar.registry ?? [],
+          repoPrefix: `kiln-it/parity-${name.replace(/^\d+-/, "")}`,
+          reference:
+            sidecar.reference === undefined
+              ? undefined
+              : {
+                  template: path.join(TEMPLATES_DIR, sidecar.reference.template),
+                  why: sidecar.reference.why,
+                  expect: (sidecar.reference.expect ?? []).map((e) => toExpectation(e, "packer", "kiln")),
+                },
+        };
+      })
+  );
 }
 
 /** The JSON builders of a template, as objects. */

@@ -1,6 +1,6 @@
-// Hash and UUID functions (node:crypto), bcrypt (own Blowfish-based implementation, see
-// bcrypt.ts) and rsadecrypt (RSA with PKCS #1 v1.5 padding, computed with BigInt: Node 20 refuses
-// that padding in privateDecrypt since CVE-2023-46809, and templates still use it).
+// Hash and UUID functions (node:crypto), bcrypt (bcryptjs, see bcrypt.ts) and rsadecrypt (RSA
+// with PKCS #1 v1.5 padding, computed with BigInt: Node 20 refuses that padding in privateDecrypt
+// since CVE-2023-46809, and templates still use it).
 import { createHash, createPrivateKey, randomUUID, type JsonWebKey } from "node:crypto";
 import { STRING } from "../types.js";
 import { str } from "../value.js";

@@ -1,7 +1,23 @@
-// A small YAML codec for yamlencode()/yamldecode(). kiln has no YAML dependency; templates use
-// YAML for simple configuration data, so the decoder covers block and flow collections, plain /
-// quoted / block scalars and comments, and rejects anchors, aliases, tags and multi-documents.
+// yamlencode()/yamldecode() as Packer 1.6.6 has them (go-cty-yaml 1.0.1, a libyaml port). The
+// `yaml` package reads and writes the text; this file holds only what go-cty-yaml decides on top
+// of YAML: which plain scalars are booleans, numbers, nulls or timestamps (YAML 1.1 words such as
+// `yes` and `off`, timestamps as RFC 3339 strings, NaN refused), which tags are allowed, `<<`
+// merges, keys converted to strings, one document only; and how values are written (every string
+// double-quoted, or a literal block when it spans lines; numbers without exponent; a plain scalar
+// at the root ends the document with `...`).
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
+import type { Node, Scalar as ScalarNode } from "yaml";
+import { numberToString } from "../value.js";
 
+// Loaded on first use: evaluating the package costs every kiln start ~15 ms of CPU (measured on
+// the bundled CLI), and few templates call these functions. A require() the bundler leaves alone.
+type YamlModule = typeof Yaml;
+let loaded: YamlModule | undefined;
+function yaml(): YamlModule {
+  loaded ??= createRequire(import.meta.url)("yaml") as YamlModule;
+  return loaded;
+}
 export class YamlError extends Error {
   constructor(
     message: string,
@@ -11,443 +27,293 @@ export class YamlError extends Error {
   }
 }
 
-// ---- encoder (the style of HCL's yamlencode: quoted strings, block collections) ----------
+// ---- encoder -----------------------------------------------------------------------------
 
-export function yamlEncode(x: unknown): string {
-  return emit(x, 0) + "\n";
-}
-
-function quote(s: string): string {
-  return JSON.stringify(s).replace(
-    /\u0085|\u2028|\u2029/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+/** libyaml's printable set (go-yaml `is_printable`): tabs, C1 controls, BOM and non-BMP are not. */
+function printable(ch: string): boolean {
+  const c = ch.codePointAt(0)!;
+  return (
+    c === 0x0a ||
+    (c >= 0x20 && c <= 0x7e) ||
+    (c >= 0xa0 && c <= 0xd7ff) ||
+    (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff)
   );
 }
 
-function scalar(x: unknown): string | undefined {
-  if (x === null) return "null";
-  if (typeof x === "string") return quote(x);
-  if (typeof x === "number")
-    return Number.isFinite(x) ? String(x) : x > 0 ? ".inf" : x < 0 ? "-.inf" : ".nan";
-  if (typeof x === "boolean") return String(x);
-  if (Array.isArray(x) && x.length === 0) return "[]";
-  if (typeof x === "object" && Object.keys(x).length === 0) return "{}";
-  return undefined;
+/**
+ * libyaml writes a multi-line string as a literal block only when the block can hold it exactly:
+ * no space at the end or before a line break, nothing unprintable. Otherwise it double-quotes it.
+ */
+function literalAllowed(s: string): boolean {
+  // libyaml would also keep U+2028/U+2029 in a literal block; kiln double-quotes those rare strings
+  // so that every such character in the output is inside quotes and can be escaped (below).
+  return !s.endsWith(" ") && !/ [\n\r]|[\u2028\u2029]/.test(s) && [...s].every(printable);
 }
 
-function emit(x: unknown, indent: number): string {
-  const s = scalar(x);
-  if (s !== undefined) return s;
-  const pad = " ".repeat(indent);
-  if (Array.isArray(x)) {
-    return x
-      .map((item, i) => {
-        const sc = scalar(item);
-        const prefix = i === 0 ? "" : pad;
-        if (sc !== undefined) return `${prefix}- ${sc}`;
-        return `${prefix}- ${emit(item, indent + 2)}`;
-      })
-      .join("\n");
+/**
+ * libyaml's escapes for the line separators the package leaves as they are in double quotes (the
+ * only place they can be: see literalAllowed).
+ */
+function escapeSeparators(text: string): string {
+  return text.replace(/[\u0085\u2028\u2029]/g, (c) =>
+    c === "\u0085" ? "\\N" : c === "\u2028" ? "\\L" : "\\P",
+  );
+}
+
+function goNumber(n: number): string {
+  if (n === Infinity) return "+Inf";
+  if (n === -Infinity) return "-Inf";
+  return numberToString(n);
+}
+
+export function yamlEncode(x: unknown): string {
+  const { Document, isScalar, visit } = yaml();
+  // Scalars become strings with an explicit style; the failsafe schema then writes plain ones
+  // (numbers, booleans, null) exactly as given, without quoting them as look-alike strings.
+  const doc = new Document(x, { schema: "failsafe" });
+  let plainRoot = false;
+  visit(doc, {
+    Scalar(_, node) {
+      const v: unknown = node.value;
+      if (typeof v === "string") {
+        node.type = v.includes("\n") && literalAllowed(v) ? "BLOCK_LITERAL" : "QUOTE_DOUBLE";
+        return;
+      }
+      node.value =
+        v === null || v === undefined
+          ? "null"
+          : typeof v === "number"
+            ? goNumber(v)
+            : typeof v === "boolean"
+              ? String(v)
+              : JSON.stringify(v);
+      node.type = "PLAIN";
+      if (node === doc.contents) plainRoot = true;
+    },
+  });
+  const options = {
+    indentSeq: false,
+    lineWidth: 80,
+    minContentWidth: 0,
+    // libyaml keeps `\n` escapes in double-quoted strings rather than folding at them.
+    doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER,
+  };
+  const root = doc.contents;
+  if (isScalar(root) && root.type === "BLOCK_LITERAL") {
+    // libyaml indents a literal block at the root like one in a sequence item: write it as one.
+    const item = new Document([root.value], { schema: "failsafe" });
+    visit(item, {
+      Scalar(_, node) {
+        node.type = "BLOCK_LITERAL";
+      },
+    });
+    return escapeSeparators(item.toString(options).replace(/^- /, ""));
   }
-  return Object.entries(x as Record<string, unknown>)
-    .map(([k, v], i) => {
-      const prefix = i === 0 ? "" : pad;
-      const sc = scalar(v);
-      if (sc !== undefined) return `${prefix}${quote(k)}: ${sc}`;
-      if (Array.isArray(v)) return `${prefix}${quote(k)}:\n${pad}${emit(v, indent)}`;
-      return `${prefix}${quote(k)}:\n${pad}  ${emit(v, indent + 2)}`;
-    })
-    .join("\n");
+  const text = escapeSeparators(doc.toString(options));
+  // A plain scalar alone leaves the document open, so libyaml closes it explicitly.
+  return plainRoot ? `${text}...\n` : text;
 }
 
 // ---- decoder -----------------------------------------------------------------------------
 
-interface Line {
-  indent: number;
-  text: string; // without indentation and comments
-  raw: string;
-  no: number;
+const TAG = "tag:yaml.org,2002:";
+const TAGS = new Set(["str", "bool", "int", "float", "null", "timestamp", "binary"].map((t) => TAG + t));
+
+const WORDS = new Map<string, boolean | null | number>();
+for (const w of ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]) WORDS.set(w, true);
+for (const w of ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"])
+  WORDS.set(w, false);
+for (const w of ["", "~", "null", "Null", "NULL"]) WORDS.set(w, null);
+for (const w of [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"]) WORDS.set(w, Infinity);
+for (const w of ["-.inf", "-.Inf", "-.INF"]) WORDS.set(w, -Infinity);
+
+/** cty.ParseNumberVal: a decimal number (big.ParseFloat, base 10), or undefined. */
+function decimal(s: string): number | undefined {
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
+  if (/^[-+]?inf(inity)?$/i.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
+  return undefined;
+}
+
+/** Go's strconv.ParseInt/ParseUint with base 0 (`0x`, `0o`, `0b`, leading-zero octal), or undefined. */
+function goInteger(s: string): number | undefined {
+  const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9]\d*|0)$/.exec(s);
+  if (!m) return undefined;
+  const body = m[2]!.toLowerCase();
+  const n =
+    body.startsWith("0x") || body.startsWith("0b")
+      ? Number(body)
+      : body.length > 1 && body.startsWith("0")
+        ? parseInt(body.replace(/^0o?/, ""), 8)
+        : Number(body);
+  return m[1] === "-" ? -n : n;
+}
+
+const TIMESTAMP =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])|( ))(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** The layouts go-cty-yaml tries, as RFC 3339 without fractional seconds (Go's time.RFC3339). */
+function timestamp(s: string): string | undefined {
+  const m = TIMESTAMP.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, t, space, h = "0", mi = "0", se = "0", zone] = m;
+  // "T" needs a zone (layout …Z07:00); " " takes none; a date alone is midnight UTC.
+  if ((t !== undefined && zone === undefined) || (space !== undefined && zone !== undefined))
+    return undefined;
+  const [Y, M, D, H, Mi, S] = [y, mo, d, h, mi, se].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const days = new Date(Date.UTC(Y, M, 0)).getUTCDate();
+  if (M < 1 || M > 12 || D < 1 || D > days || H > 23 || Mi > 59 || S > 59) return undefined;
+  const two = (n: number) => String(n).padStart(2, "0");
+  const offset = zone === undefined || zone === "Z" || /^[+-]00:00$/.test(zone) ? "Z" : zone;
+  return `${y}-${two(M)}-${two(D)}T${two(H)}:${two(Mi)}:${two(S)}${offset}`;
+}
+
+const MERGE = Symbol("merge");
+
+/** go-cty-yaml's resolveScalar (v1.0.1). */
+function resolveScalar(node: ScalarNode, line: number): unknown {
+  // The package itself turns !!binary and !!timestamp into bytes and dates: take their text.
+  const src = typeof node.value === "string" ? node.value : (node.source ?? String(node.value));
+  const tag = node.tag ?? "";
+  if (tag !== "" && !TAGS.has(tag))
+    throw new YamlError(`unsupported tag ${JSON.stringify(shortTag(tag))}`, line);
+  const quoted = node.type === "QUOTE_SINGLE" || node.type === "QUOTE_DOUBLE";
+  const first = src[0] ?? "";
+  const hint =
+    src === ""
+      ? "N"
+      : /[-+0-9]/.test(first)
+        ? "D"
+        : /[yYnNtTfFoO~]/.test(first)
+          ? "M"
+          : first === "."
+            ? "."
+            : "";
+  let as = tag;
+  if (hint !== "" && tag !== `${TAG}str` && tag !== `${TAG}binary`) {
+    if (quoted) return src;
+    if (WORDS.has(src)) return WORDS.get(src);
+    if (tag === "" && /^\.(nan|NaN|NAN)$/.test(src))
+      throw new YamlError("floating point NaN is not supported", line);
+    if (hint === ".") {
+      const n = decimal(src);
+      if (n !== undefined) return n;
+    } else if (hint === "D") {
+      if (tag === "" || tag === `${TAG}timestamp`) {
+        const t = timestamp(src);
+        if (t !== undefined) return t;
+      }
+      const plain = src.replaceAll("_", "");
+      const n = decimal(plain);
+      if (n !== undefined) return n;
+      if (/^-?0b/.test(plain)) as = `${TAG}int`;
+    }
+  }
+  if (tag === "" && src === "<<") return MERGE;
+  switch (as) {
+    case `${TAG}binary`:
+      if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(src))
+        throw new YamlError(`cannot parse ${JSON.stringify(src)} as ${as}: not valid base64`, line);
+      return src;
+    case `${TAG}bool`: {
+      const w = WORDS.get(src);
+      if (typeof w !== "boolean") throw new YamlError(`cannot parse ${JSON.stringify(src)} as ${as}`, line);
+      return w;
+    }
+    case `${TAG}int`:
+    case `${TAG}float`: {
+      const plain = src.replaceAll("_", "");
+      const n = decimal(plain) ?? goInteger(plain);
+      if (n === undefined) throw new YamlError(`cannot parse ${JSON.stringify(src)} as ${as}`, line);
+      return n;
+    }
+    case `${TAG}timestamp`: {
+      const t = timestamp(src);
+      if (t === undefined) throw new YamlError(`cannot parse ${JSON.stringify(src)} as ${as}`, line);
+      return t;
+    }
+    case `${TAG}null`:
+      return null;
+    default:
+      return src;
+  }
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith(TAG) ? `!!${tag.slice(TAG.length)}` : tag;
+}
+
+/** Defines the key even when it is `__proto__`. */
+function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function yamlDecode(src: string): unknown {
-  const lines: Line[] = [];
-  let started = false;
-  src.split(/\r?\n/).forEach((raw, i) => {
-    const no = i + 1;
-    if (/^(---|\.\.\.)(\s|$)/.test(raw)) {
-      if (raw.startsWith("---") && started) throw new YamlError("multiple documents are not supported", no);
-      started = true;
-      const rest = raw.slice(3).trim();
-      if (rest && !rest.startsWith("#"))
-        lines.push({ indent: 0, text: stripComment(rest, no), raw: rest, no });
-      return;
-    }
-    if (/^\s*%/.test(raw) && !started) return;
-    const indent = /^ */.exec(raw)![0].length;
-    if (raw.slice(indent).startsWith("\t")) throw new YamlError("tabs are not allowed for indentation", no);
-    const text = stripComment(raw.slice(indent), no);
-    lines.push({ indent, text, raw, no });
-  });
-  const p = new YamlParser(lines);
-  const v = p.parseDocument();
-  return v;
-}
-
-function stripComment(s: string, no: number): string {
-  let inSingle = false;
-  let inDouble = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "\\" && inDouble) {
-      i++;
-      continue;
-    }
-    if (c === "'" && !inDouble) inSingle = !inSingle;
-    else if (c === '"' && !inSingle) inDouble = !inDouble;
-    else if (c === "#" && !inSingle && !inDouble && (i === 0 || s[i - 1] === " " || s[i - 1] === "\t")) {
-      return s.slice(0, i).trimEnd();
-    }
+  const { isAlias, isMap, isScalar, isSeq, parseDocument } = yaml();
+  const doc = parseDocument(src, { schema: "failsafe", merge: false, uniqueKeys: false });
+  const lineOf = (node: { range?: [number, number, number] | null }): number => {
+    const offset = node.range?.[0] ?? 0;
+    return src.slice(0, offset).split("\n").length;
+  };
+  const problem = doc.errors[0];
+  if (problem) {
+    const message = problem.code === "MULTIPLE_DOCS" ? "only a single document is allowed" : problem.message;
+    throw new YamlError(message.split(" at line ")[0]!, problem.linePos?.[0].line ?? 1);
   }
-  void no;
-  return s.trimEnd();
-}
+  if (doc.contents === null) throw new YamlError("missing start of document", 1);
 
-class YamlParser {
-  private i = 0;
-  constructor(private readonly lines: Line[]) {}
-
-  private skipBlank(): void {
-    while (this.i < this.lines.length && this.lines[this.i]!.text === "") this.i++;
-  }
-
-  parseDocument(): unknown {
-    this.skipBlank();
-    if (this.i >= this.lines.length) return null;
-    const v = this.parseNode(this.lines[this.i]!.indent);
-    this.skipBlank();
-    if (this.i < this.lines.length) throw new YamlError("unexpected content", this.lines[this.i]!.no);
-    return v;
-  }
-
-  private parseNode(indent: number): unknown {
-    this.skipBlank();
-    const line = this.lines[this.i];
-    if (!line || line.indent < indent) return null;
-    if (line.text === "-" || line.text.startsWith("- ")) return this.parseSeq(line.indent);
-    if (mappingKey(line.text) !== undefined) return this.parseMap(line.indent);
-    this.i++;
-    return this.inlineValue(line.text, line, line.indent);
-  }
-
-  private parseSeq(indent: number): unknown[] {
-    const out: unknown[] = [];
-    for (;;) {
-      this.skipBlank();
-      const line = this.lines[this.i];
-      if (!line || line.indent !== indent || !(line.text === "-" || line.text.startsWith("- "))) break;
-      const rest = line.text.slice(1).trimStart();
-      if (rest === "") {
-        this.i++;
-        out.push(this.parseNode(indent + 1));
-        continue;
-      }
-      // `- key: value` starts a mapping indented at the item's content column.
-      const col = indent + (line.text.length - rest.length);
-      if (mappingKey(rest) !== undefined || rest.startsWith("- ")) {
-        this.lines[this.i] = { ...line, indent: col, text: rest };
-        out.push(this.parseNode(col));
-        continue;
-      }
-      this.i++;
-      out.push(this.inlineValue(rest, line, col));
+  const anchors = new Map<string, unknown>();
+  const convert = (node: Node | null): unknown => {
+    if (node === null) return null;
+    let value: unknown;
+    if (isAlias(node)) {
+      if (!anchors.has(node.source))
+        throw new YamlError(`reference to undefined anchor ${JSON.stringify(node.source)}`, lineOf(node));
+      return anchors.get(node.source);
     }
-    return out;
-  }
-
-  private parseMap(indent: number): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (;;) {
-      this.skipBlank();
-      const line = this.lines[this.i];
-      if (!line || line.indent !== indent) break;
-      const key = mappingKey(line.text);
-      if (key === undefined) throw new YamlError("expected a mapping key", line.no);
-      const [name, rest] = key;
-      this.i++;
-      if (rest === "") {
-        this.skipBlank();
-        const next = this.lines[this.i];
-        if (
-          next &&
-          (next.indent > indent ||
-            (next.indent === indent && (next.text === "-" || next.text.startsWith("- "))))
-        ) {
-          out[name] = this.parseNode(next.indent);
-        } else {
-          out[name] = null;
-        }
-      } else {
-        out[name] = this.inlineValue(rest, line, indent);
-      }
-    }
-    return out;
-  }
-
-  /** A value on the same line as its key or dash: scalar, flow collection or block scalar. */
-  private inlineValue(text: string, line: Line, indent: number): unknown {
-    if (/^[&*!]/.test(text)) throw new YamlError("anchors, aliases and tags are not supported", line.no);
-    if (text.startsWith("|") || text.startsWith(">")) return this.blockScalar(text, line, indent);
-    if (text.startsWith("[") || text.startsWith("{")) {
-      // Flow collections may continue on following, more indented lines.
-      let src = text;
-      while (!balanced(src) && this.i < this.lines.length) src += " " + this.lines[this.i++]!.text;
-      const fp = new FlowParser(src, line.no);
-      const v = fp.value();
-      fp.end();
-      return v;
-    }
-    if (text.startsWith('"') || text.startsWith("'")) {
-      const fp = new FlowParser(text, line.no);
-      const v = fp.value();
-      fp.end();
-      return v;
-    }
-    // Plain scalars may be folded over more indented lines.
-    let s = text;
-    while (this.i < this.lines.length) {
-      const next = this.lines[this.i]!;
-      if (
-        next.text === "" ||
-        next.indent <= indent ||
-        mappingKey(next.text) !== undefined ||
-        next.text.startsWith("- ")
-      )
-        break;
-      s += " " + next.text;
-      this.i++;
-    }
-    return plainScalar(s);
-  }
-
-  private blockScalar(header: string, line: Line, indent: number): string {
-    const m = /^([|>])([+-]?)(\d?)([+-]?)$/.exec(header);
-    if (!m) throw new YamlError("invalid block scalar header", line.no);
-    const folded = m[1] === ">";
-    const chomp = m[2] || m[4] || "";
-    const body: string[] = [];
-    let blockIndent = m[3] ? indent + Number(m[3]) : -1;
-    while (this.i < this.lines.length) {
-      const l = this.lines[this.i]!;
-      const rawIndent = /^ */.exec(l.raw)![0].length;
-      if (l.raw.trim() === "") {
-        body.push("");
-        this.i++;
-        continue;
-      }
-      if (blockIndent < 0) blockIndent = rawIndent;
-      if (rawIndent < blockIndent || rawIndent <= indent) break;
-      body.push(l.raw.slice(blockIndent));
-      this.i++;
-    }
-    let trailing = 0;
-    while (body.length > 0 && body[body.length - 1] === "") {
-      body.pop();
-      trailing++;
-    }
-    let text: string;
-    if (folded) {
-      text = "";
-      body.forEach((b, k) => {
-        if (k === 0) text = b;
-        else if (b === "" || body[k - 1] === "" || b.startsWith(" ")) text += "\n" + b;
-        else text += " " + b;
-      });
-    } else {
-      text = body.join("\n");
-    }
-    if (chomp === "-") return text;
-    if (chomp === "+") return text + "\n".repeat(trailing + 1);
-    return body.length > 0 ? text + "\n" : "";
-  }
-}
-
-function balanced(s: string): boolean {
-  let depth = 0;
-  let q: string | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (q) {
-      if (c === "\\" && q === '"') i++;
-      else if (c === q) q = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'") q = c;
-    else if (c === "[" || c === "{") depth++;
-    else if (c === "]" || c === "}") depth--;
-  }
-  return depth <= 0;
-}
-
-/** `key: rest` → [key, rest]; undefined when the line is not a mapping entry. */
-function mappingKey(text: string): [string, string] | undefined {
-  if (text.startsWith('"') || text.startsWith("'")) {
-    const fp = new FlowParser(text, 0);
-    try {
-      const k = fp.quoted();
-      const rest = text.slice(fp.pos).trimStart();
-      if (rest === ":" || rest.startsWith(": ")) return [String(k), rest.slice(1).trim()];
-    } catch {
-      return undefined;
-    }
-    return undefined;
-  }
-  if (/^[[{]/.test(text)) return undefined;
-  const m = /^([^:#]*?[^\s:]|[^:]*?):(?:\s+|$)(.*)$/.exec(text);
-  if (!m || m[1]!.startsWith("- ") || m[1] === "-") return undefined;
-  return [m[1]!.trim(), m[2]!];
-}
-
-export function plainScalar(s: string): unknown {
-  const t = s.trim();
-  if (t === "" || t === "~" || /^(null|Null|NULL)$/.test(t)) return null;
-  if (/^(true|True|TRUE)$/.test(t)) return true;
-  if (/^(false|False|FALSE)$/.test(t)) return false;
-  if (/^[-+]?[0-9]+$/.test(t)) return Number(t);
-  if (/^0o[0-7]+$/.test(t)) return parseInt(t.slice(2), 8);
-  if (/^0x[0-9a-fA-F]+$/.test(t)) return parseInt(t.slice(2), 16);
-  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(t)) return Number(t);
-  if (/^[-+]?\.(inf|Inf|INF)$/.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
-  if (/^\.(nan|NaN|NAN)$/.test(t)) return NaN;
-  return t;
-}
-
-class FlowParser {
-  pos = 0;
-  constructor(
-    private readonly s: string,
-    private readonly line: number,
-  ) {}
-
-  private ws(): void {
-    while (this.pos < this.s.length && /\s/.test(this.s[this.pos]!)) this.pos++;
-  }
-
-  end(): void {
-    this.ws();
-    if (this.pos < this.s.length)
-      throw new YamlError(`unexpected ${JSON.stringify(this.s.slice(this.pos))}`, this.line);
-  }
-
-  value(): unknown {
-    this.ws();
-    const c = this.s[this.pos];
-    if (c === "[") {
-      this.pos++;
-      const out: unknown[] = [];
-      for (;;) {
-        this.ws();
-        if (this.s[this.pos] === "]") {
-          this.pos++;
-          return out;
-        }
-        out.push(this.value());
-        this.ws();
-        if (this.s[this.pos] === ",") this.pos++;
-        else if (this.s[this.pos] !== "]") throw new YamlError("expected , or ] in flow sequence", this.line);
-      }
-    }
-    if (c === "{") {
-      this.pos++;
+    if (isScalar(node)) {
+      value = resolveScalar(node, lineOf(node));
+      if (value === MERGE) value = "<<"; // only a mapping key merges
+    } else if (isSeq(node)) {
+      if (node.tag && node.tag !== `${TAG}seq`)
+        throw new YamlError(`can't interpret sequence as ${node.tag}`, lineOf(node));
+      value = node.items.map((item) => convert(item as Node | null));
+    } else if (isMap(node)) {
+      if (node.tag && node.tag !== `${TAG}map`)
+        throw new YamlError(`can't interpret mapping as ${node.tag}`, lineOf(node));
       const out: Record<string, unknown> = {};
-      for (;;) {
-        this.ws();
-        if (this.s[this.pos] === "}") {
-          this.pos++;
-          return out;
-        }
-        const k = this.s[this.pos] === '"' || this.s[this.pos] === "'" ? this.quoted() : this.plain(true);
-        this.ws();
-        if (this.s[this.pos] !== ":") throw new YamlError("expected : in flow mapping", this.line);
-        this.pos++;
-        out[String(k)] = this.value();
-        this.ws();
-        if (this.s[this.pos] === ",") this.pos++;
-        else if (this.s[this.pos] !== "}") throw new YamlError("expected , or } in flow mapping", this.line);
-      }
-    }
-    if (c === '"' || c === "'") return this.quoted();
-    return this.plain(false);
-  }
-
-  private plain(key: boolean): unknown {
-    const start = this.pos;
-    while (this.pos < this.s.length) {
-      const c = this.s[this.pos]!;
-      if (
-        c === "," ||
-        c === "]" ||
-        c === "}" ||
-        (c === ":" && (key || /\s/.test(this.s[this.pos + 1] ?? " ")))
-      )
-        break;
-      this.pos++;
-    }
-    const t = this.s.slice(start, this.pos).trim();
-    return key ? t : plainScalar(t);
-  }
-
-  quoted(): string {
-    const q = this.s[this.pos]!;
-    this.pos++;
-    let out = "";
-    while (this.pos < this.s.length) {
-      const c = this.s[this.pos]!;
-      if (q === "'" && c === "'") {
-        if (this.s[this.pos + 1] === "'") {
-          out += "'";
-          this.pos += 2;
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const key = isScalar(keyNode) ? resolveScalar(keyNode, lineOf(keyNode)) : undefined;
+        if (key === MERGE) {
+          const merged = convert(pair.value as Node | null);
+          if (merged === null || typeof merged !== "object" || Array.isArray(merged))
+            throw new YamlError(
+              `cannot merge ${Array.isArray(merged) ? "tuple" : typeof merged} into mapping`,
+              lineOf(keyNode!),
+            );
+          for (const [k, v] of Object.entries(merged)) setKey(out, k, v);
           continue;
         }
-        this.pos++;
-        return out;
+        if (!isScalar(keyNode) || (typeof key === "object" && key !== null))
+          throw new YamlError("only strings are allowed as mapping keys", lineOf(keyNode ?? node));
+        if (key === null) throw new YamlError("mapping key cannot be null", lineOf(keyNode));
+        const name =
+          typeof key === "number" ? goNumber(key) : typeof key === "string" ? key : JSON.stringify(key);
+        setKey(out, name, convert(pair.value as Node | null));
       }
-      if (q === '"' && c === '"') {
-        this.pos++;
-        return out;
-      }
-      if (q === '"' && c === "\\") {
-        const e = this.s[this.pos + 1];
-        const map: Record<string, string> = {
-          n: "\n",
-          t: "\t",
-          r: "\r",
-          '"': '"',
-          "\\": "\\",
-          "/": "/",
-          "0": "\0",
-          " ": " ",
-          e: "\x1b",
-          b: "\b",
-          f: "\f",
-          a: "\x07",
-          v: "\v",
-        };
-        if (e !== undefined && map[e] !== undefined) {
-          out += map[e];
-          this.pos += 2;
-          continue;
-        }
-        const hex = e === "x" ? 2 : e === "u" ? 4 : e === "U" ? 8 : 0;
-        if (hex) {
-          out += String.fromCodePoint(parseInt(this.s.slice(this.pos + 2, this.pos + 2 + hex), 16));
-          this.pos += 2 + hex;
-          continue;
-        }
-        throw new YamlError(`invalid escape \\${e ?? ""}`, this.line);
-      }
-      out += c;
-      this.pos++;
+      value = out;
+    } else {
+      throw new YamlError("unexpected YAML node", lineOf(node));
     }
-    throw new YamlError("unterminated quoted string", this.line);
-  }
+    if (node.anchor) anchors.set(node.anchor, value);
+    return value;
+  };
+  return convert(doc.contents);
 }
