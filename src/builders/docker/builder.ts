@@ -15,7 +15,7 @@ import { containerName, type RunIdentity } from "../../run/ownership.js";
 import { DockerCommunicator } from "./communicator.js";
 import { mapRunCommand, mapDevice, parseTmpfs } from "./run-command.js";
 import { pullStep } from "./pull.js";
-import { commitChanges } from "./commit-changes.js";
+import { commitChanges, shellAsCmd } from "./commit-changes.js";
 import { resolveOwner } from "./owner.js";
 import type { Owner } from "./tar-pack.js";
 
@@ -85,9 +85,9 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
   for (const note of mapped.notes) ui.message(`Note: ${note}`);
   // With a base image that has no entrypoint, `--entrypoint=/bin/sh` and no arguments is the same
   // process as Cmd ["/bin/sh"]; running it that way keeps the container's (and so the committed
-  // image's) Entrypoint null, exactly as the base image had it.
+  // image's) Entrypoint null, exactly as the base image had it (see commit-changes.ts).
   const keepNullEntrypoint =
-    !base.Config?.Entrypoint?.length && mapped.spec.Entrypoint?.length === 1 && mapped.cmd.length === 0;
+    shellAsCmd(base.Config, c.changes) && mapped.spec.Entrypoint?.length === 1 && mapped.cmd.length === 0;
   const spec: ContainerSpec = {
     ...mapped.spec,
     Image: mapped.image,
