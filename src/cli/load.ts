@@ -7,6 +7,7 @@ import { loadTemplate } from "../template/load.js";
 import { checkPushSequences } from "../post-processors/sequence-check.js";
 import { checkSensitiveMetadata } from "../builders/docker/sensitive-metadata.js";
 import { collect, splitList } from "./argv.js";
+import type { SecretMasker } from "../ui/mask.js";
 
 export interface VarOptions {
   var?: string[];
@@ -28,9 +29,14 @@ export function parseVars(vars: string[] = []): [string, string][] {
   });
 }
 
+/**
+ * @param masker receives every sensitive value as soon as the loader knows it, so that the
+ *   diagnostics of a template that fails to load can be masked too
+ */
 export async function loadForCli(
   path: string,
   opts: VarOptions & { syntaxOnly?: boolean; allowUnsetRequired?: boolean },
+  masker?: SecretMasker,
 ): Promise<Template> {
   return loadTemplate(path, {
     vars: parseVars(opts.var),
@@ -40,6 +46,7 @@ export async function loadForCli(
     startTime: new Date(),
     syntaxOnly: opts.syntaxOnly,
     allowUnsetRequired: opts.allowUnsetRequired,
+    onSecret: masker ? (v) => void masker.add(v) : undefined,
   });
 }
 
@@ -50,8 +57,9 @@ export async function loadForCli(
 export async function loadChecked(
   path: string,
   opts: VarOptions & { syntaxOnly?: boolean },
+  masker?: SecretMasker,
 ): Promise<Template> {
-  const template = await loadForCli(path, opts);
+  const template = await loadForCli(path, opts, masker);
   if (opts.syntaxOnly) return template;
   const problems = [...checkPushSequences(template), ...checkSensitiveMetadata(template)];
   if (problems.some((d) => d.severity === "error")) throw new InvalidInputError(problems);
@@ -71,6 +79,14 @@ export function addTemplateOptions(cmd: Command, verb: string): Command {
       `skip these builds${verb === "run" ? " and post-processors" : ""} (comma-separated globs)`,
       splitList,
     );
+}
+
+/**
+ * A writer of lines to stderr that masks the secrets registered in `masker` (from the loader, which
+ * registers them before it reports anything).
+ */
+export function maskedStderr(masker: SecretMasker): (s: string) => void {
+  return (s) => void process.stderr.write(`${masker.mask(s)}\n`);
 }
 
 /** Prints an error for the user; returns the exit code (2 for invalid input, 1 otherwise). */

@@ -127,3 +127,49 @@ describe("kiln validate: run_command and the builder's tmpfs/device options", ()
     assert.match(r.stderr, /template\.json:\d+:\d+: error: .*--privilegd.*did you mean "--privileged"/);
   });
 });
+
+const SECRET = "hunter2-s3cr3t-value";
+
+const JSON_SECRET = `{
+  "variables": { "flag": "${SECRET}" },
+  "sensitive-variables": ["flag"],
+  "builders": [
+    { "type": "docker", "image": "kiln-test/busybox:1", "commit": "{{user \`flag\`}}", "tmpfs": "{{user \`flag\`}}" }
+  ]
+}
+`;
+
+const HCL_SECRET = `variable "flag" {
+  type      = string
+  default   = "${SECRET}"
+  sensitive = true
+}
+
+source "docker" "app" {
+  image  = "kiln-test/busybox:1"
+  commit = var.flag
+  tmpfs  = var.flag
+}
+
+build {
+  sources = ["source.docker.app"]
+}
+`;
+
+describe("sensitive values in validation errors", () => {
+  for (const [format, name, text] of [
+    ["JSON", "template.json", JSON_SECRET],
+    ["HCL2", "template.pkr.hcl", HCL_SECRET],
+  ] as const) {
+    for (const command of ["validate", "build"]) {
+      it(`${format}, kiln ${command}: the error names the option, masks the value`, async (t) => {
+        const r = await kiln(t, name, text, [command]);
+        assert.equal(r.code, 2, show(r));
+        assert.match(r.stderr, /commit: expected boolean/);
+        assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET), show(r));
+        assert.ok(!r.stderr.includes("hunter2") && !r.stderr.includes("s3cr3t"), show(r));
+        assert.match(r.stderr, /<sensitive>/);
+      });
+    }
+  }
+});

@@ -17,7 +17,7 @@ import type { CleanupStack } from "../../run/cleanup-stack.js";
 import type { OnError } from "../../run/run-build.js";
 import { randomUUID } from "node:crypto";
 import { selectBuilds } from "../../plan/select-builds.js";
-import { addTemplateOptions, loadChecked, reportError } from "../load.js";
+import { addTemplateOptions, loadChecked, maskedStderr, reportError } from "../load.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { Journal, stateDir } from "../../run/journal.js";
@@ -63,9 +63,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
 }
 
 /** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
-function makeUi(flags: BuildFlags): Ui {
+function makeUi(flags: BuildFlags, masker: SecretMasker): Ui {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const masker = new SecretMasker();
   const log = createLogger(process.env, { masker });
   if (flags.machineReadable) return createMachineUi({ out: process.stdout, masker, log });
   return createHumanUi({
@@ -87,18 +86,21 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     );
     return 2;
   }
+  // Sensitive values are registered by the loader before anything can print them.
+  const masker = new SecretMasker();
+  const err = maskedStderr(masker);
   let template;
   try {
-    template = await loadChecked(templatePath, flags);
+    template = await loadChecked(templatePath, flags, masker);
   } catch (e) {
-    return reportError(e, (s) => process.stderr.write(s + "\n"));
+    return reportError(e, err);
   }
-  for (const w of template.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
+  for (const w of template.warnings) err(formatDiagnostic(w));
   const builds = selectBuilds(template.builds, flags.only ?? [], flags.except ?? []);
 
   let ui: Ui;
   try {
-    ui = makeUi(flags);
+    ui = makeUi(flags, masker);
   } catch (e) {
     process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;

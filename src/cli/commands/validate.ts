@@ -1,6 +1,7 @@
 // `kiln validate`: everything static, with positions; never touches the engine.
 import type { Command } from "commander";
-import { addTemplateOptions, loadChecked, reportError } from "../load.js";
+import { addTemplateOptions, loadChecked, maskedStderr, reportError } from "../load.js";
+import { SecretMasker } from "../../ui/mask.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { selectBuilds } from "../../plan/select-builds.js";
 
@@ -21,9 +22,11 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
   addTemplateOptions(cmd, "validate")
     .option("--syntax-only", "only check the syntax")
     .action(async (template: string, flags: ValidateFlags) => {
+      const masker = new SecretMasker();
+      const err = maskedStderr(masker);
       try {
-        const t = await loadChecked(template, flags);
-        for (const w of t.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
+        const t = await loadChecked(template, flags, masker);
+        for (const w of t.warnings) err(formatDiagnostic(w));
         if (flags.syntaxOnly) {
           process.stdout.write("Syntax-only check passed. Everything looks okay.\n");
         } else {
@@ -32,7 +35,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
         }
         setExit(0);
       } catch (e) {
-        setExit(reportError(e, (s) => process.stderr.write(s + "\n")));
+        setExit(reportError(e, err));
       }
     });
 }
