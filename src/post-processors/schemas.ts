@@ -57,9 +57,11 @@ export const manifestSchema = {
 export type ManifestConfig = ConfigOf<typeof manifestSchema>;
 
 export const artificeSchema = {
-  files: f.strings("Files that make up the new artifact.").need(),
-  keep_input_artifact: f.bool("Keep the input artifact.").default(false),
+  files: f
+    .strings("Files (Go glob patterns, relative to the working directory) that become the artifact.")
+    .need(),
 };
+export type ArtificeConfig = ConfigOf<typeof artificeSchema>;
 
 export const dockerTagSpec: ComponentSpec<typeof dockerTagSchema> = {
   type: "docker-tag",
@@ -85,4 +87,11 @@ export const dockerPushSpec: ComponentSpec<typeof dockerPushSchema> = {
 export const manifestSpec: ComponentSpec<typeof manifestSchema> = {
   type: "manifest",
   schema: manifestSchema,
+};
+export const artificeSpec: ComponentSpec<typeof artificeSchema> = {
+  type: "artifice",
+  schema: artificeSchema,
+  check(c) {
+    return c.files.length === 0 ? [["files", "No files specified in artifice configuration"]] : [];
+  },
 };

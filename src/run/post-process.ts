@@ -13,6 +13,9 @@ import { errorMessage } from "./errors.js";
 export async function destroyArtifact(engine: Engine, a: Artifact): Promise<void> {
   if (a.kind === "export") {
     if (a.path) await rm(a.path, { force: true });
+  } else if (a.kind === "files") {
+    // Packer's artifice artifact: RemoveAll on each file.
+    for (const f of a.files) await rm(f, { recursive: true, force: true });
   } else if (a.kind === "image") {
     // Untag what this artifact added, then the image itself if nothing else refers to it.
     for (const t of a.tags) await engine.removeImage(t, { noprune: true }).catch(() => undefined);

@@ -14,7 +14,7 @@ import { breakpointSpec } from "../provisioners/breakpoint/schema.js";
 import { ansibleSpec } from "../provisioners/ansible/schema.js";
 import { ansibleLocalSpec } from "../provisioners/ansible-local/schema.js";
 import {
-  artificeSchema,
+  artificeSpec,
   dockerImportSpec,
   dockerPushSpec,
   dockerSaveSpec,
@@ -58,11 +58,14 @@ const shellLocalChecks = <T extends { script?: string; scripts?: string[] }>(c: 
   ...checkLocalPaths("scripts", "script", c.scripts, "file", ctx),
 ];
 
-export const builderSpecs: Readonly<Record<string, ComponentSpec>> = {
+// The three registries are const records: their keys are the types validate accepts, and the
+// runner's implementation tables (run/components.ts) are typed against them, so a type validated
+// but not implemented (or the reverse) does not compile.
+export const builderSpecs = {
   docker: dockerBuilder,
-};
+} as const satisfies Readonly<Record<string, ComponentSpec>>;
 
-export const provisionerSpecs: Readonly<Record<string, ComponentSpec>> = {
+export const provisionerSpecs = {
   shell: withCheck(shellSpec, shellLocalChecks),
   file: withCheck(fileSpec, (c, ctx) => {
     if (c.direction !== "upload" || c.generated) return [];
@@ -90,11 +93,9 @@ export const provisionerSpecs: Readonly<Record<string, ComponentSpec>> = {
     ...checkLocalPath("inventory_file", "inventory_file", c.inventory_file, "file", ctx),
     ...checkLocalPath("galaxy_file", "galaxy_file", c.galaxy_file, "file", ctx),
   ]),
-};
+} as const satisfies Readonly<Record<string, ComponentSpec>>;
 
-const artificeSpec: ComponentSpec<typeof artificeSchema> = { type: "artifice", schema: artificeSchema };
-
-export const postProcessorSpecs: Readonly<Record<string, ComponentSpec>> = {
+export const postProcessorSpecs = {
   "docker-tag": loose(dockerTagSpec),
   "docker-import": withCheck(dockerImportSpec, (c) => checkChanges(c.changes)),
   "docker-save": loose(dockerSaveSpec),
@@ -102,7 +103,10 @@ export const postProcessorSpecs: Readonly<Record<string, ComponentSpec>> = {
   manifest: loose(manifestSpec),
   artifice: loose(artificeSpec),
   "shell-local": withCheck(shellLocalPostProcessorSpec, shellLocalChecks),
-};
+} as const satisfies Readonly<Record<string, ComponentSpec>>;
+
+export type ProvisionerType = keyof typeof provisionerSpecs;
+export type PostProcessorType = keyof typeof postProcessorSpecs;
 
 /** Packer components people may try that kiln deliberately does not implement. */
 const NOT_SUPPORTED: Record<ComponentKind, readonly string[]> = {

@@ -1,0 +1,28 @@
+// Every component type validate accepts has an implementation the runner can run, and nothing is
+// implemented that validate would refuse. The compiler already enforces this (run/components.ts
+// is typed against the spec registry); this test states it where a reader looks for it.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { builderSpecs, postProcessorSpecs, provisionerSpecs } from "../../src/template/components.js";
+import { postProcessorFactories, provisionerFactories } from "../../src/run/components.js";
+
+const sorted = (o: object): string[] => Object.keys(o).sort();
+
+describe("component registry", () => {
+  it("post-processors: the types validate accepts are exactly the ones implemented", () => {
+    assert.deepEqual(sorted(postProcessorFactories({ force: false, cwd: "/" })), sorted(postProcessorSpecs));
+  });
+
+  it("provisioners: the types validate accepts are exactly the ones implemented", () => {
+    assert.deepEqual(sorted(provisionerFactories()), sorted(provisionerSpecs));
+  });
+
+  it("builders: only docker, which the runner runs", () => {
+    assert.deepEqual(sorted(builderSpecs), ["docker"]);
+  });
+
+  it("artifice is among them (it used to validate and then fail the build)", () => {
+    assert.ok(Object.hasOwn(postProcessorSpecs, "artifice"));
+    assert.ok(Object.hasOwn(postProcessorFactories({ force: false, cwd: "/" }), "artifice"));
+  });
+});
