@@ -7,6 +7,7 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerTemplateTools } from "./commands/template-tools.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
+import { BROKEN_PIPE_EXIT_CODE } from "../run/signals.js";
 
 /**
  * Last line of defence: a bug must never print a stack trace at a user (KILN_LOG=1 shows it).
@@ -23,6 +24,13 @@ function installCrashHandler(): void {
   };
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
+  // `kiln … | head`: the reader went away. Unless a command that owns cleanup listens too (build
+  // cancels its run, see run/signals.ts), end quietly with SIGPIPE's exit status, as a C program
+  // killed by SIGPIPE would.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") crash(e);
+    else if (process.stdout.listenerCount("error") === 1) process.exit(BROKEN_PIPE_EXIT_CODE);
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {

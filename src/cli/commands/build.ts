@@ -131,6 +131,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   const signals = installSignalHandlers({
     say: (m) => ui.error(m),
     pending: () => [...activeCleanups].flatMap((c) => c.pending()),
+    output: process.stdout,
   });
   try {
     const outcomes = await runBuilds(
