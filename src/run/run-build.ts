@@ -20,6 +20,7 @@ import type {
   PathTracker,
 } from "./types.js";
 import { runDockerBuild } from "../builders/docker/builder.js";
+import { markKept } from "./reconcile.js";
 
 export type OnError = "cleanup" | "abort" | "ask" | "run-cleanup-provisioner";
 
@@ -147,6 +148,16 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       ui.error(`Step failed with -on-error=${env.onError}: the container is kept running for inspection.`);
       ui.error(`  enter it:   docker exec -it ${id.slice(0, 12)} /bin/sh`);
       ui.error(`  remove it:  docker rm -f ${id.slice(0, 12)}   (or: kiln prune)`);
+      await markKept(env.engine, id).then(
+        () =>
+          ui.error(
+            "It stays until you remove it: later kiln builds leave it alone, `kiln prune` removes it.",
+          ),
+        (e) =>
+          ui.error(
+            `Could not mark the container as kept (${errorMessage(e)}): a later kiln build may remove it.`,
+          ),
+      );
     }
     await runCleanup(cleanup, ui);
     env.activeCleanups.delete(cleanup);

@@ -1,4 +1,4 @@
-// Leak checks: kiln's build containers are named `kiln_<run>_<pid>_<host>_…` (labels would leak
+// Leak checks: kiln's build containers are named `kiln_<run>_<pid>[.<start>]_<host>_…` (labels would leak
 // into committed images), other objects kiln creates carry the `kiln.run` label, and everything the
 // tests create carries `kiln.test`. After a test, none may be left in the engine.
 import assert from "node:assert/strict";
@@ -148,7 +148,7 @@ export async function sweep(opts: SweepOptions = {}): Promise<KilnObject[]> {
 function ownerAlive(o: KilnObject): boolean {
   if (o.kind !== "container") return false;
   const owner = parseContainerName(/container \/?(kiln_\S+)/.exec(o.description)?.[1] ?? "");
-  return owner !== undefined && ownerLiveness(owner.pid, owner.host) === "alive";
+  return owner !== undefined && ownerLiveness(owner) === "alive";
 }
 
 /**

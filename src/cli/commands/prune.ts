@@ -1,5 +1,6 @@
-// `kiln prune`: lists what interrupted kiln runs left behind (containers, temp files), then
-// removes the leftovers whose owning process is gone. Runs that are alive are never touched.
+// `kiln prune`: lists what interrupted kiln runs left behind (containers, temp files), and the
+// containers kept by -on-error=abort, then removes those whose owning process is gone. Runs that
+// are alive are never touched.
 import type { Command } from "commander";
 import { createEngine } from "../../engine/index.js";
 import { findLeftovers, removeLeftovers } from "../../run/reconcile.js";
@@ -9,7 +10,9 @@ import { errorMessage } from "../../run/errors.js";
 export function registerPrune(program: Command, setExit: (code: number) => void): void {
   program
     .command("prune")
-    .description("List and remove what interrupted kiln runs left behind (only runs whose process is gone).")
+    .description(
+      "List and remove what interrupted kiln runs left behind, and containers kept by -on-error=abort (only runs whose process is gone).",
+    )
     .option("--dry-run", "only list")
     .action(async (flags: { dryRun?: boolean }) => {
       const engine = createEngine(process.env);
@@ -43,7 +46,7 @@ export function registerPrune(program: Command, setExit: (code: number) => void)
         setExit(0);
         return;
       }
-      const { removed, failed } = await removeLeftovers(leftovers);
+      const { removed, failed } = await removeLeftovers(leftovers, { includeKept: true });
       process.stdout.write(`Removed ${removed.length} leftover(s).\n`);
       for (const [l, e] of failed)
         process.stderr.write(`Could not remove ${l.description}: ${errorMessage(e)}\n`);
