@@ -8,6 +8,7 @@ import { checkPushSequences } from "../post-processors/sequence-check.js";
 import { checkSensitiveMetadata } from "../builders/docker/sensitive-metadata.js";
 import { collect, splitList } from "./argv.js";
 import type { SecretMasker } from "../ui/mask.js";
+import { debugDetail } from "../run/errors.js";
 
 export interface VarOptions {
   var?: string[];
@@ -89,15 +90,18 @@ export function maskedStderr(masker: SecretMasker): (s: string) => void {
   return (s) => void process.stderr.write(`${masker.mask(s)}\n`);
 }
 
-/** Prints an error for the user; returns the exit code (2 for invalid input, 1 otherwise). */
-export function reportError(e: unknown, err: (s: string) => void): number {
+/**
+ * Prints an error for the user; returns the exit code (2 for invalid input, 1 otherwise). With
+ * `debug` (build's -debug), an error that is not invalid input also prints its stack and causes.
+ */
+export function reportError(e: unknown, err: (s: string) => void, debug = false): number {
   if (e instanceof InvalidInputError) {
     const errors = e.diagnostics.filter((d) => d.severity === "error");
     for (const d of e.diagnostics) err(formatDiagnostic(d));
     err(`\n${errors.length} error(s) found.`);
     return 2;
   }
-  const debug = Boolean(process.env.KILN_LOG || process.env.PACKER_LOG);
-  err(`Error: ${e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e)}`);
+  err(`Error: ${e instanceof Error ? e.message : String(e)}`);
+  if (debug) err(debugDetail(e));
   return 1;
 }

@@ -26,6 +26,8 @@ export async function destroyArtifact(engine: Engine, a: Artifact): Promise<void
 export interface ChainResult {
   artifacts: Artifact[];
   errors: string[];
+  /** The errors behind `errors`, for -debug's stacks. */
+  failures: unknown[];
 }
 
 export async function runPostProcessors(
@@ -36,6 +38,7 @@ export async function runPostProcessors(
 ): Promise<ChainResult> {
   const artifacts: Artifact[] = [];
   const errors: string[] = [];
+  const failures: unknown[] = [];
   let keepOriginal = sequences.length === 0;
   let anyFailed = false;
   for (const seq of sequences) {
@@ -57,6 +60,7 @@ export async function runPostProcessors(
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         errors.push(`Post-processor failed: ${errorMessage(e)}`);
+        failures.push(e);
         completed = false;
         anyFailed = true;
         break;
@@ -90,5 +94,5 @@ export async function runPostProcessors(
       errors.push(`Error destroying builder artifact: ${errorMessage(e)}`),
     );
   }
-  return { artifacts, errors };
+  return { artifacts, errors, failures };
 }

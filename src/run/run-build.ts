@@ -8,7 +8,7 @@ import { CleanupStack } from "./cleanup-stack.js";
 import { initialBuildData, substituteBuildData } from "./build-data.js";
 import { runProvisioner } from "./provision.js";
 import { runPostProcessors } from "./post-process.js";
-import { errorMessage } from "./errors.js";
+import { debugDetail, errorMessage } from "./errors.js";
 import { EngineError } from "../engine/errors.js";
 import type { RunIdentity } from "./ownership.js";
 import type {
@@ -142,6 +142,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     builderArtifact = result.artifact;
   } catch (e) {
     const message = env.signal.aborted ? "Build was cancelled" : failureMessage(e, env.engine, phase);
+    if (env.debug && !env.signal.aborted) ui.error(debugDetail(e));
     if (keepContainer && !env.signal.aborted && buildData.ID) {
       const id = buildData.ID;
       cleanup.release(`remove container ${id}`);
@@ -174,6 +175,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       { ...componentContext(""), engine: env.engine },
       env.postProcessors,
     );
+    if (env.debug) for (const f of chain.failures) ui.error(debugDetail(f));
     if (chain.errors.length > 0) {
       return outcome(
         [],
@@ -184,6 +186,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     }
     return outcome(chain.artifacts);
   } catch (e) {
+    if (env.debug && !env.signal.aborted) ui.error(debugDetail(e));
     return outcome([], env.signal.aborted ? "Build was cancelled" : errorMessage(e));
   }
 }

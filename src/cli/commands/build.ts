@@ -93,7 +93,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   try {
     template = await loadChecked(templatePath, flags, masker);
   } catch (e) {
-    return reportError(e, err);
+    return reportError(e, err, Boolean(flags.debug));
   }
   for (const w of template.warnings) err(formatDiagnostic(w));
   const builds = selectBuilds(template.builds, flags.only ?? [], flags.except ?? []);
