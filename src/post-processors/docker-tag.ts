@@ -3,6 +3,7 @@ import type { PostProcessor, PostProcessorContext, PostProcessorResult } from ".
 import { BuildError } from "../run/types.js";
 import type { Artifact } from "../run/artifact.js";
 import type { DockerTagConfig } from "./schemas.js";
+import { optionSetting } from "../template/option-text.js";
 
 const ACCEPTS = ["packer.post-processor.docker-import", "packer.post-processor.docker-tag"];
 
@@ -12,7 +13,7 @@ export class DockerTag implements PostProcessor {
   async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
     if (input.kind !== "image" || !ACCEPTS.includes(input.builderId)) {
       throw new BuildError(
-        `Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts. docker-tag needs an image: set "commit": true in the docker builder, or put a docker-import before it in the same sequence.`,
+        `Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts. docker-tag needs an image: set ${optionSetting(ctx.templateFormat, "commit", true)} in the docker builder, or put a docker-import before it in the same sequence.`,
       );
     }
     if (this.c.tag && this.c.tag.length > 0) {

@@ -86,6 +86,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     builderType: build.type,
     buildData,
     templateDir: template.dir,
+    templateFormat: template.format,
     render,
     signal: env.signal,
     tempDir,
@@ -105,6 +106,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       signal: env.signal,
       buildData,
       render,
+      templateFormat: template.format,
       track: env.track,
       pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
       provision: async (comm, tempDir) => {

@@ -3,6 +3,7 @@ import type { Communicator } from "./communicator.js";
 import type { Artifact } from "./artifact.js";
 import type { BuildUi } from "../ui/ui.js";
 import type { Engine } from "../engine/types.js";
+import type { TemplateFormat } from "../template/option-text.js";
 
 /** Packer's build-generated data (`{{ build \`X\` }}`, HCL `build.X`). */
 export interface BuildData {
@@ -31,6 +32,8 @@ export interface ComponentContext {
   builderType: string;
   buildData: BuildData;
   templateDir: string;
+  /** The syntax of the template being run, for hints that quote an option (JSON when absent). */
+  templateFormat?: TemplateFormat;
   /** Renders a late (run-time) template field with extra data such as {{.Path}}, {{.Image}}. */
   render(text: string, data?: Record<string, string>): string;
   signal: AbortSignal;

@@ -18,6 +18,7 @@ import { pullStep } from "./pull.js";
 import { commitChanges, shellAsCmd } from "./commit-changes.js";
 import { resolveOwner } from "./owner.js";
 import type { Owner } from "./tar-pack.js";
+import { optionName, optionSetting, type TemplateFormat } from "../../template/option-text.js";
 
 export interface DockerBuildDeps {
   engine: Engine;
@@ -31,6 +32,8 @@ export interface DockerBuildDeps {
   pullAuth?: (image: string) => Promise<RegistryAuth | undefined>;
   /** The run's journal of host paths. */
   track?: PathTracker;
+  /** The syntax of the template being run, for hints that quote an option (JSON when absent). */
+  templateFormat?: TemplateFormat;
   /** Called once the container is running: runs the provisioners. */
   provision: (comm: DockerCommunicator, tempDir: string) => Promise<void>;
   /** Output files are written to a temp name then renamed. */
@@ -59,13 +62,18 @@ export async function runDockerBuild(build: BuildDef, deps: DockerBuildDeps): Pr
 
   const image = c.image ?? "";
   if (c.pull) {
-    await pullStep(engine, ui, image, { platform: c.platform, auth: await deps.pullAuth?.(image), signal });
+    await pullStep(engine, ui, image, {
+      platform: c.platform,
+      auth: await deps.pullAuth?.(image),
+      signal,
+      templateFormat: deps.templateFormat,
+    });
   }
   signal.throwIfAborted();
   const base = await engine.inspectImage(image);
   if (!base) {
     throw new BuildError(
-      `Base image ${image} is not present in the engine (${engine.endpoint}) and "pull" is false. Pull or build it first, or set "pull": true.`,
+      `Base image ${image} is not present in the engine (${engine.endpoint}) and ${optionName(deps.templateFormat, "pull")} is false. Pull or build it first, or set ${optionSetting(deps.templateFormat, "pull", true)}.`,
     );
   }
   deps.buildData.SourceImageSha256 = base.Id;

@@ -3,6 +3,7 @@
 import type { Engine, ProgressEvent, RegistryAuth } from "../../engine/types.js";
 import type { BuildUi } from "../../ui/ui.js";
 import { BuildError } from "../../run/types.js";
+import { optionSetting, type TemplateFormat } from "../../template/option-text.js";
 
 export function progressPrinter(ui: BuildUi): (ev: ProgressEvent) => void {
   const seen = new Set<string>();
@@ -21,7 +22,7 @@ export async function pullStep(
   engine: Engine,
   ui: BuildUi,
   image: string,
-  opts: { platform?: string; auth?: RegistryAuth; signal: AbortSignal },
+  opts: { platform?: string; auth?: RegistryAuth; signal: AbortSignal; templateFormat?: TemplateFormat },
 ): Promise<void> {
   ui.say(`Pulling Docker image: ${image}`);
   try {
@@ -38,7 +39,7 @@ export async function pullStep(
     if (local) {
       // Deliberate difference from Packer (docs/compat.md): a local-only base image still builds.
       ui.error(
-        `Pull of ${image} failed (${cause}); using the image already present in the engine (${local.Id.slice(0, 19)}). Set "pull": false to skip the pull.`,
+        `Pull of ${image} failed (${cause}); using the image already present in the engine (${local.Id.slice(0, 19)}). Set ${optionSetting(opts.templateFormat, "pull", false)} to skip the pull.`,
       );
       return;
     }
