@@ -66,9 +66,15 @@ describe("--debug and internal errors", () => {
   });
 
   it("a crash (an exception nothing catches): --debug prints its stack and cause; without it, no stack", async (t) => {
-    // The crash handler cannot run cleanup: what the run left is for `kiln prune`.
-    const env = { NODE_OPTIONS: `--import=${pathToFileURL(crashLater(t)).href}`, KILN_STATE_DIR: tempDir(t) };
-    t.after(async () => void (await runKiln(["prune"], { env: { KILN_STATE_DIR: env.KILN_STATE_DIR } })));
+    // The crash handler cannot run cleanup: what the run left (its container, and its temp dir
+    // recorded in the journal) is for `kiln prune`, which needs the state dir until then (so the
+    // dir is removed when the test process exits, not with this test).
+    const state = tempDir(undefined, "kiln-test-state-");
+    const env = { NODE_OPTIONS: `--import=${pathToFileURL(crashLater(t)).href}`, KILN_STATE_DIR: state };
+    t.after(async () => {
+      const prune = await runKiln(["prune"], { env: { KILN_STATE_DIR: state } });
+      assert.equal(prune.code, 0, prune.output);
+    });
     const plain = await build(t, template, { env });
     assert.equal(plain.code, 1, describeRun(plain));
     assert.match(plain.stderr, /kiln: internal error: injected crash/);

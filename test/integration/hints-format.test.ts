@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUSYBOX, removeProduced } from "./support/build.js";
+import { BUSYBOX, removeProduced, trackImage } from "./support/build.js";
 import { runKiln, tempDir, type RunResult } from "../harness/kiln.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 
@@ -26,10 +26,13 @@ async function run(
   const dir = tempDir(t);
   const name = format === "json" ? "template.json" : "template.pkr.hcl";
   writeFileSync(join(dir, name), format === "json" ? JSON.stringify(c.json, null, 2) : c.hcl);
-  return runKiln([command, ...(command === "build" ? ["-color=false"] : []), name], {
+  const r = await runKiln([command, ...(command === "build" ? ["-color=false"] : []), name], {
     cwd: dir,
     timeoutMs: 120_000,
   });
+  for (const m of r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)) trackImage(m[1]!);
+  for (const m of r.stdout.matchAll(/Pushing: (\S+)/g)) trackImage(m[1]!);
+  return r;
 }
 
 function hcl(source: string, build = ""): string {
