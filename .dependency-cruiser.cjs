@@ -72,6 +72,7 @@ module.exports = {
           "^src/template/types\\.ts$",
           "^src/ui/ui\\.ts$",
           "^src/template/diagnostic\\.ts$",
+          "^src/template/option-text\\.ts$",
         ],
       },
     },

@@ -4,7 +4,8 @@
 import { EngineError } from "../engine/errors.js";
 
 export type FailureCategory =
-  | "transient" // the network or the registry hiccupped: retry
+  | "unreachable" // no connection to the registry (refused, dial timeout, no route, DNS hiccup): retry
+  | "transient" // the registry hiccupped (5xx, 429, a dropped connection): retry
   | "unauthorized" // 401: no or wrong credentials
   | "denied" // 403: credentials accepted, no permission for this repository
   | "name-unknown" // the repository does not exist (ECR needs it created first)
@@ -43,18 +44,25 @@ const PERMANENT: Rule[] = [
   { test: /no such host/i, category: "host-unknown", reason: "registry host not found (DNS)" },
 ]; // prettier-ignore
 
+// Failures before any request reached the registry (so before any credentials were sent): the
+// connection could not be made. Checked before TRANSIENT's broader timeout rule.
+const UNREACHABLE: Rule[] = [
+  { test: /connection refused/i, category: "unreachable", reason: "connection refused" },
+  { test: /dial tcp[^\n]*(?:i\/o timeout|timed? ?out)/i, category: "unreachable", reason: "connection timed out" },
+  { test: /TLS handshake timeout/i, category: "unreachable", reason: "TLS handshake timeout" },
+  { test: /network is unreachable|no route to host/i, category: "unreachable", reason: "network unreachable" },
+  { test: /server misbehaving|temporary failure in name resolution/i, category: "unreachable", reason: "DNS temporarily failing" },
+]; // prettier-ignore
+
 const TRANSIENT: Rule[] = [
-  { test: /connection refused/i, category: "transient", reason: "connection refused" },
+  ...UNREACHABLE,
   { test: /connection reset/i, category: "transient", reason: "connection reset" },
   { test: /broken pipe/i, category: "transient", reason: "broken pipe" },
-  { test: /TLS handshake timeout/i, category: "transient", reason: "TLS handshake timeout" },
   { test: /i\/o timeout|Client\.Timeout|deadline exceeded|timed? ?out/i, category: "transient", reason: "timeout" },
   { test: /received unexpected HTTP status: (5\d\d[^"\n]*)/i, category: "transient", reason: (m) => `HTTP ${m[1]?.trim()}` },
   { test: /\b(50[0-4]) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out)/i, category: "transient", reason: (m) => `HTTP ${m[1]}` },
   { test: /toomanyrequests|too many requests|\b429\b/i, category: "transient", reason: "rate limited (429)" },
-  { test: /server misbehaving|temporary failure in name resolution/i, category: "transient", reason: "DNS temporarily failing" },
   { test: /\bEOF\b/, category: "transient", reason: "connection closed early (EOF)" },
-  { test: /network is unreachable|no route to host/i, category: "transient", reason: "network unreachable" },
 ]; // prettier-ignore
 
 export function classifyRegistryFailure(error: unknown): Classified {

@@ -5,6 +5,7 @@
 import type { Classified } from "./classify.js";
 import { describeSource, type ResolvedAuth } from "./resolve.js";
 import { sameRegistry, serverHost } from "./server-name.js";
+import { optionSetting, type TemplateFormat } from "../template/option-text.js";
 
 export interface TemplateLoginSetting {
   /** The option that asked for the login. */
@@ -27,6 +28,8 @@ export interface RegistryFailure {
   /** True when every attempt failed transiently. */
   exhausted: boolean;
   elapsedMs?: number;
+  /** The syntax of the template being run, for the option a fix names (JSON when absent). */
+  templateFormat?: TemplateFormat;
 }
 
 /** Set when the template's login names another registry than the reference. */
@@ -36,17 +39,60 @@ export function loginMismatch(login: TemplateLoginSetting | undefined, registry:
   return sameRegistry(login.server, registry) ? undefined : serverHost(login.server);
 }
 
-/** The up-front warning for a login_server that does not match the reference's registry. */
-export function mismatchWarning(login: TemplateLoginSetting, ref: string, registry: string): string {
+/**
+ * What the template's login says about where its credentials go, and the fix: login_server set to
+ * the repository's registry (an unset login_server means Docker Hub, as `docker login` without a
+ * server), or the repository moved to the login's registry.
+ */
+function loginAdvice(
+  login: TemplateLoginSetting,
+  registry: string,
+  repository: string,
+  format: TemplateFormat | undefined,
+): { where: string; fix: string } {
   const loginHost = serverHost(login.server);
-  const named =
+  const setServer = `set ${optionSetting(format, "login_server", registry)}`;
+  if (login.server === "") {
+    return {
+      where: `login_server is not set, so the ${login.option} credentials are for ${loginHost} (Docker Hub), not ${registry}`,
+      fix: `${setServer} (the repository's registry)`,
+    };
+  }
+  return {
+    where: `login_server is ${loginHost}, so the ${login.option} credentials are for ${loginHost}, not ${registry}`,
+    fix: `${setServer} (the repository's registry), or make the repository ${loginHost}/${repository}`,
+  };
+}
+
+/** The up-front warning for a login_server that does not match the reference's registry. */
+export function mismatchWarning(
+  login: TemplateLoginSetting,
+  ref: string,
+  registry: string,
+  repository: string,
+  format?: TemplateFormat,
+): string {
+  const { where, fix } = loginAdvice(login, registry, repository, format);
+  return `Warning: ${ref} points to registry ${registry}, but ${where}. Fix: ${fix}`;
+}
+
+/** The same advice for `kiln validate`: [summary, detail]. */
+export function mismatchDiagnostic(
+  login: TemplateLoginSetting,
+  repositoryText: string,
+  registry: string,
+  repository: string,
+  format?: TemplateFormat,
+): { summary: string; detail: string } {
+  const { where, fix } = loginAdvice(login, registry, repository, format);
+  const summary =
     login.server === ""
-      ? `login_server is empty, which means Docker Hub (${loginHost})`
-      : `login_server is ${loginHost}`;
-  return (
-    `Warning: ${ref} points to registry ${registry}, but ${named}: the ${login.option} credentials are not sent to ${registry}. ` +
-    `Remove login_server (kiln takes the registry from the repository) or make the repository ${loginHost}/…`
-  );
+      ? `login_server is not set, so the ${login.option} credentials are for ${serverHost("")} (Docker Hub), but the repository ${JSON.stringify(repositoryText)} points to ${registry}`
+      : `login_server ${serverHost(login.server)} is not the registry the repository ${JSON.stringify(repositoryText)} points to (${registry})`;
+  return {
+    summary,
+    detail: `${login.server === "" ? "" : `${where}. `}The push goes to ${registry}, which will likely answer "denied" or "no basic auth credentials". Fix: ${fix}.`,
+  };
 }
 
 export function explainRegistryFailure(f: RegistryFailure): string {
@@ -55,6 +101,11 @@ export function explainRegistryFailure(f: RegistryFailure): string {
   const head = f.exhausted
     ? `${f.action} of ${f.ref} failed after ${f.attempts} attempts${f.elapsedMs !== undefined ? ` over ${seconds(f.elapsedMs)}` : ""}: ${f.failure.reason} (${cause})`
     : `${f.action} of ${f.ref} failed: ${cause}`;
+  if (f.failure.category === "unreachable" || f.failure.category === "host-unknown") {
+    // The connection failed before any request: whatever credentials kiln had were never used,
+    // so nothing about them (or the repository's name) can be the cause.
+    return `${head}; the registry ${f.registry} could not be reached, so no credentials were tried. ${fixFor(f)}`;
+  }
   const used = `kiln authenticated against ${f.resolved.server} with ${describeSource(f.resolved)}`;
   const where = `${f.ref} points to registry ${f.registry}; ${f.resolved.source === "none" ? `kiln found no credentials for ${f.registry}` : used}`;
   return `${head}. ${where}. ${fixFor(f)}`;
@@ -64,17 +115,15 @@ function fixFor(f: RegistryFailure): string {
   const reg = f.registry;
   const otherHost = loginMismatch(f.login, reg);
   const authProblem = f.failure.category === "unauthorized" || f.failure.category === "denied";
-  if (otherHost !== undefined && authProblem) {
-    return (
-      `The template's ${f.login?.option} credentials are for ${otherHost}, not ${reg}. ` +
-      `Fix: remove login_server (kiln takes the registry from the repository) or make the repository ${otherHost}/${f.repository}`
-    );
+  if (otherHost !== undefined && authProblem && f.login) {
+    const { where, fix } = loginAdvice(f.login, reg, f.repository, f.templateFormat);
+    return `The template's ${where}. Fix: ${fix}`;
   }
   const source = f.resolved.source;
   switch (f.failure.category) {
     case "unauthorized":
       if (source === "none") {
-        return `Fix: set "login": true with login_username and login_password for ${reg}, or run \`docker login ${reg}\` (kiln reads the Docker config)`;
+        return `Fix: set ${optionSetting(f.templateFormat, "login", true)} with login_username and login_password for ${reg}, or run \`docker login ${reg}\` (kiln reads the Docker config)`;
       }
       if (source === "template") return `Fix: check login_username and login_password for ${reg}`;
       if (source === "ecr")
@@ -93,7 +142,9 @@ function fixFor(f: RegistryFailure): string {
     case "tls":
       return `Fix: make the Docker engine trust ${reg}'s certificate (/etc/docker/certs.d/${reg}/ca.crt) or list it in the daemon's insecure-registries`;
     case "host-unknown":
-      return `Fix: check the registry host ${reg} in the repository name`;
+      return `Fix: check that ${reg} is the registry's host name and that the Docker engine can resolve it (the engine connects to the registry, not kiln)`;
+    case "unreachable":
+      return `Fix: check that ${reg} is running and reachable from the Docker engine (the engine connects to the registry, not kiln), then build again`;
     case "transient":
       return `Fix: check that ${reg} is running and reachable from the Docker engine, then build again`;
     default:

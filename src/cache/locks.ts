@@ -6,20 +6,11 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-
-/** Field 22 of /proc/<pid>/stat: the process start time in clock ticks since boot. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
-}
+import { processStartTime } from "../core/ownership.js";
 
 interface LockOwner {
   pid: number;
-  start?: string;
+  start?: number;
   host: string;
 }
 

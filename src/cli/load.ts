@@ -7,6 +7,8 @@ import { loadTemplate } from "../template/load.js";
 import { checkPushSequences } from "../post-processors/sequence-check.js";
 import { checkSensitiveMetadata } from "../builders/docker/sensitive-metadata.js";
 import { collect, splitList } from "./argv.js";
+import type { SecretMasker } from "../ui/mask.js";
+import { debugDetail } from "../core/errors.js";
 
 export interface VarOptions {
   var?: string[];
@@ -28,9 +30,14 @@ export function parseVars(vars: string[] = []): [string, string][] {
   });
 }
 
+/**
+ * @param masker receives every sensitive value as soon as the loader knows it, so that the
+ *   diagnostics of a template that fails to load can be masked too
+ */
 export async function loadForCli(
   path: string,
   opts: VarOptions & { syntaxOnly?: boolean; allowUnsetRequired?: boolean },
+  masker?: SecretMasker,
 ): Promise<Template> {
   return loadTemplate(path, {
     vars: parseVars(opts.var),
@@ -40,6 +47,7 @@ export async function loadForCli(
     startTime: new Date(),
     syntaxOnly: opts.syntaxOnly,
     allowUnsetRequired: opts.allowUnsetRequired,
+    onSecret: masker ? (v) => void masker.add(v) : undefined,
   });
 }
 
@@ -47,8 +55,9 @@ export async function loadForCli(
 export async function loadChecked(
   path: string,
   opts: VarOptions & { syntaxOnly?: boolean },
+  masker?: SecretMasker,
 ): Promise<Template> {
-  const template = await loadForCli(path, opts);
+  const template = await loadForCli(path, opts, masker);
   if (opts.syntaxOnly) return template;
   return checkTemplate(template);
 }
@@ -78,15 +87,26 @@ export function addTemplateOptions(cmd: Command, verb: string): Command {
     );
 }
 
-/** Prints an error for the user; returns the exit code (2 for invalid input, 1 otherwise). */
-export function reportError(e: unknown, err: (s: string) => void): number {
+/**
+ * A writer of lines to stderr that masks the secrets registered in `masker` (from the loader, which
+ * registers them before it reports anything).
+ */
+export function maskedStderr(masker: SecretMasker): (s: string) => void {
+  return (s) => void process.stderr.write(`${masker.mask(s)}\n`);
+}
+
+/**
+ * Prints an error for the user; returns the exit code (2 for invalid input, 1 otherwise). With
+ * `debug` (build's -debug), an error that is not invalid input also prints its stack and causes.
+ */
+export function reportError(e: unknown, err: (s: string) => void, debug = false): number {
   if (e instanceof InvalidInputError) {
     const errors = e.diagnostics.filter((d) => d.severity === "error");
     for (const d of e.diagnostics) err(formatDiagnostic(d));
     err(`\n${errors.length} error(s) found.`);
     return 2;
   }
-  const debug = Boolean(process.env.KILN_LOG || process.env.PACKER_LOG);
-  err(`Error: ${e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e)}`);
+  err(`Error: ${e instanceof Error ? e.message : String(e)}`);
+  if (debug) err(debugDetail(e));
   return 1;
 }

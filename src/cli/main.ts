@@ -9,26 +9,47 @@ import { registerCache } from "./commands/cache.js";
 import { registerTemplateTools } from "./commands/template-tools.js";
 import { registerChain } from "./commands/chain.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
+import { BROKEN_PIPE_EXIT_CODE } from "../run/signals.js";
+import { debugDetail } from "../core/errors.js";
 
 /**
- * Last line of defence: a bug must never print a stack trace at a user (KILN_LOG=1 shows it).
- * Cleanup registered so far cannot run from here; `kiln prune` removes what is left.
+ * Last line of defence: a bug never prints a stack trace at a user, except with -debug, which
+ * asks for it (with every cause). Cleanup registered so far cannot run from here; `kiln prune`
+ * removes what is left.
  */
-function installCrashHandler(): void {
+function installCrashHandler(debug: boolean): void {
   const crash = (e: unknown) => {
-    const detail =
-      e instanceof Error ? (process.env.KILN_LOG || process.env.PACKER_LOG ? e.stack : e.message) : String(e);
     process.stderr.write(
-      `kiln: internal error: ${detail}\nThis is a bug in kiln; leftovers, if any, are removed by \`kiln prune\`.\n`,
+      `kiln: internal error: ${internalErrorText(e, debug)}\nThis is a bug in kiln; leftovers, if any, are removed by \`kiln prune\`.\n`,
     );
     process.exit(1);
   };
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
+  // `kiln … | head`: the reader went away. Unless a command that owns cleanup listens too (build
+  // cancels its run, see run/signals.ts), end quietly with SIGPIPE's exit status, as a C program
+  // killed by SIGPIPE would.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") crash(e);
+    else if (process.stdout.listenerCount("error") === 1) process.exit(BROKEN_PIPE_EXIT_CODE);
+  });
+}
+
+function internalErrorText(e: unknown, debug: boolean): string {
+  if (debug) return debugDetail(e);
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** -debug (build's flag) anywhere before `--`: internal errors then print their stacks. */
+function debugRequested(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--debug");
 }
 
 export async function run(argv: string[]): Promise<number> {
-  installCrashHandler();
+  const normalized = normalizeArgv(argv);
+  const debug = debugRequested(normalized);
+  installCrashHandler(debug);
   let exit = 0;
   const setExit = (code: number) => (exit = code);
   const program = new Command()
@@ -53,16 +74,14 @@ export async function run(argv: string[]): Promise<number> {
       );
     });
   try {
-    await program.parseAsync(normalizeArgv(argv), { from: "user" });
+    await program.parseAsync(normalized, { from: "user" });
     return exit;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version exit 0; usage errors are invalid input.
       return e.exitCode === 0 ? 0 : 2;
     }
-    process.stderr.write(
-      `kiln: internal error: ${e instanceof Error ? (process.env.KILN_LOG ? e.stack : e.message) : String(e)}\n`,
-    );
+    process.stderr.write(`kiln: internal error: ${internalErrorText(e, debug)}\n`);
     return 1;
   }
 }

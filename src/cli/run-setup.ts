@@ -20,9 +20,8 @@ export interface UiFlags {
 }
 
 /** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
-export function makeUi(flags: UiFlags): Ui {
+export function makeUi(flags: UiFlags, masker = new SecretMasker()): Ui {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const masker = new SecretMasker();
   const log = createLogger(process.env, { masker });
   if (flags.machineReadable) return createMachineUi({ out: process.stdout, masker, log });
   return createHumanUi({

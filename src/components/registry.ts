@@ -24,6 +24,7 @@ import { createDockerPush } from "../post-processors/docker-push.js";
 import { createManifest } from "../post-processors/manifest.js";
 import { createShellLocalPostProcessor } from "../post-processors/shell-local.js";
 import { createDockerSquash } from "../post-processors/squash/squash.js";
+import { createArtifice } from "../post-processors/artifice.js";
 
 const builders = {
   docker: dockerBuilder,
@@ -45,8 +46,9 @@ const postProcessors = {
   "docker-push": { create: (c) => createDockerPush(c) },
   "docker-squash": { create: createDockerSquash },
   manifest: { create: (c) => createManifest(c) },
+  artifice: { create: createArtifice },
   "shell-local": { create: createShellLocalPostProcessor },
-} satisfies Record<Exclude<PostProcessorType, "artifice">, PostProcessorComponent>;
+} satisfies Record<PostProcessorType, PostProcessorComponent>;
 
 /** The registry the CLI (and library callers) hand to the runner. */
 export function defaultRegistry(): ComponentRegistry {

@@ -17,7 +17,7 @@ export type Artifact =
       path: string; // "" for discard
     }
   | {
-      kind: "files"; // artifice, shell-local, manifest pass-through of files
+      kind: "files"; // artifice
       builderId: string;
       id: string;
       files: string[];
@@ -47,8 +47,8 @@ export function describeArtifact(a: Artifact): string {
     }
     case "export":
       return `Exported Docker file: ${a.path}`;
-    case "files":
-      return `${a.id}: ${a.files.join(", ")}`;
+    case "files": // artifice's
+      return `Created artifact from files: ${a.files.join(", ")}`;
   }
 }
 

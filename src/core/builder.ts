@@ -2,6 +2,7 @@
 // provisioning hook (Packer's StepProvision → hook.Run). The runner drives provisioners through
 // the session, so the per-step cache can resume from an image, snapshot after a step, and create
 // a container only when a step needs one.
+import type { TemplateFormat } from "../template/option-text.js";
 import type { Artifact } from "./artifact.js";
 import type { BuildData } from "./build-data.js";
 import type { CleanupStack } from "./cleanup-stack.js";
@@ -43,6 +44,8 @@ export interface BuilderContext {
    * are all cached never starts one). Otherwise it starts before the first step, as in Packer.
    */
   lazyContainer?: boolean;
+  /** The syntax of the template being run, for hints that quote an option (JSON when absent). */
+  templateFormat?: TemplateFormat;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { BuildData } from "./build-data.js";
 import type { StepRef } from "./events.js";
 import type { BuildUi } from "../ui/ui.js";
 import type { Engine } from "../engine/types.js";
+import type { TemplateFormat } from "../template/option-text.js";
 
 export interface PathTracker {
   add(path: string): void;
@@ -32,6 +33,8 @@ export interface ComponentContext {
    * directory kiln was started in, or a chain node's working directory. Never process.cwd().
    */
   cwd: string;
+  /** The syntax of the template being run, for hints that quote an option (JSON when absent). */
+  templateFormat?: TemplateFormat;
   /** Renders a late (run-time) template field with extra data such as {{.Path}}, {{.Image}}. */
   render: (text: string, data?: Record<string, string>) => string;
   signal: AbortSignal;

@@ -46,3 +46,19 @@ export function isAbort(e: unknown, signal?: AbortSignal): boolean {
     (e instanceof Error && (e.name === "AbortError" || (e as { kind?: string }).kind === "aborted"))
   );
 }
+
+/**
+ * For -debug: the error's stack, then each cause's (`caused by: …`). Never shown without -debug:
+ * users get errorMessage, which names the problem; stacks are for reporting a bug in kiln.
+ */
+export function debugDetail(e: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let cur: unknown = e; cur !== undefined && cur !== null && !seen.has(cur);) {
+    seen.add(cur);
+    const text = cur instanceof Error ? (cur.stack ?? `${cur.name}: ${cur.message}`) : JSON.stringify(cur);
+    parts.push(parts.length === 0 ? text : `caused by: ${text}`);
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return parts.join("\n");
+}

@@ -467,6 +467,15 @@ export class DockerEngine implements Engine {
     }
   }
 
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.transport.drain({
+      method: "POST",
+      path: `/containers/${pathName(id)}/rename`,
+      query: { name },
+      action: `rename container ${shortId(id)} to ${name}`,
+    });
+  }
+
   listContainers(filter: ListFilter = {}): Promise<ContainerSummary[]> {
     return this.transport.json<ContainerSummary[]>({
       method: "GET",

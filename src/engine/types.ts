@@ -288,6 +288,7 @@ export interface Engine {
   killContainer(id: string): Promise<void>;
   /** Force-removes; resolves quietly when the container is already gone. */
   removeContainer(id: string): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
   listContainers(filter?: ListFilter): Promise<ContainerSummary[]>;
   commitContainer(id: string, opts?: CommitOptions): Promise<string>;
   exportContainer(id: string, signal?: AbortSignal): Promise<Readable>;

@@ -122,7 +122,7 @@ export class DockerPush implements PostProcessor {
     for (const { text, ref } of parsed) {
       if (login && loginMismatch(login, ref.registry) !== undefined && !warned.has(ref.registry)) {
         warned.add(ref.registry);
-        ctx.ui.say(mismatchWarning(login, text, ref.registry));
+        ctx.ui.say(mismatchWarning(login, text, ref.registry, ref.path, ctx.templateFormat));
       }
     }
 
@@ -260,6 +260,7 @@ export class DockerPush implements PostProcessor {
         attempts: error.attemptsMade,
         exhausted: error.exhausted,
         elapsedMs: now() - started,
+        templateFormat: ctx.templateFormat,
       });
       throw new PushError(message, text, ref.registry, error.failure.category, error.attemptsMade, {
         cause: error.cause,

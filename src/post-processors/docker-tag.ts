@@ -4,6 +4,7 @@ import { BuildError } from "../core/errors.js";
 import type { Artifact } from "../core/artifact.js";
 import { IMAGE_ARTIFACT_IDS } from "../core/artifact.js";
 import type { DockerTagConfig } from "./schemas.js";
+import { optionSetting } from "../template/option-text.js";
 
 export class DockerTag implements PostProcessor {
   constructor(private readonly c: DockerTagConfig) {}
@@ -11,7 +12,7 @@ export class DockerTag implements PostProcessor {
   async process(ctx: PostProcessorContext, input: Artifact): Promise<PostProcessorResult> {
     if (input.kind !== "image" || !IMAGE_ARTIFACT_IDS.includes(input.builderId)) {
       throw new BuildError(
-        `Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts. docker-tag needs an image: set "commit": true in the docker builder, or put a docker-import before it in the same sequence.`,
+        `Unknown artifact type: ${input.builderId}\nCan only tag from Docker builder artifacts. docker-tag needs an image: set ${optionSetting(ctx.templateFormat, "commit", true)} in the docker builder, or put a docker-import before it in the same sequence.`,
       );
     }
     if (this.c.tag && this.c.tag.length > 0) {

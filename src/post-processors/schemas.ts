@@ -58,9 +58,11 @@ export const manifestSchema = {
 export type ManifestConfig = ConfigOf<typeof manifestSchema>;
 
 export const artificeSchema = {
-  files: f.strings("Files that make up the new artifact.").need(),
-  keep_input_artifact: f.bool("Keep the input artifact.").default(false),
+  files: f
+    .strings("Files (Go glob patterns, relative to the working directory) that become the artifact.")
+    .need(),
 };
+export type ArtificeConfig = ConfigOf<typeof artificeSchema>;
 
 /** kiln's own (Packer has none by that name): see src/post-processors/squash/squash.ts. */
 export const dockerSquashSchema = {
@@ -107,4 +109,11 @@ export const manifestSpec: ComponentSpec<typeof manifestSchema> = {
   type: "manifest",
   schema: manifestSchema,
   obsolete: { filename: 'Rename it to "output"' },
+};
+export const artificeSpec: ComponentSpec<typeof artificeSchema> = {
+  type: "artifice",
+  schema: artificeSchema,
+  check(c) {
+    return c.files.length === 0 ? [["files", "No files specified in artifice configuration"]] : [];
+  },
 };

@@ -5,7 +5,7 @@
 // not exist locally with the tag: sha256". Pure: no engine, no I/O.
 import type { Diagnostic } from "../template/diagnostic.js";
 import { BUILD_DATA_SENTINEL_RE, type PostProcessorDef, type Template } from "../template/types.js";
-import { loginMismatch } from "../auth/explain.js";
+import { loginMismatch, mismatchDiagnostic } from "../auth/explain.js";
 import { ImageReference } from "../engine/reference.js";
 import type { Schema } from "../template/schema.js";
 import { dockerImportSchema, dockerPushSchema, dockerTagSchema } from "./schemas.js";
@@ -42,7 +42,7 @@ export function checkPushSequences(template: Template): Diagnostic[] {
           continue;
         }
         validPushSeq = si;
-        const mismatch = staticMismatch(producer, pp);
+        const mismatch = staticMismatch(producer, pp, template.format);
         if (mismatch) out.push({ severity: "warning", ...(pp.pos ? { pos: pp.pos } : {}), ...mismatch });
       }
     }
@@ -203,6 +203,7 @@ function isSet(v: unknown): boolean {
 function staticMismatch(
   producer: PostProcessorDef,
   push: PostProcessorDef,
+  format: Template["format"],
 ): { summary: string; detail: string } | undefined {
   const c = push.config;
   const option = c.ecr_login === true ? "ecr_login" : c.login === true ? "login" : undefined;
@@ -217,21 +218,6 @@ function staticMismatch(
     return undefined;
   const ref = ImageReference.tryParse(repository);
   if (!ref) return undefined;
-  const other = loginMismatch({ option, server }, ref.registry);
-  if (other === undefined) return undefined;
-  if (server === "") {
-    // No login_server to remove: `login` alone means Docker Hub, as `docker login` does.
-    return {
-      summary: `"login": true without login_server logs in to Docker Hub (${other}), but the repository ${JSON.stringify(repository)} points to ${ref.registry}`,
-      detail:
-        `The login credentials are for Docker Hub, not ${ref.registry}; the registry will likely answer "denied" or "no basic auth credentials". ` +
-        `Set "login_server": "${ref.registry}" next to "login": true.`,
-    };
-  }
-  return {
-    summary: `login_server ${other} is not the registry the repository ${JSON.stringify(repository)} points to (${ref.registry})`,
-    detail:
-      `The ${option} credentials are for ${other}, but the push goes to ${ref.registry}; the registry will likely answer "denied" or "no basic auth credentials". ` +
-      `Remove login_server (kiln takes the registry from the repository) or make the repository ${other}/${ref.path}.`,
-  };
+  if (loginMismatch({ option, server }, ref.registry) === undefined) return undefined;
+  return mismatchDiagnostic({ option, server }, repository, ref.registry, ref.path, format);
 }

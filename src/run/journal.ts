@@ -11,6 +11,8 @@ export interface JournalRecord {
   runId: string;
   pid: number;
   host: string;
+  /** The process's start time (ownership.ts); absent in records of older kiln and without /proc. */
+  start?: number;
   started: string;
   paths: string[];
 }
@@ -35,6 +37,7 @@ export class Journal {
       runId: id.runId,
       pid: id.pid,
       host: id.host,
+      ...(id.start !== undefined ? { start: id.start } : {}),
       started: new Date().toISOString(),
       paths: [],
     };

@@ -17,6 +17,9 @@ import { errorMessage } from "../core/errors.js";
 export async function destroyArtifact(engine: Engine, a: Artifact, cwd: string): Promise<void> {
   if (a.kind === "export") {
     if (a.path) await rm(resolve(cwd, a.path), { force: true });
+  } else if (a.kind === "files") {
+    // Packer's artifice artifact: RemoveAll on each file.
+    for (const f of a.files) await rm(resolve(cwd, f), { recursive: true, force: true });
   } else if (a.kind === "image") {
     // Untag what this artifact added, then the image itself if nothing else refers to it.
     for (const t of a.tags) await engine.removeImage(t, { noprune: true }).catch(() => undefined);
@@ -27,6 +30,8 @@ export async function destroyArtifact(engine: Engine, a: Artifact, cwd: string):
 export interface ChainResult {
   artifacts: Artifact[];
   errors: string[];
+  /** The errors behind `errors`, for -debug's stacks. */
+  failures: unknown[];
 }
 
 export async function runPostProcessors(
@@ -38,6 +43,7 @@ export async function runPostProcessors(
 ): Promise<ChainResult> {
   const artifacts: Artifact[] = [];
   const errors: string[] = [];
+  const failures: unknown[] = [];
   let keepOriginal = sequences.length === 0;
   let anyFailed = false;
   for (const [seqIndex, seq] of sequences.entries()) {
@@ -69,6 +75,7 @@ export async function runPostProcessors(
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         errors.push(`Post-processor failed: ${errorMessage(e)}`);
+        failures.push(e);
         completed = false;
         anyFailed = true;
         break;
@@ -103,5 +110,5 @@ export async function runPostProcessors(
       errors.push(`Error destroying builder artifact: ${errorMessage(e)}`),
     );
   }
-  return { artifacts, errors };
+  return { artifacts, errors, failures };
 }

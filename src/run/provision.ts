@@ -12,6 +12,10 @@ function seconds(ms: number): string {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
     const t = setTimeout(resolve, ms);
     signal.addEventListener(
       "abort",
@@ -38,6 +42,9 @@ export async function runProvisioner(
   }
   let attemptsLeft = def.maxRetries;
   for (;;) {
+    // A cancellation that came before this provisioner (while the container was being created,
+    // say) must stop it: the listener below only hears aborts still to come.
+    ctx.signal.throwIfAborted();
     const controller = new AbortController();
     const onAbort = () => controller.abort(ctx.signal.reason);
     ctx.signal.addEventListener("abort", onAbort, { once: true });

@@ -8,7 +8,8 @@ import type { BuilderContext } from "../core/builder.js";
 import { CleanupStack } from "../core/cleanup-stack.js";
 import { initialBuildData, substituteBuildData, type BuildData } from "../core/build-data.js";
 import type { ComponentContext } from "../core/component.js";
-import { errorMessage, type BuildFailure } from "../core/errors.js";
+import { debugDetail, errorMessage, type BuildFailure } from "../core/errors.js";
+import { markKept } from "./reconcile.js";
 import { EngineError } from "../engine/errors.js";
 import type { Engine } from "../engine/types.js";
 import { eventBuildUi } from "../ui/event-ui.js";
@@ -70,6 +71,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     builderType: build.type,
     buildData,
     templateDir: template.dir,
+    templateFormat: template.format,
     cwd: env.cwd,
     render,
     signal: env.signal,
@@ -107,6 +109,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     localImage: env.localImage,
     observe,
     lazyContainer: cache !== undefined,
+    templateFormat: template.format,
   };
   const provisioned: ProvisionResult = { cacheKeys: [] };
   let builderArtifact: Artifact;
@@ -123,7 +126,10 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     const phase = step?.phase ?? "builder";
     const where = step?.phase === "provision" ? step.name : "the docker builder";
     const message = env.signal.aborted ? "Build was cancelled" : failureMessage(e, engine, where);
-    if (provisioned.keptContainer && !env.signal.aborted) keptMessage(ui, env, provisioned.keptContainer);
+    if (env.debug && !env.signal.aborted) ui.error(debugDetail(e));
+    if (provisioned.keptContainer && !env.signal.aborted) {
+      await keptMessage(ui, env, engine, provisioned.keptContainer);
+    }
     await runCleanup(cleanup, ui);
     env.activeCleanups.delete(cleanup);
     return finish([], failureOf(e, phase, step?.name, env.signal.aborted, message));
@@ -142,6 +148,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
       env.registry,
       observe,
     );
+    if (env.debug) for (const f of chain.failures) ui.error(debugDetail(f));
     if (chain.errors.length > 0) {
       const message =
         chain.errors.length === 1
@@ -151,15 +158,25 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     }
     return finish(chain.artifacts);
   } catch (e) {
+    if (env.debug && !env.signal.aborted) ui.error(debugDetail(e));
     const message = env.signal.aborted ? "Build was cancelled" : errorMessage(e);
     return finish([], failureOf(e, "post-process", failedStep()?.name, env.signal.aborted, message));
   }
 }
 
-function keptMessage(ui: BuildUi, env: RunEnv, id: string): void {
+async function keptMessage(ui: BuildUi, env: RunEnv, engine: Engine, id: string): Promise<void> {
   ui.error(`Step failed with -on-error=${env.onError}: the container is kept running for inspection.`);
   ui.error(`  enter it:   docker exec -it ${id.slice(0, 12)} /bin/sh`);
   ui.error(`  remove it:  docker rm -f ${id.slice(0, 12)}   (or: kiln prune)`);
+  // Renamed as kept, so that later runs' leftover checks leave it alone (reconcile.ts).
+  await markKept(engine, id).then(
+    () =>
+      ui.error("It stays until you remove it: later kiln builds leave it alone, `kiln prune` removes it."),
+    (e) =>
+      ui.error(
+        `Could not mark the container as kept (${errorMessage(e)}): a later kiln build may remove it.`,
+      ),
+  );
 }
 
 /**

@@ -14,7 +14,7 @@ import { breakpointSpec } from "../provisioners/breakpoint/schema.js";
 import { ansibleSpec } from "../provisioners/ansible/schema.js";
 import { ansibleLocalSpec } from "../provisioners/ansible-local/schema.js";
 import {
-  artificeSchema,
+  artificeSpec,
   dockerImportSpec,
   dockerPushSpec,
   dockerSaveSpec,
@@ -93,8 +93,6 @@ export const provisionerSpecs = {
     ...checkLocalPath("galaxy_file", "galaxy_file", c.galaxy_file, "file", ctx),
   ]),
 } as const satisfies Readonly<Record<string, ComponentSpec>>;
-
-const artificeSpec: ComponentSpec<typeof artificeSchema> = { type: "artifice", schema: artificeSchema };
 
 export const postProcessorSpecs = {
   "docker-tag": loose(dockerTagSpec),

@@ -94,6 +94,12 @@ export interface LoadOptions {
   syntaxOnly?: boolean;
   /** inspect: unset required variables are listed, not errors (their uses are left unresolved). */
   allowUnsetRequired?: boolean;
+  /**
+   * Called with each sensitive value (and each value given for a sensitive variable, even one
+   * that turns out invalid) as soon as the loader knows it, before it can report anything: the
+   * caller masks these in every diagnostic, including those of a template that fails to load.
+   */
+  onSecret?: (value: string) => void;
 }
 
 /**

@@ -439,6 +439,13 @@ export class FakeEngine implements Engine {
     if (c) this.containers.delete(c.id);
   }
 
+  async renameContainer(id: string, name: string): Promise<void> {
+    this.record("renameContainer", id, name);
+    const c = this.containers.get(id) ?? [...this.containers.values()].find((x) => x.name === id);
+    if (!c) throw new EngineError("not-found", `No such container: ${id}`);
+    c.name = name.replace(/^\//, "");
+  }
+
   async listContainers(filter: ListFilter = {}): Promise<ContainerSummary[]> {
     this.record("listContainers", filter);
     return [...this.containers.values()]

@@ -1,5 +1,5 @@
 // The engine-wide leak check run after each integration file (its `after` hook): kiln's build
-// containers (named `kiln_<run>_<pid>_<host>_…`; kiln sets no labels, because the daemon merges a
+// containers (named `kiln_<run>_<pid>[.<start>]_<host>_…`; kiln sets no labels, because the daemon merges a
 // container's labels into the committed image), images a kiln run of this process reported that
 // still exist, untagged images that were not there when the harness set up (an image committed or
 // imported and lost), and everything the tests create (labelled `kiln.test`). Each kiln run is also
@@ -196,7 +196,7 @@ export async function sweep(opts: SweepOptions = {}): Promise<KilnObject[]> {
 function ownerAlive(o: KilnObject): boolean {
   if (o.kind !== "container") return false;
   const owner = parseContainerName(/container \/?(kiln_\S+)/.exec(o.description)?.[1] ?? "");
-  return owner !== undefined && ownerLiveness(owner.pid, owner.host) === "alive";
+  return owner !== undefined && ownerLiveness(owner) === "alive";
 }
 
 /**

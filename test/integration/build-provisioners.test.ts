@@ -1,7 +1,7 @@
 // One check per shell and file provisioner option, against the image or the build output.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { build, BUSYBOX, describeRun, inImage, removeProduced } from "./support/build.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
@@ -194,6 +194,49 @@ describe("file provisioner options", () => {
     assert.match(listing, /\/fresh:\nrun.sh\nsub\n/); // new destination: contents
     assert.match(listing, /750\s*$/);
     assert.match(r2.stdout, /Uploading .*single\.txt => \/tmp\/single\.txt/);
+  });
+
+  it("a symlinked source uploads what it points to (file or directory); symlinks inside a directory stay symlinks", async (t) => {
+    // Packer 1.6.6, side by side: a symlink to a file uploads the file; a symlink to a directory
+    // with a trailing slash uploads the directory's contents; symlinks inside an uploaded directory
+    // arrive as symlinks (docker cp). A symlink to a directory without the slash arrives as a
+    // (dangling) symlink in Packer; kiln uploads the directory (docs/compat.md).
+    const r = await build(
+      t,
+      {
+        builders: [docker],
+        provisioners: [
+          { type: "shell", inline: ["mkdir -p /up/contents"] },
+          { type: "file", source: "link-to-file", destination: "/up/file" },
+          { type: "file", source: "link-to-dir", destination: "/up/dir" },
+          { type: "file", source: "link-to-dir/", destination: "/up/contents" },
+        ],
+      },
+      {
+        prepare(dir) {
+          mkdirSync(join(dir, "realdir"));
+          writeFileSync(join(dir, "real.txt"), "real content\n");
+          writeFileSync(join(dir, "realdir", "inside.txt"), "inside\n");
+          symlinkSync("inside.txt", join(dir, "realdir", "link-in"));
+          symlinkSync("real.txt", join(dir, "link-to-file"));
+          symlinkSync("realdir", join(dir, "link-to-dir"));
+        },
+      },
+    );
+    assert.equal(r.code, 0, describeRun(r));
+    const kind = (p: string) =>
+      `$(if [ -L ${p} ]; then echo link; elif [ -d ${p} ]; then echo dir; else echo file; fi)`;
+    const listing = await inImage(
+      r.imageIds[0]!,
+      [
+        `echo file=${kind("/up/file")} dir=${kind("/up/dir")} contents=${kind("/up/contents/inside.txt")}`,
+        `echo "inner=${kind("/up/dir/link-in")} -> $(readlink /up/dir/link-in)"`,
+        "cat /up/file /up/dir/inside.txt /up/contents/link-in",
+      ].join("; "),
+    );
+    assert.match(listing, /^file=file dir=dir contents=file$/m);
+    assert.match(listing, /^inner=link -> inside\.txt$/m);
+    assert.match(listing, /real content\ninside\ninside\n/);
   });
 
   it("direction download: files and directories come back to the host; generated sources checked at run time", async (t) => {

@@ -19,7 +19,7 @@ export const REDIS_CHANGES = ['CMD ["redis-server", "/etc/redis/redis.conf"]', "
 export async function assertNoLeftovers(context: string): Promise<void> {
   const { objects } = await countKilnObjects();
   const foreign = objects.filter((o) => {
-    const pid = /\/kiln_[0-9a-f]+_(\d+)_/.exec(o.description)?.[1];
+    const pid = /\/kiln_[0-9a-f]+_(\d+)[._]/.exec(o.description)?.[1];
     if (o.kind !== "container" || pid === undefined) return false;
     try {
       process.kill(Number(pid), 0);

@@ -302,7 +302,9 @@ describe("docker-push to a real registry", () => {
     );
     assert.match(
       error.message,
-      new RegExp(`remove login_server .* or make the repository ${escape(plain.host)}/kiln-it/`),
+      new RegExp(
+        `set "login_server": "${escape(secure.host)}" \\(the repository's registry\\), or make the repository ${escape(plain.host)}/kiln-it/`,
+      ),
     );
   });
 });

@@ -92,7 +92,7 @@ describe("ownership and recovery", () => {
       assert.equal(prune.code, 0, prune.output);
       const kept = prune.stdout.split("\n").filter((l) => l.includes("[owner still running: kept]"));
       const ours = kept.filter((l) =>
-        live.some((p) => l.includes(`_${p.kilnPid}_`) || l.includes(`pid ${p.kilnPid})`)),
+        live.some((p) => l.includes(`pid ${p.kilnPid} on`) || l.includes(`pid ${p.kilnPid})`)),
       );
       assert.ok(ours.length >= 4, `2 containers + 2 temp dirs listed as kept:\n${prune.stdout}`);
       const third = await s.kiln([
@@ -130,7 +130,8 @@ describe("ownership and recovery", () => {
             body: { Image: BUSYBOX, Cmd: ["true"] },
           })
         ).Id;
-      const reused = await create(`kiln_0badc0de_${pid}_${here}_reuse_1`);
+      // The dead run recorded its own start time; the impostor now holding its pid started later.
+      const reused = await create(`kiln_0badc0de_${pid}.1_${here}_reuse_1`);
       const foreign = await create(`kiln_0badc0df_1_elsewhere-host_reuse_1`);
       s.defer(async () => {
         await dockerRequest("DELETE", `/containers/${foreign}`, {
@@ -147,6 +148,7 @@ describe("ownership and recovery", () => {
           runId: "0badc0de-0000-4000-8000-000000000000",
           pid,
           host: hostname(),
+          start: 1,
           started: new Date().toISOString(),
           paths: [temp],
         }),

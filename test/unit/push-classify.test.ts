@@ -8,12 +8,15 @@ const stream = (m: string): EngineError => new EngineError("stream", `push 127.0
 // Messages as dockerd 20.10 and distribution 2.8 word them (observed in the integration tests and
 // in the reliability bar's transcripts).
 const table: [string, Error, FailureCategory, boolean, string?][] = [
-  ["connection refused", stream('Get "https://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused'), "transient", true, "connection refused"],
+  ["connection refused", stream('Get "https://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused'), "unreachable", true, "connection refused"],
   ["connection reset", stream("Put \"http://r/v2/a/blobs/uploads/x\": read tcp 127.0.0.1:1->127.0.0.1:5000: read: connection reset by peer"), "transient", true, "connection reset"],
   ["EOF", stream('Patch "http://r/v2/a/blobs/uploads/x": EOF'), "transient", true, "connection closed early (EOF)"],
   ["unexpected EOF", stream("unexpected EOF"), "transient", true],
-  ["i/o timeout", stream("dial tcp 10.0.0.1:443: i/o timeout"), "transient", true, "timeout"],
-  ["TLS handshake timeout", stream('Get "https://r/v2/": net/http: TLS handshake timeout'), "transient", true, "TLS handshake timeout"],
+  ["dial i/o timeout", stream("dial tcp 10.0.0.1:443: i/o timeout"), "unreachable", true, "connection timed out"],
+  ["TLS handshake timeout", stream('Get "https://r/v2/": net/http: TLS handshake timeout'), "unreachable", true, "TLS handshake timeout"],
+  ["no route", stream("dial tcp 10.9.9.9:443: connect: no route to host"), "unreachable", true, "network unreachable"],
+  ["DNS hiccup", stream("dial tcp: lookup r on 127.0.0.53:53: server misbehaving"), "unreachable", true, "DNS temporarily failing"],
+  ["response timeout", stream("net/http: request canceled (Client.Timeout exceeded while awaiting headers)"), "transient", true, "timeout"],
   ["received 502", stream("received unexpected HTTP status: 502 Bad Gateway"), "transient", true, "HTTP 502 Bad Gateway"],
   ["received 503", stream("received unexpected HTTP status: 503 Service Unavailable"), "transient", true, "HTTP 503 Service Unavailable"],
   ["500 text", stream("error parsing HTTP 500 Internal Server Error response body"), "transient", true, "HTTP 500"],

@@ -222,7 +222,11 @@ describe("docker-push", () => {
     assert.ok(!error.message.includes("\n"), "one line");
     assert.match(error.message, /points to registry 127\.0\.0\.1:5001/);
     assert.match(error.message, /credentials are for 127\.0\.0\.1:5000, not 127\.0\.0\.1:5001/);
-    assert.match(error.message, /remove login_server .* or make the repository 127\.0\.0\.1:5000\/team\/app/);
+    assert.match(
+      error.message,
+      /Fix: set "login_server": "127\.0\.0\.1:5001" \(the repository's registry\), or make the repository 127\.0\.0\.1:5000\/team\/app/,
+    );
+    assert.doesNotMatch(error.message, /[Rr]emove login_server/);
     assert.equal(engine.calls[0]?.auth, undefined, "the template's credentials never go to another registry");
   });
 
@@ -233,7 +237,12 @@ describe("docker-push", () => {
       pushConfig({ login: true, login_username: "u", login_password: "pw-0000" }),
       instant,
     ).process(ctx, tagged(["127.0.0.1:5001/app:1"]));
-    assert.match(ui.text(), /login_server is empty, which means Docker Hub \(docker\.io\)/);
+    assert.match(
+      ui.text(),
+      /login_server is not set, so the login credentials are for docker\.io \(Docker Hub\)/,
+    );
+    assert.match(ui.text(), /Fix: set "login_server": "127\.0\.0\.1:5001"/);
+    assert.doesNotMatch(ui.text(), /[Rr]emove login_server/);
   });
 
   it("no warning when login_server spells the same registry differently (seed 000's real fix)", async () => {

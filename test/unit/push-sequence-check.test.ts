@@ -176,9 +176,9 @@ describe("checkPushSequences", () => {
     assert.equal(diags[0]!.severity, "warning");
     assert.match(
       diags[0]!.summary,
-      /"login": true without login_server logs in to Docker Hub \(docker\.io\), but the repository "127\.0\.0\.1:5000\/team\/app" points to 127\.0\.0\.1:5000/,
+      /login_server is not set, so the login credentials are for docker\.io \(Docker Hub\), but the repository "127\.0\.0\.1:5000\/team\/app" points to 127\.0\.0\.1:5000/,
     );
-    assert.match(diags[0]!.detail!, /Set "login_server": "127\.0\.0\.1:5000" next to "login": true/);
+    assert.match(diags[0]!.detail!, /Fix: set "login_server": "127\.0\.0\.1:5000" \(the repository's registry\)/);
     assert.doesNotMatch(`${diags[0]!.summary} ${diags[0]!.detail}`, /[Rr]emove login_server/);
   });
 

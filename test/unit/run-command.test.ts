@@ -391,19 +391,39 @@ describe("validateRunCommandStatically", () => {
     assert.deepEqual(validateRunCommandStatically(["-dit", "{{ .Image }}", "sh"]), []);
   });
 
-  it("reports flag problems when only {{.Image}} is templated", () => {
-    const problems = validateRunCommandStatically(["-d", "--privilged", "{{.Image}}"]);
-    assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /did you mean "--privileged"/);
+  it("reports flag problems at their argument, with did-you-mean", () => {
+    const problems = validateRunCommandStatically(["-d", "--privilged", "--tmpfs", "run", "{{.Image}}"]);
+    assert.deepEqual(
+      problems.map((p) => [p.arg, p.suggestions]),
+      [
+        [1, ["--privileged"]],
+        [3, undefined],
+      ],
+    );
+    assert.match(problems[0]!.message, /unknown docker run flag "--privilged"/);
+    assert.match(problems[1]!.message, /tmpfs "run".*absolute/);
   });
 
-  it("reports a missing image", () => {
-    assert.match(validateRunCommandStatically(["-d", "-i"])[0]!, /no image/);
+  it("reports a missing image past the last argument", () => {
+    const problems = validateRunCommandStatically(["-d", "-i"]);
+    assert.equal(problems[0]!.arg, 2);
+    assert.match(problems[0]!.message, /no image/);
   });
 
-  it("skips arguments holding other templates (only known at run time)", () => {
-    assert.deepEqual(validateRunCommandStatically(["--bogus", "{{user `flags`}}", "{{.Image}}"]), []);
-    assert.deepEqual(validateRunCommandStatically(["--bogus", "{{ .Image | lower }}"]), []);
+  it("does not check values only known at run time, and stops where a template may be a flag", () => {
+    assert.deepEqual(validateRunCommandStatically(["--tmpfs", "{{user `dir`}}", "{{.Image}}"]), []);
+    assert.deepEqual(validateRunCommandStatically(["--privileged={{user `p`}}", "{{.Image}}"]), []);
+    assert.deepEqual(validateRunCommandStatically(["-e", "{{user `kv`}}", "{{.Image}}"]), []);
+    assert.deepEqual(validateRunCommandStatically(["{{user `flags`}}", "--bogus", "{{.Image}}"]), []);
+    assert.deepEqual(validateRunCommandStatically(["--{{user `f`}}", "x", "{{.Image}}"]), []);
+    assert.deepEqual(validateRunCommandStatically(["-d", "{{ .Image | lower }}"]), []);
+    assert.deepEqual(validateRunCommandStatically(["-d", "\u0001kiln-build:ID\u0001"]), []);
+    // A literal problem before the unknown part is still one.
+    const before = validateRunCommandStatically(["--bogus", "{{user `flags`}}", "{{.Image}}"]);
+    assert.deepEqual(
+      before.map((p) => p.arg),
+      [0],
+    );
   });
 
   it("does not read the host environment", () => {

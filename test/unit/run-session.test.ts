@@ -81,7 +81,7 @@ describe("BuildSession (docker builder)", () => {
       await session.communicator();
       const created = eng.callsOf("createContainer").at(-1)!.args[0] as { Image: string; name: string };
       assert.equal(created.Image, other.id);
-      assert.match(created.name, /^kiln_fedcba98_\d+_/);
+      assert.match(created.name, /^kiln_fedcba98_\d+(\.\d+)?_/);
     });
     assert.equal(engine.containers.size, 0);
     const committed = engine.images.get(artifact.kind === "image" ? artifact.imageId : "")!;

@@ -3,6 +3,7 @@
 import type { ContainerSpec, ImageConfig } from "../../engine/types.js";
 import type { DockerBuilderConfig } from "./schema.js";
 import { mapRunCommand, mapDevice, parseTmpfs } from "./run-command.js";
+import { shellAsCmd } from "./commit-changes.js";
 
 export interface ContainerPlan {
   spec: ContainerSpec;
@@ -42,9 +43,9 @@ export function planContainer(input: ContainerPlanInput): ContainerPlan {
   ];
   // With a base image that has no entrypoint, `--entrypoint=/bin/sh` and no arguments is the same
   // process as Cmd ["/bin/sh"]; running it that way keeps the container's (and so the committed
-  // image's) Entrypoint null, exactly as the base image had it.
+  // image's) Entrypoint null, exactly as the base image had it (see commit-changes.ts).
   const keepNullEntrypoint =
-    !input.base?.Entrypoint?.length && mapped.spec.Entrypoint?.length === 1 && mapped.cmd.length === 0;
+    shellAsCmd(input.base, c.changes) && mapped.spec.Entrypoint?.length === 1 && mapped.cmd.length === 0;
   const home = input.hostEnv.HOME ?? "~";
   const spec: ContainerSpec = {
     ...mapped.spec,

@@ -14,12 +14,22 @@ export type Ulimit = NonNullable<HostConfig["Ulimits"]>[number];
 /** A parsed value or the reason it could not be parsed (worded for the user). */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
+/** One problem with the arguments: which argument (its index; `args.length` for "missing"). */
+export interface RunCommandProblem {
+  arg: number;
+  message: string;
+  /** did-you-mean candidates, best first. */
+  suggestions?: string[];
+}
+
 export interface RunCommandMapping {
   spec: Partial<ContainerSpec> & { HostConfig: HostConfig };
   image: string;
   cmd: string[];
   /** Everything wrong with the arguments; the container must not be created when non-empty. */
   problems: string[];
+  /** The same problems with the argument each is about. */
+  located: RunCommandProblem[];
   /** Accepted flags that kiln deliberately ignores or treats differently, for the debug log. */
   notes: string[];
 }
@@ -29,13 +39,24 @@ export interface RunCommandOptions {
   hostEnv?: Readonly<Record<string, string | undefined>>;
   /** Base for `./relative` bind sources (docker ≥ 23 resolves them). Default: process.cwd(). */
   cwd?: string;
+  /**
+   * Arguments whose text is only known later (templates rendered at run time): their values are
+   * not checked, and parsing stops where one could be a flag of unknown name or the image.
+   */
+  opaque?: (arg: string) => boolean;
 }
 
 interface State {
   spec: Partial<ContainerSpec> & { HostConfig: HostConfig };
-  problems: string[];
+  problems: RunCommandProblem[];
   notes: string[];
   options: RunCommandOptions;
+  /** Index of the argument being parsed, for problem positions. */
+  arg: number;
+}
+
+function problem(state: State, message: string, suggestions?: string[]): void {
+  state.problems.push({ arg: state.arg, message, ...(suggestions?.length ? { suggestions } : {}) });
 }
 
 interface FlagDef {
@@ -55,7 +76,7 @@ function push<T>(list: T[] | undefined, item: T): T[] {
 /** Runs a parser and either applies its value or records its problem. */
 function withParsed<T>(state: State, parsed: Parsed<T>, apply: (value: T) => void): void {
   if (parsed.ok) apply(parsed.value);
-  else state.problems.push(parsed.problem);
+  else problem(state, parsed.problem);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +362,7 @@ function unsupportedFlag(long: string, short: string | undefined, takesValue: bo
     ...(short ? { short } : {}),
     takesValue,
     apply: (s, _v, flag) =>
-      s.problems.push(`docker run flag ${flag} is not supported by kiln${hint === "" ? "" : `: ${hint}`}`),
+      problem(s, `docker run flag ${flag} is not supported by kiln${hint === "" ? "" : `: ${hint}`}`),
   };
 }
 
@@ -349,7 +370,7 @@ const hc = (s: State): HostConfig => s.spec.HostConfig;
 
 function nonEmptyValue(s: State, flag: string, value: string): boolean {
   if (value !== "") return true;
-  s.problems.push(`${flag} needs a non-empty value`);
+  problem(s, `${flag} needs a non-empty value`);
   return false;
 }
 
@@ -364,7 +385,7 @@ const SUPPORTED: FlagDef[] = [
   }),
   valueFlag("--env", "e", (s, v, flag) => {
     const eq = v.indexOf("=");
-    if (eq === 0 || v === "") s.problems.push(`${flag}: invalid environment variable "${v}"`);
+    if (eq === 0 || v === "") problem(s, `${flag}: invalid environment variable "${v}"`);
     else if (eq > 0) s.spec.Env = push(s.spec.Env, v);
     else {
       const hostValue = (s.options.hostEnv ?? process.env)[v];
@@ -380,13 +401,13 @@ const SUPPORTED: FlagDef[] = [
   ),
   valueFlag("--user", "u", (s, v) => (s.spec.User = v)),
   valueFlag("--workdir", "w", (s, v, flag) => {
-    if (!v.startsWith("/")) s.problems.push(`${flag} "${v}": the working directory must be an absolute path`);
+    if (!v.startsWith("/")) problem(s, `${flag} "${v}": the working directory must be an absolute path`);
     else s.spec.WorkingDir = v;
   }),
   valueFlag("--hostname", "h", (s, v) => (s.spec.Hostname = v)),
   valueFlag("--name", undefined, (s, v, flag) => {
     if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(v)) {
-      s.problems.push(`${flag} "${v}": invalid container name (allowed: [a-zA-Z0-9][a-zA-Z0-9_.-]+)`);
+      problem(s, `${flag} "${v}": invalid container name (allowed: [a-zA-Z0-9][a-zA-Z0-9_.-]+)`);
       return;
     }
     s.spec.name = v;
@@ -427,8 +448,8 @@ const SUPPORTED: FlagDef[] = [
     if (nonEmptyValue(s, flag, v)) hc(s).Runtime = v;
   }),
   valueFlag("--security-opt", undefined, (s, v, flag) => {
-    const problem = checkSecurityOpt(v);
-    if (problem) s.problems.push(`${flag} "${v}": ${problem}`);
+    const why = checkSecurityOpt(v);
+    if (why) problem(s, `${flag} "${v}": ${why}`);
     else hc(s).SecurityOpt = push(hc(s).SecurityOpt, v);
   }),
   valueFlag("--shm-size", undefined, (s, v, flag) =>
@@ -439,16 +460,15 @@ const SUPPORTED: FlagDef[] = [
   ),
   valueFlag("--cpu-shares", "c", (s, v, flag) => {
     if (/^\d+$/.test(v)) hc(s).CpuShares = Number(v);
-    else s.problems.push(`${flag} "${v}": must be a whole number`);
+    else problem(s, `${flag} "${v}": must be a whole number`);
   }),
   valueFlag("--dns", undefined, (s, v, flag) => {
-    if (isIP(v) === 0) s.problems.push(`${flag} "${v}": not an IP address`);
+    if (isIP(v) === 0) problem(s, `${flag} "${v}": not an IP address`);
     else hc(s).Dns = push(hc(s).Dns, v);
   }),
   valueFlag("--add-host", undefined, (s, v, flag) => {
     const entry = parseExtraHost(v);
-    if (entry === undefined)
-      s.problems.push(`${flag} "${v}": use host:ip or host=ip (ip may be host-gateway)`);
+    if (entry === undefined) problem(s, `${flag} "${v}": use host:ip or host=ip (ip may be host-gateway)`);
     else hc(s).ExtraHosts = push(hc(s).ExtraHosts, entry);
   }),
   valueFlag("--publish", "p", (s, v) =>
@@ -467,7 +487,7 @@ const SUPPORTED: FlagDef[] = [
   valueFlag("--label", "l", (s, v, flag) => {
     const eq = v.indexOf("=");
     const key = eq < 0 ? v : v.slice(0, eq);
-    if (key === "") s.problems.push(`${flag} "${v}": empty label name`);
+    if (key === "") problem(s, `${flag} "${v}": empty label name`);
     else s.spec.Labels = { ...s.spec.Labels, [key]: eq < 0 ? "" : v.slice(eq + 1) };
   }),
   boolFlag("--init", undefined, (s, on) => (hc(s).Init = on)),
@@ -479,20 +499,20 @@ const SUPPORTED: FlagDef[] = [
   ),
   valueFlag("--sysctl", undefined, (s, v, flag) => {
     const eq = v.indexOf("=");
-    if (eq <= 0) s.problems.push(`${flag} "${v}": use name=value`);
+    if (eq <= 0) problem(s, `${flag} "${v}": use name=value`);
     else hc(s).Sysctls = { ...hc(s).Sysctls, [v.slice(0, eq)]: v.slice(eq + 1) };
   }),
   valueFlag("--ipc", undefined, (s, v, flag) => {
     if (/^(|none|private|shareable|host|container:.+)$/.test(v)) hc(s).IpcMode = v;
-    else s.problems.push(`${flag} "${v}": use none, private, shareable, host or container:<name>`);
+    else problem(s, `${flag} "${v}": use none, private, shareable, host or container:<name>`);
   }),
   valueFlag("--pid", undefined, (s, v, flag) => {
     if (/^(|host|container:.+)$/.test(v)) hc(s).PidMode = v;
-    else s.problems.push(`${flag} "${v}": use host or container:<name>`);
+    else problem(s, `${flag} "${v}": use host or container:<name>`);
   }),
   valueFlag("--cgroupns", undefined, (s, v, flag) => {
     if (v === "host" || v === "private") hc(s).CgroupnsMode = v;
-    else s.problems.push(`${flag} "${v}": use host or private`);
+    else problem(s, `${flag} "${v}": use host or private`);
   }),
   valueFlag("--platform", undefined, (s, v, flag) => {
     if (nonEmptyValue(s, flag, v)) s.spec.platform = v;
@@ -544,7 +564,7 @@ function setNetwork(s: State, v: string, flag: string): void {
   if (!nonEmptyValue(s, flag, v)) return;
   const current = hc(s).NetworkMode;
   if (current !== undefined && current !== v) {
-    s.problems.push(`${flag} "${v}": kiln connects the container to one network only (already "${current}")`);
+    problem(s, `${flag} "${v}": kiln connects the container to one network only (already "${current}")`);
     return;
   }
   hc(s).NetworkMode = v;
@@ -578,19 +598,27 @@ function parseExtraHost(spec: string): string | undefined {
 // Parsing.
 
 function applyFlag(state: State, def: FlagDef, flag: string, value: string | undefined): void {
+  // A value only known at run time: the flag is known, its value is checked then.
+  if (value !== undefined && state.options.opaque?.(value)) return;
   if (def.takesValue) {
     def.apply(state, value ?? "", flag);
     return;
   }
   const on = value === undefined ? true : parseGoBool(value);
-  if (on === undefined) state.problems.push(`${flag}: invalid boolean value "${value}"`);
+  if (on === undefined) problem(state, `${flag}: invalid boolean value "${value}"`);
   else def.apply(state, String(on), flag);
 }
 
-function unknownLong(name: string): string {
-  const hints = suggest(name, BY_LONG.keys());
-  const hint = hints.length > 0 ? ` (did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?)` : "";
-  return `unknown docker run flag "${name}"${hint}`;
+function unknownLong(state: State, name: string): void {
+  problem(state, `unknown docker run flag "${name}"`, suggest(name, BY_LONG.keys()));
+}
+
+/** A problem as one line of text, with its did-you-mean. */
+function problemText(p: RunCommandProblem): string {
+  const hints = p.suggestions ?? [];
+  return hints.length > 0
+    ? `${p.message} (did you mean ${hints.map((h) => `"${h}"`).join(" or ")}?)`
+    : p.message;
 }
 
 /**
@@ -600,9 +628,19 @@ function unknownLong(name: string): string {
  * merged by the caller.
  */
 export function mapRunCommand(args: readonly string[], options: RunCommandOptions = {}): RunCommandMapping {
-  const state: State = { spec: { HostConfig: {} }, problems: [], notes: [], options };
+  const state: State = { spec: { HostConfig: {} }, problems: [], notes: [], options, arg: 0 };
+  const opaque = options.opaque ?? (() => false);
+  const result = (image: string, cmd: string[]): RunCommandMapping => ({
+    spec: state.spec,
+    image,
+    cmd,
+    problems: state.problems.map(problemText),
+    located: state.problems,
+    notes: state.notes,
+  });
   let i = 0;
   for (; i < args.length; i++) {
+    state.arg = i;
     const arg = args[i]!;
     if (arg === "--") {
       i++;
@@ -611,32 +649,40 @@ export function mapRunCommand(args: readonly string[], options: RunCommandOption
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = eq < 0 ? arg : arg.slice(0, eq);
+      // `--{{user "flag"}}`: which flag, and whether it takes the next argument, is unknown.
+      if (opaque(name)) return result("", []);
       const def = BY_LONG.get(name);
       if (!def) {
-        state.problems.push(unknownLong(name));
+        unknownLong(state, name);
         continue;
       }
       let value = eq < 0 ? undefined : arg.slice(eq + 1);
       if (def.takesValue && value === undefined) {
         if (i + 1 >= args.length) {
-          state.problems.push(`flag needs an argument: ${name}`);
+          problem(state, `flag needs an argument: ${name}`);
           break;
         }
         value = args[++i];
+        state.arg = i;
       }
       applyFlag(state, def, name, value);
     } else if (arg.startsWith("-") && arg.length > 1) {
+      // Which shorthand letters a template expands to is unknown.
+      if (opaque(arg)) return result("", []);
       i = parseShortGroup(state, args, i);
     } else {
+      // A template here may be the image, or expand to more flags: nothing further can be told.
+      if (opaque(arg)) return result("", []);
       break;
     }
   }
+  state.arg = i;
   const image = args[i] ?? "";
   const cmd = args.slice(i + 1);
-  if (image === "") state.problems.push('no image in run_command: add "{{.Image}}" after the flags');
+  if (image === "") problem(state, 'no image in run_command: add "{{.Image}}" after the flags');
   state.spec.Image = image;
   if (cmd.length > 0) state.spec.Cmd = cmd;
-  return { spec: state.spec, image, cmd, problems: state.problems, notes: state.notes };
+  return result(image, cmd);
 }
 
 /** pflag shorthands: `-dit`, `-uroot`, `-e=K=V`, `-e K=V`. Returns the index of the last arg used. */
@@ -647,7 +693,7 @@ function parseShortGroup(state: State, args: readonly string[], index: number): 
     const def = BY_SHORT.get(c);
     const flag = `-${c}`;
     if (!def) {
-      state.problems.push(`unknown shorthand flag '${c}' in ${arg}`);
+      problem(state, `unknown shorthand flag '${c}' in ${arg}`);
       return index;
     }
     const rest = arg.slice(j + 1);
@@ -664,9 +710,10 @@ function parseShortGroup(state: State, args: readonly string[], index: number): 
       return index;
     }
     if (index + 1 >= args.length) {
-      state.problems.push(`flag needs an argument: '${c}' in ${arg}`);
+      problem(state, `flag needs an argument: '${c}' in ${arg}`);
       return index;
     }
+    state.arg = index + 1;
     applyFlag(state, def, flag, args[index + 1]);
     return index + 1;
   }
@@ -674,16 +721,16 @@ function parseShortGroup(state: State, args: readonly string[], index: number): 
 }
 
 const IMAGE_PLACEHOLDER = /\{\{-?\s*\.Image\s*-?\}\}/g;
-const ANY_TEMPLATE = /\{\{[\s\S]*?\}\}/g;
 
 /**
- * Checks run_command at validate time, before any side effect. Only possible when the arguments
- * hold no template other than `{{.Image}}` (anything else is only known at run time); returns no
- * problems otherwise. Host-dependent lookups (`-e NAME`) are not performed.
+ * Checks run_command at validate time, before any side effect. `{{.Image}}` stands for an image;
+ * arguments holding any other template (or build data) are only known at run time: their values
+ * are not checked, and checking stops where such an argument could be a flag or the image.
+ * Host-dependent lookups (`-e NAME`) are not performed.
  */
-export function validateRunCommandStatically(args: readonly string[]): string[] {
-  const templated = args.some((a) => (a.match(ANY_TEMPLATE) ?? []).some((t) => !t.match(IMAGE_PLACEHOLDER)));
-  if (templated) return [];
+export function validateRunCommandStatically(args: readonly string[]): RunCommandProblem[] {
   const rendered = args.map((a) => a.replace(IMAGE_PLACEHOLDER, "kiln-validate/image:latest"));
-  return mapRunCommand(rendered, { hostEnv: {}, cwd: "/" }).problems;
+  // \u0001 delimits build data (template/types.ts buildDataSentinel), filled in at run time.
+  const opaque = (a: string): boolean => a.includes("{{") || a.includes("\u0001");
+  return mapRunCommand(rendered, { hostEnv: {}, cwd: "/", opaque }).located;
 }

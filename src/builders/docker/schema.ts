@@ -1,5 +1,6 @@
 // Options of Packer's `docker` builder (reference: packer-docker-reference.md §a.1).
-import { f, type ComponentSpec, type ConfigOf } from "../../template/schema.js";
+import { f, type CheckProblem, type ComponentSpec, type ConfigOf } from "../../template/schema.js";
+import { mapDevice, parseTmpfs, validateRunCommandStatically, type Parsed } from "./run-command.js";
 
 export const dockerBuilderSchema = {
   image: f.string("Base image, pulled unless `pull` is false."),
@@ -92,6 +93,36 @@ export const dockerBuilderSpec: ComponentSpec<typeof dockerBuilderSchema> = {
       problems.push(["login_server", "ecr_login needs login_server (the ECR registry host)"]);
     if (c.ecr_login && c.aws_force_use_public_ecr)
       problems.push(["aws_force_use_public_ecr", ECR_PUBLIC_REFUSED]);
-    return problems;
+    return [...problems, ...checkRunOptions(c)];
   },
 };
+
+/**
+ * run_command and the options that become `docker run` flags, checked as the build would check
+ * them, but before anything runs. A run_command problem is placed at the argument it is about
+ * (past the last one: at the option itself).
+ */
+function checkRunOptions(c: DockerBuilderConfig): CheckProblem[] {
+  const out: CheckProblem[] = [];
+  const args = Array.isArray(c.run_command) ? c.run_command : [];
+  for (const p of validateRunCommandStatically(args)) {
+    const field = p.arg < args.length ? `run_command[${p.arg}]` : "run_command";
+    out.push([
+      field,
+      `run_command: ${p.message}`,
+      p.suggestions ? { suggestions: p.suggestions } : undefined,
+    ]);
+  }
+  const each = <T>(key: "tmpfs" | "device", values: unknown, parse: (v: string) => Parsed<T>): void => {
+    if (!Array.isArray(values)) return;
+    values.forEach((v, i) => {
+      // Build data (\u0001…) is only known at run time.
+      if (typeof v !== "string" || v.includes("\u0001")) return;
+      const parsed = parse(v);
+      if (!parsed.ok) out.push([`${key}[${i}]`, `${key}: ${parsed.problem}`]);
+    });
+  };
+  each("tmpfs", c.tmpfs, parseTmpfs);
+  each("device", c.device, mapDevice);
+  return out;
+}

@@ -2,7 +2,7 @@
 // so memory stays bounded whatever the size. Ownership is written into the headers, so uploads
 // need no `chown` exec (which fails on images without /etc/passwd).
 import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, readdir, readlink, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { pack as tarPack, type Pack } from "tar-stream";
@@ -41,8 +41,13 @@ async function addFile(
   await pipeline(createReadStream(local), sink);
 }
 
-async function addTree(p: Pack, local: string, name: string, owner: Owner): Promise<void> {
-  const st = await lstat(local);
+/**
+ * `root`: the path the user named. It is followed when it is a symlink (the upload is what it
+ * points to, as Packer uploads a symlinked file's content); symlinks below it are archived as
+ * symlinks, as `docker cp` does.
+ */
+async function addTree(p: Pack, local: string, name: string, owner: Owner, root = false): Promise<void> {
+  const st = root ? await stat(local) : await lstat(local);
   const common = { name, mtime: st.mtime, uid: owner.uid, gid: owner.gid, mode: st.mode & 0o7777 };
   if (st.isSymbolicLink()) {
     await addEntry(p, { ...common, type: "symlink", linkname: await readlink(local) });
@@ -69,7 +74,7 @@ async function addTree(p: Pack, local: string, name: string, owner: Owner): Prom
  */
 export function packPath(local: string, prefix: string, owner: Owner): Readable {
   const p = tarPack();
-  addTree(p, local, prefix, owner).then(
+  addTree(p, local, prefix, owner, true).then(
     () => p.finalize(),
     (err: Error) => p.destroy(err),
   );

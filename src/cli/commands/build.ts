@@ -16,7 +16,8 @@ import { kilnVersion } from "../version.js";
 import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
 import { randomUUID } from "node:crypto";
 import { planBuilds } from "../../plan/select-builds.js";
-import { addTemplateOptions, loadChecked, reportError } from "../load.js";
+import { addTemplateOptions, loadChecked, maskedStderr, reportError } from "../load.js";
+import { SecretMasker } from "../../ui/mask.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { Journal, stateDir } from "../../run/journal.js";
@@ -72,22 +73,24 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     );
     return 2;
   }
+  // Sensitive values are registered by the loader before anything can print them.
+  const masker = new SecretMasker();
+  const err = maskedStderr(masker);
   let template;
   let selection;
   try {
-    template = await loadChecked(templatePath, flags);
+    template = await loadChecked(templatePath, flags, masker);
     selection = planBuilds(template, flags.only ?? [], flags.except ?? []);
   } catch (e) {
-    return reportError(e, (s) => process.stderr.write(s + "\n"));
+    return reportError(e, err, Boolean(flags.debug));
   }
-  for (const w of [...template.warnings, ...selection.warnings])
-    process.stderr.write(formatDiagnostic(w) + "\n");
+  for (const w of [...template.warnings, ...selection.warnings]) err(formatDiagnostic(w));
   const stateDirectory = stateDir(process.env);
   const builds = selection.builds;
 
   let ui: Ui;
   try {
-    ui = makeUi(flags);
+    ui = makeUi(flags, masker);
   } catch (e) {
     process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
@@ -106,7 +109,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     });
   } catch (e) {
     ui.close?.();
-    return reportError(e, (s) => process.stderr.write(s + "\n"));
+    return reportError(e, err);
   }
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
@@ -144,6 +147,7 @@ async function buildWith(
   const signals = installSignalHandlers({
     say: (m) => say.error(m),
     pending: () => [...activeCleanups].flatMap((c) => c.pending()),
+    output: process.stdout,
   });
   try {
     const outcomes = await runBuilds(

@@ -317,6 +317,7 @@ async function buildOn(
   const signals = installSignalHandlers({
     say: (m) => say.error(m),
     pending: () => [...activeCleanups].flatMap((c) => c.pending()),
+    output: process.stdout,
   });
   try {
     const outcome = await runChain(

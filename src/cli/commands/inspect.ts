@@ -1,6 +1,7 @@
 // `kiln inspect`: Packer's layout (variables, builders, provisioners) plus post-processors.
 import type { Command } from "commander";
-import { loadForCli, reportError } from "../load.js";
+import { loadForCli, maskedStderr, reportError } from "../load.js";
+import { SecretMasker } from "../../ui/mask.js";
 import type { Template } from "../../template/types.js";
 
 export function renderInspect(t: Template): string {
@@ -64,12 +65,13 @@ export function registerInspect(program: Command, setExit: (code: number) => voi
     .argument("<template>", "template file or directory")
     .option("--machine-readable", "Packer's machine-readable records")
     .action(async (template: string, flags: { machineReadable?: boolean }) => {
+      const masker = new SecretMasker();
       try {
-        const t = await loadForCli(template, { allowUnsetRequired: true });
+        const t = await loadForCli(template, { allowUnsetRequired: true }, masker);
         process.stdout.write(flags.machineReadable ? renderInspectMachine(t) : renderInspect(t));
         setExit(0);
       } catch (e) {
-        setExit(reportError(e, (s) => process.stderr.write(s + "\n")));
+        setExit(reportError(e, maskedStderr(masker)));
       }
     });
 }

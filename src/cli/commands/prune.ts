@@ -1,5 +1,6 @@
-// `kiln prune`: lists what interrupted kiln runs left behind (containers, temp files), then
-// removes the leftovers whose owning process is gone. Runs that are alive are never touched.
+// `kiln prune`: lists what interrupted kiln runs left behind (containers, temp files), and the
+// containers kept by -on-error=abort, then removes those whose owning process is gone. Runs that
+// are alive are never touched.
 import type { Command } from "commander";
 import { connectEngine, EngineConfigError, resolveEngineHost } from "../../engine/index.js";
 import type { Engine, EngineHost, EngineSession } from "../../engine/index.js";
@@ -10,7 +11,9 @@ import { errorMessage } from "../../core/errors.js";
 export function registerPrune(program: Command, setExit: (code: number) => void): void {
   program
     .command("prune")
-    .description("List and remove what interrupted kiln runs left behind (only runs whose process is gone).")
+    .description(
+      "List and remove what interrupted kiln runs left behind, and containers kept by -on-error=abort (only runs whose process is gone).",
+    )
     .option("--dry-run", "only list")
     .action(async (flags: { dryRun?: boolean }) => {
       let host: EngineHost;
@@ -57,7 +60,7 @@ async function prune(engine: Engine | undefined, dryRun: boolean): Promise<numbe
   };
   for (const l of leftovers) process.stdout.write(`  ${l.description}  [${label[l.owner]}]\n`);
   if (dryRun) return 0;
-  const { removed, failed } = await removeLeftovers(leftovers);
+  const { removed, failed } = await removeLeftovers(leftovers, { includeKept: true });
   process.stdout.write(`Removed ${removed.length} leftover(s).\n`);
   for (const [l, e] of failed)
     process.stderr.write(`Could not remove ${l.description}: ${errorMessage(e)}\n`);

@@ -5,7 +5,8 @@ import { basename, dirname, join } from "node:path";
 import { fmtPaths } from "../../template/hcl/fmt-command.js";
 import { hcl2Upgrade } from "../../template/hcl/upgrade.js";
 import { fixTemplate } from "../../template/fix.js";
-import { reportError, loadForCli } from "../load.js";
+import { reportError, loadForCli, maskedStderr } from "../load.js";
+import { SecretMasker } from "../../ui/mask.js";
 import { InvalidInputError } from "../../template/diagnostic.js";
 
 async function writeAtomically(path: string, text: string): Promise<void> {
@@ -71,6 +72,7 @@ export function registerTemplateTools(program: Command, setExit: (code: number) 
     .argument("<template>", "JSON template")
     .option("--no-validate", "do not validate the fixed template")
     .action(async (template: string, flags: { validate: boolean }) => {
+      const masker = new SecretMasker();
       try {
         if (/\.(pkr\.)?hcl$/.test(template) || (await stat(template).catch(() => undefined))?.isDirectory()) {
           throw new InvalidInputError([
@@ -88,7 +90,7 @@ export function registerTemplateTools(program: Command, setExit: (code: number) 
           const temp = join(dirname(template), `.${basename(template)}.kiln-fix-${process.pid}.json`);
           await writeFile(temp, fixed.text);
           try {
-            await loadForCli(temp, {});
+            await loadForCli(temp, {}, masker);
           } finally {
             await import("node:fs/promises").then((fs) => fs.rm(temp, { force: true }));
           }
@@ -97,7 +99,7 @@ export function registerTemplateTools(program: Command, setExit: (code: number) 
         process.stdout.write(fixed.text.endsWith("\n") ? fixed.text : fixed.text + "\n");
         setExit(0);
       } catch (e) {
-        setExit(reportError(e, (s) => process.stderr.write(s + "\n")));
+        setExit(reportError(e, maskedStderr(masker)));
       }
     });
 }

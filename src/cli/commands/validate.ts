@@ -1,6 +1,7 @@
 // `kiln validate`: everything static, with positions; never touches the engine.
 import type { Command } from "commander";
-import { addTemplateOptions, loadChecked, reportError } from "../load.js";
+import { addTemplateOptions, loadChecked, maskedStderr, reportError } from "../load.js";
+import { SecretMasker } from "../../ui/mask.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { planBuilds } from "../../plan/select-builds.js";
 
@@ -21,10 +22,12 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
   addTemplateOptions(cmd, "validate")
     .option("--syntax-only", "only check the syntax")
     .action(async (template: string, flags: ValidateFlags) => {
+      const masker = new SecretMasker();
+      const err = maskedStderr(masker);
       try {
-        const t = await loadChecked(template, flags);
+        const t = await loadChecked(template, flags, masker);
         const { warnings } = planBuilds(t, flags.only ?? [], flags.except ?? []);
-        for (const w of [...t.warnings, ...warnings]) process.stderr.write(formatDiagnostic(w) + "\n");
+        for (const w of [...t.warnings, ...warnings]) err(formatDiagnostic(w));
         if (flags.syntaxOnly) {
           process.stdout.write("Syntax-only check passed. Everything looks okay.\n");
         } else {
@@ -32,7 +35,7 @@ export function registerValidate(program: Command, setExit: (code: number) => vo
         }
         setExit(0);
       } catch (e) {
-        setExit(reportError(e, (s) => process.stderr.write(s + "\n")));
+        setExit(reportError(e, err));
       }
     });
 }

@@ -14,6 +14,7 @@ import { findOnPath, runHostProcess, shellQuote } from "../../host/host-process.
 import type { AnsibleConfig } from "./schema.js";
 import { envPairs, rewriteExtraVars, SENSITIVE_KEY } from "./extra-vars.js";
 import { AnsibleOutput, PYTHON_HINT } from "./output.js";
+import { optionName } from "../../template/option-text.js";
 
 export const DOCKER_CONNECTION = "community.docker.docker";
 const NOT_IMPLEMENTED = /^ERR_.*_NOT_IMPLEMENTED_BY_BUILDER$/;
@@ -112,7 +113,7 @@ export class AnsibleProvisioner implements Provisioner {
       } catch (e) {
         if (ctx.signal.aborted) throw e;
         throw new BuildError(
-          `Error executing Ansible: ${errorMessage(e)}; install Ansible (Debian: apt-get install ansible) or set "command"`,
+          `Error executing Ansible: ${errorMessage(e)}; install Ansible (Debian: apt-get install ansible) or set ${optionName(ctx.templateFormat, "command")}`,
           { cause: e },
         );
       }

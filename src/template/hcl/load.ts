@@ -21,7 +21,7 @@ import { PACKER_VERSION, readPackerBlocks } from "./packer-block.js";
 import { parseFile, parseTemplate } from "./parser.js";
 import { STRING } from "./types.js";
 import { convert } from "./convert.js";
-import { isMapping, objectOf, str, toJS, type Value } from "./value.js";
+import { isMapping, leafStrings, objectOf, str, type Value } from "./value.js";
 import { resolveVariables, type VarFile } from "./variables.js";
 
 const TOP_LEVEL = {
@@ -186,6 +186,7 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
     restriction: "only literal values are allowed here",
   };
   const locals = resolveLocals(lctx, files, base, literal);
+  for (const v of locals.sensitive) for (const leaf of leafStrings(v)) opts.onSecret?.(leaf);
   const full: EvalContext = {
     ...base,
     variables: new Map([...base.variables, ["local", locals.value]]),
@@ -270,25 +271,6 @@ function declaredOnly(files: SourceFile[]): VariableDecl[] {
       }
     }
   }
-  return out;
-}
-
-/** String forms of a sensitive value's leaves: what must never appear in output. */
-function leafStrings(v: Value): string[] {
-  const js = toJS(v);
-  const out: string[] = [];
-  const walk = (x: unknown): void => {
-    if (x === null || x === undefined) return;
-    if (Array.isArray(x)) x.forEach(walk);
-    else if (typeof x === "object") Object.values(x).forEach(walk);
-    else if (
-      typeof x !== "symbol" &&
-      typeof x !== "function" &&
-      `${x as string | number | boolean | bigint}` !== ""
-    )
-      out.push(`${x as string | number | boolean | bigint}`);
-  };
-  walk(js);
   return out;
 }
 

@@ -164,3 +164,23 @@ export function numberToString(n: number): string {
   else out = digits.slice(0, point) + "." + digits.slice(point);
   return (neg ? "-" : "") + out;
 }
+
+/** String forms of a value's leaves: for a sensitive value, what must never appear in output. */
+export function leafStrings(v: Value): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown): void => {
+    if (x === null || x === undefined) return;
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (typeof x === "object") Object.values(x).forEach(walk);
+    else if (
+      typeof x === "string" ||
+      typeof x === "number" ||
+      typeof x === "boolean" ||
+      typeof x === "bigint"
+    ) {
+      if (`${x}` !== "") out.push(`${x}`);
+    }
+  };
+  walk(toJS(v));
+  return out;
+}

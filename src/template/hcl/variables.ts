@@ -13,7 +13,7 @@ import { parseExpression } from "./parser.js";
 import { typeFromExpr } from "./type-expr.js";
 import { BOOL, DYNAMIC, STRING, friendlyName, isPrimitive, list, map, type Type } from "./types.js";
 import type { Value } from "./value.js";
-import { fromJS, objectOf, toJS } from "./value.js";
+import { fromJS, leafStrings, objectOf, toJS } from "./value.js";
 import { checkBody, labelsOk } from "./body.js";
 
 interface Validation {
@@ -323,6 +323,12 @@ function fromRaw(lctx: HclLoadContext, decl: Declaration, raw: string, label: st
 export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varFiles: VarFile[]): Variables {
   const decls = collect(lctx, files);
   const byName = new Map(decls.map((d) => [d.name, d]));
+  // Every value given for a sensitive variable is registered, valid or not: an error about it
+  // may quote it.
+  const secret = (d: Declaration, v: Value | string): void => {
+    if (!d.sensitive) return;
+    for (const leaf of typeof v === "string" ? [v] : leafStrings(v)) lctx.opts.onSecret?.(leaf);
+  };
   const names = decls.map((d) => d.name);
   const assign = (decl: Declaration, f: () => Value, origin: { range?: Range; label: string }): void => {
     try {
@@ -347,6 +353,7 @@ export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varF
   // PKR_VAR_<name>: undeclared names are ignored (the environment holds unrelated variables).
   for (const d of decls) {
     const raw = lctx.opts.env[`PKR_VAR_${d.name}`];
+    if (raw !== undefined) secret(d, raw);
     if (raw !== undefined)
       assign(d, () => fromRaw(lctx, d, raw, `PKR_VAR_${d.name}`), {
         label: `the environment variable PKR_VAR_${d.name}`,
@@ -415,6 +422,7 @@ export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varF
       unknown(name, undefined, `-var ${name}=…`);
       continue;
     }
+    secret(d, raw);
     assign(d, () => fromRaw(lctx, d, raw, `-var ${name}`), { label: `-var ${name}` });
   }
 
@@ -437,6 +445,7 @@ export function resolveVariables(lctx: HclLoadContext, files: SourceFile[], varF
         );
       }
     }
+    if (value !== undefined) secret(d, value);
     if (value !== undefined && !d.failed && !validate(lctx, d, value, names)) value = undefined;
     if (value === undefined || d.failed) {
       poisoned.add(`var.${d.name}`);

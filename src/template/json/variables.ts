@@ -169,6 +169,14 @@ export async function resolveVariables(
   resolveAll(ctx, sources);
 
   markSensitive(ctx, decls, sensitive);
+  for (const { decl } of decls.values()) {
+    if (!decl.sensitive) continue;
+    const value = ctx.values.get(decl.name);
+    if (value) ctx.opts.onSecret?.(value);
+    // What was given, in case it did not render (a template is not itself the secret).
+    const raw = sources.get(decl.name)?.raw;
+    if (raw && !raw.includes("{{")) ctx.opts.onSecret?.(raw);
+  }
   return [...decls.values()].map(({ decl }) => ({ ...decl, value: ctx.values.get(decl.name) ?? "" }));
 }
 

@@ -24,7 +24,7 @@ interface ImageDetail {
   RepoTags?: string[] | null;
 }
 
-const NAME = /^\/?kiln_([0-9a-f]{8})_(\d+)_/;
+const NAME = /^\/?kiln_([0-9a-f]{8})_(\d+)[._]/;
 
 export async function scenarioContainers(
   endpoint: DockerEndpoint,

@@ -5,6 +5,7 @@ import type { BuildUi } from "../../../ui/ui.js";
 import type { BuilderContext } from "../../../core/builder.js";
 import { BuildError } from "../../../core/errors.js";
 import type { DockerStep } from "../state.js";
+import { optionName, optionSetting, type TemplateFormat } from "../../../template/option-text.js";
 
 export function progressPrinter(ui: BuildUi): (ev: ProgressEvent) => void {
   const seen = new Set<string>();
@@ -23,7 +24,7 @@ export async function pullStep(
   engine: Engine,
   ui: BuildUi,
   image: string,
-  opts: { platform?: string; auth?: RegistryAuth; signal: AbortSignal },
+  opts: { platform?: string; auth?: RegistryAuth; signal: AbortSignal; templateFormat?: TemplateFormat },
 ): Promise<void> {
   ui.say(`Pulling Docker image: ${image}`);
   try {
@@ -40,7 +41,7 @@ export async function pullStep(
     if (local) {
       // Deliberate difference from Packer (docs/compat.md): a local-only base image still builds.
       ui.error(
-        `Pull of ${image} failed (${cause}); using the image already present in the engine (${local.Id.slice(0, 19)}). Set "pull": false to skip the pull.`,
+        `Pull of ${image} failed (${cause}); using the image already present in the engine (${local.Id.slice(0, 19)}). Set ${optionSetting(opts.templateFormat, "pull", false)} to skip the pull.`,
       );
       return;
     }
@@ -69,13 +70,14 @@ export function pullStepOf(ctx: BuilderContext): DockerStep {
           platform: c.platform,
           auth: await ctx.pullAuth?.(image),
           signal: ctx.signal,
+          ...(ctx.templateFormat ? { templateFormat: ctx.templateFormat } : {}),
         });
       }
       ctx.signal.throwIfAborted();
       const base = await ctx.engine.inspectImage(image);
       if (!base) {
         throw new BuildError(
-          `Base image ${image} is not present in the engine (${ctx.engine.endpoint}) and "pull" is false. Pull or build it first, or set "pull": true.`,
+          `Base image ${image} is not present in the engine (${ctx.engine.endpoint}) and ${optionName(ctx.templateFormat, "pull")} is false. Pull or build it first, or set ${optionSetting(ctx.templateFormat, "pull", true)}.`,
         );
       }
       ctx.buildData.SourceImageSha256 = base.Id;
