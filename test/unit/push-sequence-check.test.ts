@@ -178,7 +178,10 @@ describe("checkPushSequences", () => {
       diags[0]!.summary,
       /login_server is not set, so the login credentials are for docker\.io \(Docker Hub\), but the repository "127\.0\.0\.1:5000\/team\/app" points to 127\.0\.0\.1:5000/,
     );
-    assert.match(diags[0]!.detail!, /Fix: set "login_server": "127\.0\.0\.1:5000" \(the repository's registry\)/);
+    assert.match(
+      diags[0]!.detail!,
+      /Fix: set "login_server": "127\.0\.0\.1:5000" \(the repository's registry\)/,
+    );
     assert.doesNotMatch(`${diags[0]!.summary} ${diags[0]!.detail}`, /[Rr]emove login_server/);
   });
 
