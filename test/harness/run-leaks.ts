@@ -67,6 +67,15 @@ export async function listImages(
   return new Map(images.map((i) => [i.Id, (i.RepoTags ?? []).filter((t) => t !== "<none>:<none>")] as const));
 }
 
+/** Image ids that are another image's parent: the classic builder's intermediate images. */
+async function parentImages(endpoint: DockerEndpoint): Promise<Set<string>> {
+  const images = await dockerJson<(ImageSummary & { ParentId?: string })[]>("GET", "/images/json", {
+    endpoint,
+    query: { all: 1 },
+  });
+  return new Set(images.map((i) => i.ParentId ?? "").filter((p) => p !== ""));
+}
+
 /** What a run's leak check compares against, taken just before kiln starts. */
 export interface RunBaseline {
   images: Set<string>;
@@ -132,7 +141,7 @@ export async function findRunLeftovers(scope: RunScope): Promise<Leftover[]> {
   for (const c of all) {
     const names = (c.Names ?? []).map((n) => n.replace(/^\//, ""));
     const byPid =
-      scope.pid !== undefined && names.some((n) => new RegExp(`^kiln_[0-9a-f]{8}_${scope.pid}_`).test(n));
+      scope.pid !== undefined && names.some((n) => new RegExp(`^kiln_[0-9a-f]{8}_${scope.pid}(?:\\.\\d+)?_`).test(n));
     const named = [...containerIds].some((id) => sameId(c.Id, id));
     if (!byPid && !named) continue;
     containerIds.add(c.Id);
@@ -150,8 +159,14 @@ export async function findRunLeftovers(scope: RunScope): Promise<Leftover[]> {
     const line = scope.output.split("\n").find((l) => l.includes(id)) ?? "";
     reportedImages.set(id, line.trim());
   }
+  const parents = await parentImages(endpoint);
   for (const [id, tags] of await listImages(endpoint)) {
     if (scope.baseline.images.has(id) || reported.includes(id)) continue;
+    // Per-step cache entries are kept on purpose (kiln cache ls / prune; the teardown sweeps them).
+    if (tags.length > 0 && tags.every((t) => t.startsWith("kiln-cache:"))) continue;
+    // A Dockerfile build's intermediate images (the engine's build cache, parents of its result)
+    // belong to the engine, as with `docker build`.
+    if (tags.length === 0 && parents.has(id)) continue;
     const res = await dockerRequest("GET", `/images/${id}/json`, { endpoint });
     if (res.status !== 200) continue; // removed meanwhile
     const detail = JSON.parse(res.body.toString("utf8")) as ImageDetail;

@@ -100,6 +100,8 @@ describe("an engine over ssh (DOCKER_HOST=ssh://)", () => {
       cwd: dir,
       env: sshEnv(),
       timeoutMs: 90_000,
+      // The cut leaves the build's container; the next run removes it (asserted below).
+      expectLeftovers: true,
       onOutput: (output) => {
         if (cut === undefined && output.includes("docker: ready-to-cut")) cut = sshd.cut();
       },

@@ -61,7 +61,7 @@ describe("leak checks catch what a run leaves", () => {
     const container = r.leftovers.find((l) => l.kind === "container");
     assert.ok(container, `no container among the leftovers: ${JSON.stringify(r.leftovers)}`);
     assert.equal(container.id, containerOf(r));
-    assert.match(container.description, new RegExp(`kiln_[0-9a-f]{8}_${r.pid}_`));
+    assert.match(container.description, new RegExp(`kiln_[0-9a-f]{8}_${r.pid}(\\.\\d+)?_`));
   });
 
   it("a run killed during its commit: its container, the committed image, its temp dir and its journal entry are all reported", async (t) => {

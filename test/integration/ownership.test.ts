@@ -30,7 +30,7 @@ describe("ownership of leftovers", () => {
     const failed = await build(
       t,
       { builders: [commit], provisioners: [{ type: "shell", inline: ["exit 4"] }] },
-      { args: ["-on-error=abort"], env },
+      { args: ["-on-error=abort"], env, expectLeftovers: true },
     );
     assert.equal(failed.code, 1, describeRun(failed));
     const id = /docker rm -f ([0-9a-f]{12})/.exec(failed.stdout)?.[1];
