@@ -43,10 +43,13 @@ interface ImageDetail {
  */
 export const reportedImages = new Map<string, string>();
 
-/** `Image ID: …`, `Imported ID: …` and machine-readable artifact ids. */
+/** `Image ID: …`, `Imported ID: …`, `Squashed image: …`, artifact lines and machine-readable artifact ids. */
 export function imagesReportedIn(output: string): string[] {
   const ids = new Set<string>();
-  for (const m of output.matchAll(/(?:Image ID|Imported ID): (sha256:[0-9a-f]{64})/g)) ids.add(m[1]!);
+  for (const m of output.matchAll(
+    /(?:Image ID|Imported ID|Squashed image|Imported Docker image): (sha256:[0-9a-f]{64})/g,
+  ))
+    ids.add(m[1]!);
   for (const m of output.matchAll(/,artifact,\d+,id,(sha256:[0-9a-f]{64})/g)) ids.add(m[1]!);
   return [...ids];
 }
@@ -141,7 +144,8 @@ export async function findRunLeftovers(scope: RunScope): Promise<Leftover[]> {
   for (const c of all) {
     const names = (c.Names ?? []).map((n) => n.replace(/^\//, ""));
     const byPid =
-      scope.pid !== undefined && names.some((n) => new RegExp(`^kiln_[0-9a-f]{8}_${scope.pid}(?:\\.\\d+)?_`).test(n));
+      scope.pid !== undefined &&
+      names.some((n) => new RegExp(`^kiln_[0-9a-f]{8}_${scope.pid}(?:\\.\\d+)?_`).test(n));
     const named = [...containerIds].some((id) => sameId(c.Id, id));
     if (!byPid && !named) continue;
     containerIds.add(c.Id);
