@@ -2,7 +2,7 @@
 // do not both run it and race to tag it; the second waits and then finds the first one's entry.
 // A lock file holds its owner's pid and process start time, so a lock left by a killed run (or a
 // reused pid) is recognised as stale and taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -59,4 +59,27 @@ export class KeyLocks {
       await sleep(100, undefined, { signal });
     }
   }
+}
+
+/** Lock files whose owner is gone (a run killed while it held them): leftovers for reconcile. */
+export function staleLocks(stateDir: string): { path: string; pid: number }[] {
+  const dir = join(stateDir, "cache", "locks");
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale: { path: string; pid: number }[] = [];
+  for (const name of names) {
+    if (!name.endsWith(".lock")) continue;
+    const path = join(dir, name);
+    try {
+      const owner = JSON.parse(readFileSync(path, "utf8")) as LockOwner;
+      if (!alive(owner)) stale.push({ path, pid: owner.pid });
+    } catch {
+      // being written or removed by its owner right now: not stale
+    }
+  }
+  return stale;
 }

@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import type { Engine } from "../engine/types.js";
 import { hostSlug, keptContainerName, parseContainerName, processStartTime } from "../core/ownership.js";
 import { readJournals } from "./journal.js";
+import { staleLocks } from "../cache/locks.js";
 
 export type Liveness = "alive" | "gone" | "other-host";
 
@@ -92,6 +93,18 @@ export async function findLeftovers(engines: readonly Engine[], stateDir: string
         remove: async () => rmSync(file, { force: true }),
       });
     }
+  }
+  // A run killed while it held a cache key's lock leaves the lock file (the next run that needs
+  // the key takes it over anyway; this removes it for runs that never need that key again).
+  for (const lock of staleLocks(stateDir)) {
+    found.push({
+      kind: "path",
+      id: lock.path,
+      description: `cache lock ${lock.path} (pid ${lock.pid})`,
+      owner: "gone",
+      kept: false,
+      remove: async () => rmSync(lock.path, { force: true }),
+    });
   }
   return found;
 }
