@@ -54,7 +54,7 @@ interface ChainFlags extends CacheFlags {
   graph?: string | boolean;
   parallelBuilds?: string;
   failFast?: boolean;
-  engine: string[];
+  engine?: string[];
   transferRegistry?: string;
   color: boolean;
   colorExplicit?: boolean;
@@ -121,8 +121,7 @@ export function registerChain(program: Command, setExit: (code: number) => void)
     .option(
       "--engine <name=docker_host>",
       "another engine nodes may run on (a node's `engine` in the native file); repeatable",
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .option(
       "--transfer-registry <host:port/repo>",
@@ -178,7 +177,7 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       env,
       builderArgs: flags.builderArgs ?? env.BUILDER_ARGS ?? "",
       squash,
-      engines: ["default", ...engineFlagNames(flags.engine)],
+      engines: ["default", ...engineFlagNames(flags.engine ?? [])],
     });
     for (const w of read.warnings) err(formatDiagnostic(w));
 
@@ -240,7 +239,7 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       out(graphFormat === "dot" ? graphDot(plan, selected) : graphText(plan, selected, cwd));
       return 0;
     }
-    const engines: ChainEngine[] = chainEngines(flags.engine, read.spec.engines ?? [], env);
+    const engines: ChainEngine[] = chainEngines(flags.engine ?? [], read.spec.engines ?? [], env);
     if (flags.transferRegistry !== undefined) checkTransferRegistry(flags.transferRegistry);
 
     let ui: Ui;
