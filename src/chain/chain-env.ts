@@ -12,8 +12,12 @@ import type { BuildUi, Ui } from "../ui/ui.js";
 import type { TemplateLoader } from "./plan.js";
 
 export interface ChainEnv {
-  /** Engines by name; every node names one ("default" for now). */
+  /** Engines by name ("default" and those of -engine / the file's `engines`); every node names one. */
   engines: ReadonlyMap<string, Engine>;
+  /** How each engine is reached, for messages ("unix:///run/docker.sock"). */
+  engineEndpoints?: ReadonlyMap<string, string>;
+  /** `host[:port]/repository` through which images move between engines; undefined: streamed. */
+  transferRegistry?: string;
   ui: Ui;
   events: EventBus;
   registry: ComponentRegistry;
@@ -39,6 +43,8 @@ export interface ChainEnv {
 export interface ChainRunOptions {
   /** Nodes running at once, per engine (≥ 1). */
   parallel: number;
+  /** Per-engine limits that differ from `parallel`. */
+  engineParallel?: ReadonlyMap<string, number>;
   failFast: boolean;
   runId: string;
   kilnVersion: string;

@@ -73,7 +73,7 @@ export interface ChainNodeSpec {
   push: string[];
   /** werf's `final: false`: an intermediate image, never pushed. */
   final: boolean;
-  /** The engine the node runs on ("default" until several engines exist). */
+  /** The engine the node runs on ("default": DOCKER_HOST; others from -engine or the file's `engines`). */
   engine: string;
   /** Where the node is defined (the entry in IMAGES.json or the native file). */
   pos?: SourcePos;
@@ -84,6 +84,18 @@ export interface ChainSpec {
   files: string[];
   format: "images-json" | "native";
   nodes: ChainNodeSpec[];
+  /** Engines the native file declares (`engines`); -engine on the command line overrides one by name. */
+  engines?: DeclaredEngine[];
+}
+
+/** An engine declared in the native chain file. */
+export interface DeclaredEngine {
+  name: string;
+  /** A DOCKER_HOST value (unix://, tcp://, ssh://). */
+  host: string;
+  /** Nodes at once on it; default -parallel-builds. */
+  parallel?: number;
+  pos?: SourcePos;
 }
 
 /** Why one node waits for another. */

@@ -15,7 +15,7 @@ import {
   stringMapMember,
   stringMember,
 } from "./json-input.js";
-import type { BuildArg, ChainNodeSpec, NodeReference } from "./model.js";
+import type { BuildArg, ChainNodeSpec, DeclaredEngine, NodeReference } from "./model.js";
 import { chainSchema } from "./native-schema.js";
 import { checkSchema } from "./schema-check.js";
 
@@ -34,21 +34,63 @@ export function readNativeChain(
   text: string,
   opts: NativeOptions,
   problems: Problems,
+  /** Filled with the file's `engines`. */
+  engines: DeclaredEngine[] = [],
 ): ChainNodeSpec[] {
   const parsed = parseJson(text, file);
   const before = problems.list.length;
   checkSchema(parsed.root, chainSchema, "", problems);
   if (problems.list.slice(before).some((d) => d.severity === "error")) return [];
+  engines.push(...readEngines(parsed.root, problems));
+  const known = [...new Set([...opts.engines, ...engines.map((e) => e.name)])];
   const nodesEntry = member(parsed.root, "nodes")!;
   if (nodesEntry.value.kind !== "object") return [];
   const names = nodesEntry.value.entries.map((e) => e.key);
   const folder = dirname(file);
   const out: ChainNodeSpec[] = [];
   nodesEntry.value.entries.forEach((e, index) => {
-    const node = readNode(e.key, e.value, index, { folder, names, opts, problems, pos: e.keyPos });
+    const node = readNode(e.key, e.value, index, {
+      folder,
+      names,
+      opts: { ...opts, engines: known },
+      problems,
+      pos: e.keyPos,
+    });
     if (node) out.push(node);
   });
   return out;
+}
+
+/** The top-level `engines` (the schema has checked the shapes). */
+function readEngines(root: ValueNode, problems: Problems): DeclaredEngine[] {
+  const entry = member(root, "engines");
+  if (entry === undefined || entry.value.kind !== "object") return [];
+  return entry.value.entries.map((e) => {
+    const where = `engines.${e.key}`;
+    const host = stringMember(e.value, "host", where, problems);
+    const parallelEntry = member(e.value, "parallel");
+    let parallel: number | undefined;
+    if (parallelEntry?.value.kind === "number") {
+      parallel = parallelEntry.value.value;
+      if (!Number.isInteger(parallel) || parallel < 1)
+        problems.error(
+          parallelEntry.value.pos,
+          `${where}: parallel: expected a whole number ≥ 1, got ${parallel}`,
+        );
+    }
+    if (e.key === "default")
+      problems.error(
+        e.keyPos,
+        `${where}: default is DOCKER_HOST and cannot be declared`,
+        "give the engine another name",
+      );
+    return {
+      name: e.key,
+      host: host?.value ?? "",
+      ...(parallel !== undefined ? { parallel } : {}),
+      ...(e.keyPos ? { pos: e.keyPos } : {}),
+    };
+  });
 }
 
 interface NodeContext {

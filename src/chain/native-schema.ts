@@ -100,12 +100,32 @@ export const nodeSchema: JsonSchema = {
     },
     engine: {
       type: "string",
-      description: 'The engine the node runs on. Only "default" (DOCKER_HOST) for now.',
+      description:
+        'The engine the node runs on: "default" (DOCKER_HOST), a name declared in engines, or one given with kiln chain -engine=NAME=DOCKER_HOST.',
       default: "default",
     },
   },
   additionalProperties: false,
   oneOf: [{ required: ["template"] }, { required: ["dockerfile"] }],
+};
+
+export const engineSchema: JsonSchema = {
+  type: "object",
+  description: "One engine: where it is and how many nodes run on it at once.",
+  properties: {
+    host: {
+      type: "string",
+      description:
+        "A DOCKER_HOST value: unix:///path, tcp://host:port (DOCKER_TLS_VERIFY applies), ssh://[user@]host.",
+    },
+    parallel: {
+      type: "number",
+      description:
+        "Nodes built at once on this engine (a whole number ≥ 1). Default: kiln chain -parallel-builds.",
+    },
+  },
+  required: ["host"],
+  additionalProperties: false,
 };
 
 export const chainSchema: JsonSchema = {
@@ -122,6 +142,13 @@ export const chainSchema: JsonSchema = {
       description: "The nodes, by name. Their order breaks ties when several could start.",
       propertyNames: { pattern: NODE_NAME_PATTERN },
       additionalProperties: nodeSchema,
+    },
+    engines: {
+      type: "object",
+      description:
+        "Engines nodes may run on, by name, besides default (DOCKER_HOST). kiln chain -engine=NAME=DOCKER_HOST overrides one by name.",
+      propertyNames: { pattern: NODE_NAME_PATTERN },
+      additionalProperties: engineSchema,
     },
   },
   required: ["nodes"],

@@ -6,7 +6,7 @@ import { relative } from "node:path";
 import { InvalidInputError } from "../template/diagnostic.js";
 import { readImagesJson, type ImagesEntry, type ImagesJsonOptions } from "./images-json.js";
 import { Problems } from "./json-input.js";
-import type { ChainSpec } from "./model.js";
+import type { ChainSpec, DeclaredEngine } from "./model.js";
 import { readNativeChain, type NativeOptions } from "./native-file.js";
 import { parseJson } from "../template/json/parse-json.js";
 import { member } from "./json-input.js";
@@ -52,8 +52,9 @@ export async function readChain(files: readonly string[], opts: ReadChainOptions
         },
       ]);
     }
-    const nodes = readNativeChain(native[0]!.file, native[0]!.text, opts, problems);
-    spec = { files: [native[0]!.file], format: "native", nodes };
+    const engines: DeclaredEngine[] = [];
+    const nodes = readNativeChain(native[0]!.file, native[0]!.text, opts, problems, engines);
+    spec = { files: [native[0]!.file], format: "native", nodes, engines };
   } else {
     for (const t of texts) entries.push(...readImagesJson(t.file, t.text, opts, problems, entries.length));
     spec = { files: texts.map((t) => t.file), format: "images-json", nodes: entries.map((e) => e.node) };

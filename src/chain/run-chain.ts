@@ -1,6 +1,9 @@
 // Runs a planned chain: the selected nodes through the scheduler, each on its engine, as run
 // events (chain-started, node-started/finished/skipped, chain-finished; every event of a node's
 // builds carries the node's name). Never throws for a node's failure; the outcome says what ran.
+// With several engines, a node's inputs built on another engine are moved to its engine first
+// (transfer.ts); an engine that stops answering is lost: its running nodes fail saying so, and
+// nodes that had not started on it go to the first engine still answering.
 import { InvalidInputError } from "../template/diagnostic.js";
 import type { Engine } from "../engine/types.js";
 import type { ChainNodeInfo } from "../core/events.js";
@@ -14,6 +17,9 @@ import { runPackerNode } from "./node-packer.js";
 import type { ChainPlan, PlannedNode } from "./plan.js";
 import { pushTargets } from "./push.js";
 import { schedule, type FinalState, type RunStatus } from "./scheduler.js";
+import { transferImage } from "./transfer.js";
+import { errorMessage } from "../core/errors.js";
+import { eventBuildUi } from "../ui/event-ui.js";
 
 export interface ChainOutcome {
   /** Final state per node, selected or not (not selected: skipped, not-selected). */
@@ -43,14 +49,15 @@ export async function runChain(
   opts: ChainRunOptions,
 ): Promise<ChainOutcome> {
   const { events } = env;
+  const limitOf = (engine: string): number => opts.engineParallel?.get(engine) ?? opts.parallel;
   const started = events.elapsed();
-  const engineOf = (n: PlannedNode): Engine => {
-    const engine = env.engines.get(n.spec.engine);
+  const engineNamed = (name: string): Engine => {
+    const engine = env.engines.get(name);
     // The readers check engine names against the same list.
-    if (!engine)
-      throw new InvalidInputError([{ severity: "error", summary: `no engine named ${n.spec.engine}` }]);
+    if (!engine) throw new InvalidInputError([{ severity: "error", summary: `no engine named ${name}` }]);
     return engine;
   };
+  for (const n of plan.nodes) if (selected.has(n.spec.name)) engineNamed(n.spec.engine);
   const run = plan.nodes.filter((n) => selected.has(n.spec.name));
   events.emit({
     kind: "chain-started",
@@ -60,7 +67,7 @@ export async function runChain(
     command: opts.command,
     nodes: nodeInfos(plan),
     selected: run.map((n) => n.spec.name),
-    parallel: Object.fromEntries([...env.engines.keys()].map((k) => [k, opts.parallel])),
+    parallel: Object.fromEntries([...env.engines.keys()].map((k) => [k, limitOf(k)])),
   });
   const states: ChainOutcome["nodes"] = new Map();
   for (const n of plan.nodes) {
@@ -79,9 +86,70 @@ export async function runChain(
     }
   const outcomes = new Map<string, NodeOutcome>();
   const squashRefused = new Set<Engine>();
-  const contextOf = (n: PlannedNode, signal: AbortSignal): NodeContext => ({
+  /** The engine each node ran on (its own, or another when its own was lost). */
+  const ranOn = new Map<string, string>();
+  /** Engines that stopped answering, with why. */
+  const lost = new Map<string, string>();
+  /** Moves in flight or done, by image ID and target engine: each happens once. */
+  const moves = new Map<string, Promise<void>>();
+  const endpointOf = (engine: string): string => {
+    const where = env.engineEndpoints?.get(engine);
+    return where === undefined ? `engine ${engine}` : `engine ${engine} (${where})`;
+  };
+  const place = (name: string, engine: string): string => {
+    if (!lost.has(engine)) return engine;
+    const other = [...env.engines.keys()].find((k) => !lost.has(k));
+    if (other === undefined) return engine;
+    eventBuildUi(events.forNode(name), env.ui, "engine").error(
+      `runs on engine ${other}: its engine ${engine} was lost (${lost.get(engine)})`,
+    );
+    return other;
+  };
+  /** After a failure: whether the engine still answers; when not, it is lost for the rest of the run. */
+  const checkEngine = async (engine: string): Promise<string | undefined> => {
+    if (lost.has(engine)) return lost.get(engine);
+    try {
+      await engineNamed(engine).ping(AbortSignal.timeout(5_000));
+      return undefined;
+    } catch (e) {
+      const why = errorMessage(e);
+      lost.set(engine, why);
+      return why;
+    }
+  };
+  /** Brings the images `n` needs from the engines they were built on to `engine`. */
+  const bringInputs = async (n: PlannedNode, engine: string, signal: AbortSignal): Promise<void> => {
+    const needs = new Set(
+      plan.edges.filter((e) => e.from === n.spec.name && selected.has(e.to)).map((e) => e.to),
+    );
+    const ui = eventBuildUi(events.forNode(n.spec.name), env.ui, "transfer");
+    for (const need of needs) {
+      const source = ranOn.get(need);
+      const built = outcomes.get(need);
+      if (source === undefined || source === engine || built?.imageId === undefined) continue;
+      const key = `${built.imageId} ${engine}`;
+      let move = moves.get(key);
+      if (move === undefined) {
+        move = transferImage(
+          { from: engineNamed(source), to: engineNamed(engine), fromName: source, toName: engine },
+          { imageId: built.imageId, tags: built.tags },
+          {
+            ...(env.transferRegistry !== undefined ? { registry: env.transferRegistry } : {}),
+            ...(env.registryAuth ? { auth: (r: string) => env.registryAuth!(r, ui) } : {}),
+            signal,
+            say: (m) => ui.say(m),
+          },
+        ).then(() => undefined);
+        moves.set(key, move);
+        // A failed move is tried again by the next node that needs it.
+        move.catch(() => moves.delete(key));
+      }
+      await move;
+    }
+  };
+  const contextOf = (n: PlannedNode, engine: string, signal: AbortSignal): NodeContext => ({
     name: n.spec.name,
-    engine: engineOf(n),
+    engine: engineNamed(engine),
     bus: events.forNode(n.spec.name),
     env,
     signal,
@@ -100,13 +168,15 @@ export async function runChain(
     squashRefused,
   });
 
-  const runNode = async (name: string, signal: AbortSignal): Promise<RunStatus> => {
+  const runNode = async (name: string, signal: AbortSignal, engine: string): Promise<RunStatus> => {
     const n = plan.byName.get(name)!;
     const nodeStarted = events.elapsed();
-    events.emit({ kind: "node-started", node: name, engine: n.spec.engine });
-    const ctx = contextOf(n, signal);
+    ranOn.set(name, engine);
+    events.emit({ kind: "node-started", node: name, engine });
+    const ctx = contextOf(n, engine, signal);
     let outcome: NodeOutcome;
     try {
+      await bringInputs(n, engine, signal);
       outcome =
         n.spec.source.kind === "packer" ? await runPackerNode(n, ctx, opts) : await runDockerfileNode(n, ctx);
       if (
@@ -135,6 +205,18 @@ export async function runChain(
       };
     }
     if (outcome.status === "failed" && signal.aborted) outcome = { ...outcome, status: "cancelled" };
+    if (outcome.status === "failed" && env.engines.size > 1) {
+      const why = await checkEngine(engine);
+      if (why !== undefined && outcome.failure) {
+        outcome = {
+          ...outcome,
+          failure: {
+            ...outcome.failure,
+            message: `${endpointOf(engine)} was lost while ${name} ran (${why}); nodes not started there go on elsewhere. ${outcome.failure.message}`,
+          },
+        };
+      }
+    }
     outcomes.set(name, outcome);
     events.emit({
       kind: "node-finished",
@@ -157,7 +239,8 @@ export async function runChain(
       ],
     })),
     {
-      limit: () => opts.parallel,
+      limit: limitOf,
+      place,
       failFast: opts.failFast,
       signal: env.signal,
       run: runNode,

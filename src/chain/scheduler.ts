@@ -2,7 +2,8 @@
 // each engine's limit allows (one limit per engine: nodes on different engines do not compete),
 // list order breaking ties. A failed node's dependents are skipped, naming it; independent nodes
 // go on. With fail-fast, the first failure stops new starts and cancels the running nodes (their
-// cleanup runs). Cancellation of the whole run cancels every running node.
+// cleanup runs). Cancellation of the whole run cancels every running node. `place` may move a node
+// that has not started to another engine (when its own engine was lost).
 import type { NodeSkipReason } from "../core/events.js";
 
 export interface ScheduledNode {
@@ -23,8 +24,10 @@ export interface SchedulerOptions {
   failFast: boolean;
   /** The run's cancellation (SIGINT / SIGTERM). */
   signal: AbortSignal;
-  /** Runs one node; resolves with its status (never rejects for a build failure). */
-  run(name: string, signal: AbortSignal): Promise<RunStatus>;
+  /** The engine a node starts on, asked when it could start; default: the node's own. */
+  place?(name: string, engine: string): string;
+  /** Runs one node on an engine; resolves with its status (never rejects for a build failure). */
+  run(name: string, signal: AbortSignal, engine: string): Promise<RunStatus>;
   /** Called when a node will not run, the moment that is known. */
   skipped(name: string, state: Extract<FinalState, { status: "skipped" }>): void;
 }
@@ -100,8 +103,10 @@ export async function schedule(
               const s = final.get(d)?.status;
               return s === "built" || s === "cached";
             });
-            if (!ready || (busy.get(n.engine) ?? 0) >= Math.max(1, opts.limit(n.engine))) continue;
-            start(n);
+            if (!ready) continue;
+            const engine = opts.place?.(n.name, n.engine) ?? n.engine;
+            if ((busy.get(engine) ?? 0) >= Math.max(1, opts.limit(engine))) continue;
+            start(n, engine);
             changed = true;
           }
         }
@@ -114,14 +119,14 @@ export async function schedule(
       }
     };
 
-    const start = (n: ScheduledNode): void => {
+    const start = (n: ScheduledNode, engine: string): void => {
       const controller = new AbortController();
       running.set(n.name, controller);
-      busy.set(n.engine, (busy.get(n.engine) ?? 0) + 1);
+      busy.set(engine, (busy.get(engine) ?? 0) + 1);
       const signal = AbortSignal.any([opts.signal, controller.signal]);
       const settle = (status: RunStatus): void => {
         running.delete(n.name);
-        busy.set(n.engine, (busy.get(n.engine) ?? 1) - 1);
+        busy.set(engine, (busy.get(engine) ?? 1) - 1);
         final.set(n.name, { status });
         if (status === "failed" || status === "cancelled") rootFailure.set(n.name, n.name);
         if (status === "failed" && opts.failFast && stoppedBy === undefined) {
@@ -132,7 +137,7 @@ export async function schedule(
       };
       // A microtask later, so a node's synchronous start never re-enters this loop.
       queueMicrotask(() => {
-        opts.run(n.name, signal).then(settle, (e: unknown) => {
+        opts.run(n.name, signal, engine).then(settle, (e: unknown) => {
           running.delete(n.name);
           reject(e instanceof Error ? e : new Error(String(e)));
         });

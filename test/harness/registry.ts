@@ -37,6 +37,8 @@ export interface RegistryOptions {
   tls?: boolean;
   /** Register the CA in the engine's certs.d (default: when tls). */
   certsD?: boolean;
+  /** The IPv4 address it listens on and is named by (default 127.0.0.1): another network namespace's engine reaches it there. */
+  address?: string;
 }
 
 export interface Registry {
@@ -83,7 +85,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const users = options.users ?? [];
   const tls = options.tls ?? false;
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const address = options.address ?? "127.0.0.1";
+  const host = `${address}:${port}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), "kiln-registry-"));
   const certsDir = path.join(CERTS_D, host);
   let certsDCreated = false;
@@ -109,7 +112,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     ];
     let caPem: string | undefined;
     if (tls) {
-      caPem = makeCertificates(dir);
+      caPem = makeCertificates(dir, address);
       config.push(
         "  tls:",
         `    certificate: ${path.join(dir, "server.crt")}`,
@@ -222,7 +225,7 @@ function htpasswdLine(user: RegistryUser): string {
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1; returns the CA's PEM. */
-function makeCertificates(dir: string): string {
+function makeCertificates(dir: string, address = "127.0.0.1"): string {
   const f = (name: string): string => path.join(dir, name);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   const quiet = { stdio: ["ignore", "ignore", "pipe"] as ("ignore" | "pipe")[] };
@@ -235,7 +238,8 @@ function makeCertificates(dir: string): string {
   );
   writeFileSync(
     f("server.ext"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n",
+    `subjectAltName=IP:127.0.0.1,IP:${address},DNS:localhost\n` +
+      "extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n",
   );
   execFileSync("openssl", ["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial",
     "-out", f("server.crt"), "-days", "2", "-extfile", f("server.ext")], quiet); // prettier-ignore

@@ -23,9 +23,11 @@ import { Journal, stateDir } from "../../run/journal.js";
 import { checkTemplate, reportError } from "../load.js";
 import { loadTemplate as loadTemplateFile } from "../../template/load.js";
 import { splitList } from "../argv.js";
-import { connectOrSay, engineHostOrSay, makeUi, prepareEngines } from "../run-setup.js";
+import { connectOrSay, makeUi, prepareEngines } from "../run-setup.js";
+import { chainEngines, engineFlagNames, type ChainEngine } from "../chain-engines.js";
+import type { EngineSession } from "../../engine/connect.js";
+import { ImageReference } from "../../engine/reference.js";
 import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
-import type { Engine, EngineHost } from "../../engine/index.js";
 import { resolveAuth, describeSource } from "../../auth/resolve.js";
 import { readChain } from "../../chain/read-chain.js";
 import { planChain, problemsOf } from "../../chain/plan.js";
@@ -52,6 +54,8 @@ interface ChainFlags extends CacheFlags {
   graph?: string | boolean;
   parallelBuilds?: string;
   failFast?: boolean;
+  engine?: string[];
+  transferRegistry?: string;
   color: boolean;
   colorExplicit?: boolean;
   timestampUi?: boolean;
@@ -114,6 +118,15 @@ export function registerChain(program: Command, setExit: (code: number) => void)
       `nodes built at once per engine (default: the number of CPUs, ${DEFAULT_PARALLEL} here)`,
     )
     .option("--fail-fast", "at the first failure start nothing more and cancel the running nodes")
+    .option(
+      "--engine <name=docker_host>",
+      "another engine nodes may run on (a node's `engine` in the native file); repeatable",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--transfer-registry <host:port/repo>",
+      "move images between engines through this registry (by digest); default: streamed engine to engine",
+    )
     .option("--color", "force colours on (the default, unless NO_COLOR / PACKER_NO_COLOR)")
     .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
     .option("--timestamp-ui", "prefix output with RFC3339 timestamps")
@@ -164,7 +177,7 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       env,
       builderArgs: flags.builderArgs ?? env.BUILDER_ARGS ?? "",
       squash,
-      engines: ["default"],
+      engines: ["default", ...engineFlagNames(flags.engine ?? [])],
     });
     for (const w of read.warnings) err(formatDiagnostic(w));
 
@@ -226,6 +239,8 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       out(graphFormat === "dot" ? graphDot(plan, selected) : graphText(plan, selected, cwd));
       return 0;
     }
+    const engines: ChainEngine[] = chainEngines(flags.engine ?? [], read.spec.engines ?? [], env);
+    if (flags.transferRegistry !== undefined) checkTransferRegistry(flags.transferRegistry);
 
     let ui: Ui;
     try {
@@ -240,11 +255,7 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       ui.close?.();
       return 0;
     }
-    const host = engineHostOrSay(env, err);
-    if (host === undefined) {
-      ui.close?.();
-      return 2;
-    }
+
     let cacheOptions;
     try {
       cacheOptions = cacheOptionsFrom(flags, {
@@ -259,11 +270,12 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       ui.close?.();
       throw e;
     }
-    return await build(plan, selected, ui, host, {
+    return await build(plan, selected, ui, engines, {
       cacheOptions,
       noCache: !flags.cache,
       parallel,
       failFast: Boolean(flags.failFast),
+      ...(flags.transferRegistry !== undefined ? { transferRegistry: flags.transferRegistry } : {}),
       loadTemplate,
       startTime,
     });
@@ -276,12 +288,13 @@ async function build(
   plan: Awaited<ReturnType<typeof planChain>>,
   selected: Set<string>,
   ui: Ui,
-  host: EngineHost,
+  engines: readonly ChainEngine[],
   o: {
     cacheOptions: ReturnType<typeof cacheOptionsFrom>;
     noCache: boolean;
     parallel: number;
     failFast: boolean;
+    transferRegistry?: string;
     loadTemplate: Parameters<typeof planChain>[1]["loadTemplate"];
     startTime: Date;
   },
@@ -289,20 +302,32 @@ async function build(
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
   const say = eventPlainUi(events, ui);
-  const session = await connectOrSay(host, say);
-  if (session === undefined) {
-    ui.close?.();
-    return 1;
-  }
+  // Only the engines the selected nodes use are connected.
+  const used = new Set(plan.nodes.filter((n) => selected.has(n.spec.name)).map((n) => n.spec.engine));
+  used.add("default");
+  const sessions = new Map<string, EngineSession>();
   try {
-    return await buildOn(session.engine, plan, selected, { ui, events, say }, o);
+    for (const e of engines) {
+      if (!used.has(e.name)) continue;
+      const session = await connectOrSay(e.host, {
+        say: (m) => say.say(engines.length > 1 ? `engine ${e.name}: ${m}` : m),
+        error: (m) => say.error(engines.length > 1 ? `engine ${e.name}: ${m}` : m),
+      });
+      if (session === undefined) {
+        ui.close?.();
+        return 1;
+      }
+      sessions.set(e.name, session);
+    }
+    return await buildOn(sessions, engines, plan, selected, { ui, events, say }, o);
   } finally {
-    await session.close();
+    for (const s of sessions.values()) await s.close();
   }
 }
 
 async function buildOn(
-  engine: Engine,
+  sessions: ReadonlyMap<string, EngineSession>,
+  declared: readonly ChainEngine[],
   plan: Awaited<ReturnType<typeof planChain>>,
   selected: Set<string>,
   out: { ui: Ui; events: EventBus; say: ReturnType<typeof eventPlainUi> },
@@ -310,7 +335,11 @@ async function buildOn(
 ): Promise<number> {
   const { ui, events, say } = out;
   const stateDirectory = stateDir(process.env);
-  await prepareEngines([engine], stateDirectory, say);
+  await prepareEngines(
+    [...sessions.values()].map((s) => s.engine),
+    stateDirectory,
+    say,
+  );
   const identity = currentIdentity(randomUUID());
   const journal = new Journal(stateDirectory, identity);
   const activeCleanups = new Set<CleanupStack>();
@@ -324,7 +353,9 @@ async function buildOn(
       plan,
       selected,
       {
-        engines: new Map([["default", engine]]),
+        engines: new Map([...sessions].map(([name, s]) => [name, s.engine])),
+        engineEndpoints: new Map([...sessions].map(([name, s]) => [name, s.engine.endpoint])),
+        ...(o.transferRegistry !== undefined ? { transferRegistry: o.transferRegistry } : {}),
         ui,
         events,
         registry: defaultRegistry(),
@@ -353,6 +384,9 @@ async function buildOn(
       },
       {
         parallel: o.parallel,
+        engineParallel: new Map(
+          declared.flatMap((e) => (e.parallel !== undefined ? [[e.name, e.parallel] as const] : [])),
+        ),
         failFast: o.failFast,
         runId: identity.runId,
         kilnVersion: kilnVersion(),
@@ -367,6 +401,21 @@ async function buildOn(
     signals.dispose();
     ui.close?.();
   }
+}
+
+/** `host[:port]/repository`, no tag or digest: kiln adds its own tag and pulls by digest. */
+function checkTransferRegistry(value: string): void {
+  let ref: ImageReference | undefined;
+  try {
+    ref = ImageReference.parse(value);
+  } catch {
+    ref = undefined;
+  }
+  if (ref === undefined || ref.tag !== undefined || ref.digest !== undefined || !value.includes("/"))
+    throw usage(
+      `-transfer-registry: expected host[:port]/repository, got ${JSON.stringify(value)}`,
+      "e.g. -transfer-registry=registry.example.com:5000/kiln-transfer (no tag: kiln tags and pulls by digest)",
+    );
 }
 
 function isFile(path: string): boolean {
