@@ -1,7 +1,9 @@
 // What `npm publish` would ship: the `npm pack` tarball holds the CLI, the library, its types,
 // the schemas and the help pages, and no tests or fixtures; installed with production
 // dependencies only (as a user's `npm install kiln`), its bin runs, validates a template, finds
-// its help pages and starts fast. Uses the dist/ that `npm test` built.
+// its help pages and starts fast, and the library examples run against it (the build one on the
+// test engine). Uses the dist/ that `npm test` built. An integration file for the engine and for
+// its time: packing and installing take a minute on a loaded machine.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -9,6 +11,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUSYBOX, removeProduced, trackImage } from "./support/build.js";
+import { assertNoKilnLeftovers } from "../harness/leaks.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
@@ -44,8 +48,10 @@ before(
   { timeout: 600_000 },
 ); // packing and installing take a minute on a loaded machine
 
-after(() => {
+after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
+  await removeProduced();
+  await assertNoKilnLeftovers({ context: "after the packaged library's build" });
 });
 
 const kiln = (...args: string[]) =>
@@ -139,4 +145,48 @@ test("the installed CLI starts in under 0.3 s of CPU (kiln version, median of 7)
     `# kiln version from the installed tarball: median CPU ${cpu.toFixed(2)} s, wall ${wall.toFixed(2)} s\n`,
   );
   assert.ok(cpu < 0.3, `median CPU time ${cpu} s`);
+});
+
+test('examples/library/validate.mjs runs against the installed package (import from "kiln")', () => {
+  const example = join(dir, "validate.mjs");
+  writeFileSync(example, readFileSync(join(root, "examples/library/validate.mjs")));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [example, ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_HOST: `unix://${join(dir, "no-engine.sock")}` },
+    });
+  const ok = run("t.json");
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, "build docker: image debian:12; provisioners: shell; post-processors: none\n");
+  const bad = run("bad.json");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^bad\.json:1:\d+: .*unknown key "imgae"/m);
+  // --engine goes through connectEngine: here the socket does not exist.
+  const engine = run("t.json", "--engine");
+  assert.equal(engine.status, 1);
+  assert.match(engine.stderr, /cannot reach the engine: .*no-engine\.sock/);
+});
+
+test("examples/library/build.mjs builds on the engine through the installed package, with events", () => {
+  const example = join(dir, "build.mjs");
+  writeFileSync(example, readFileSync(join(root, "examples/library/build.mjs")));
+  writeFileSync(
+    join(dir, "lib.json"),
+    JSON.stringify({
+      variables: { word: "x" },
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [{ type: "shell", inline: ["echo {{user `word`}} > /built-by-library"] }],
+    }),
+  );
+  const r = spawnSync(process.execPath, [example, "lib.json", "--var", "word=hello"], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /^\[docker\] step provisioner 1 \(shell\)$/m);
+  const image = /^\[docker\] artifact: image (sha256:[0-9a-f]{64})$/m.exec(r.stdout);
+  assert.ok(image, r.stdout);
+  trackImage(image[1]!);
 });
