@@ -8,6 +8,8 @@ import { registerPrune } from "./commands/prune.js";
 import { registerCache } from "./commands/cache.js";
 import { registerTemplateTools } from "./commands/template-tools.js";
 import { registerChain } from "./commands/chain.js";
+import { registerHelp } from "./commands/help.js";
+import { helpWithDefaults } from "./help-defaults.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
 import { BROKEN_PIPE_EXIT_CODE } from "../run/signals.js";
 import { debugDetail } from "../core/errors.js";
@@ -57,7 +59,8 @@ export async function run(argv: string[]): Promise<number> {
     .description("Runs Packer docker templates (JSON and HCL2) through the Docker Engine API.")
     .exitOverride()
     .showSuggestionAfterError(true)
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureHelp(helpWithDefaults);
   registerBuild(program, setExit);
   registerChain(program, setExit);
   registerValidate(program, setExit);
@@ -73,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
         `kiln v${kilnVersion()} (runs Packer ${PACKER_COMPAT_VERSION} docker templates)\n`,
       );
     });
+  registerHelp(program, setExit);
   try {
     await program.parseAsync(normalized, { from: "user" });
     return exit;

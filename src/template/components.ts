@@ -191,6 +191,11 @@ export function isNotSupported(kind: ComponentKind, type: string): boolean {
   return NOT_SUPPORTED[kind].includes(type);
 }
 
+/** The Packer 1.6.6 types of `kind` kiln deliberately does not implement. */
+export function unsupportedTypes(kind: ComponentKind): string[] {
+  return [...NOT_SUPPORTED[kind]];
+}
+
 export function componentTypes(kind: ComponentKind): string[] {
   return Object.keys(SPECS[kind]);
 }

@@ -33,6 +33,7 @@ import { provisionerFor, readProvisioner } from "./provisioners.js";
 import { resolveVariables } from "./variables.js";
 
 export const ROOT_KEYS = [
+  "$schema",
   "builders",
   "provisioners",
   "post-processors",
@@ -142,7 +143,7 @@ function readRoot(
     }
     sections.set(e.key, e.value);
   }
-  for (const key of ["description", "min_packer_version"]) {
+  for (const key of ["$schema", "description", "min_packer_version"]) {
     const v = sections.get(key);
     if (v && v.kind !== "string") error(ctx, v.pos, `${key}: expected string, got ${describe(v)}`);
   }
