@@ -44,6 +44,8 @@ const LONG_FLAGS = [
   "docker-folder",
   "ansible-folder",
   "salt-folder",
+  "report",
+  "report-html",
 ];
 
 /** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */

@@ -24,6 +24,14 @@ import { checkTemplate, reportError } from "../load.js";
 import { loadTemplate as loadTemplateFile } from "../../template/load.js";
 import { splitList } from "../argv.js";
 import { connectOrSay, engineHostOrSay, makeUi, prepareEngines } from "../run-setup.js";
+import {
+  addReportOptions,
+  finishReport,
+  recordReport,
+  reportFilesOrSay,
+  type ReportFlags,
+} from "../report-options.js";
+import type { ReportFiles } from "../../report/recorder.js";
 import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
 import type { Engine, EngineHost } from "../../engine/index.js";
 import { resolveAuth, describeSource } from "../../auth/resolve.js";
@@ -35,7 +43,7 @@ import { generateImages } from "../../chain/generate-images.js";
 import { dryRunLines, graphDot, graphText, listFromImages, listLines } from "../../chain/describe.js";
 import { runChain } from "../../chain/run-chain.js";
 
-interface ChainFlags extends CacheFlags {
+interface ChainFlags extends CacheFlags, ReportFlags {
   images?: string[];
   skipImages?: string[];
   imagesFiles?: string[];
@@ -118,7 +126,7 @@ export function registerChain(program: Command, setExit: (code: number) => void)
     .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
     .option("--timestamp-ui", "prefix output with RFC3339 timestamps")
     .option("--machine-readable", "machine-readable output, with chain-node records");
-  addCacheOptions(cmd).action(async (args: string[], flags: ChainFlags, cmd: Command) => {
+  addReportOptions(addCacheOptions(cmd)).action(async (args: string[], flags: ChainFlags, cmd: Command) => {
     flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
     if (cmd.getOptionValueSource("squash") !== "cli" && nonEmpty(process.env.NO_SQUASH)) flags.squash = false;
     setExit(await chain(args, flags));
@@ -140,6 +148,8 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
     err(`-parallel-builds: expected a whole number ≥ 1, got ${JSON.stringify(flags.parallelBuilds)}`);
     return 2;
   }
+  const reportFiles = reportFilesOrSay(flags, err);
+  if (reportFiles === undefined) return 2;
   const graphFormat = flags.graph === undefined ? undefined : flags.graph === true ? "text" : flags.graph;
   if (graphFormat !== undefined && graphFormat !== "text" && graphFormat !== "dot") {
     err(`-graph: expected text or dot, got ${JSON.stringify(graphFormat)}`);
@@ -266,6 +276,7 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       failFast: Boolean(flags.failFast),
       loadTemplate,
       startTime,
+      reportFiles,
     });
   } catch (e) {
     return reportError(e, err);
@@ -284,21 +295,33 @@ async function build(
     failFast: boolean;
     loadTemplate: Parameters<typeof planChain>[1]["loadTemplate"];
     startTime: Date;
+    reportFiles: ReportFiles;
   },
 ): Promise<number> {
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
+  const report = recordReport(events, o.reportFiles, ui);
   const say = eventPlainUi(events, ui);
   const session = await connectOrSay(host, say);
   if (session === undefined) {
     ui.close?.();
-    return 1;
+    return finishReport(report, undefined, 1);
   }
+  events.emit({
+    kind: "engine",
+    name: "default",
+    endpoint: host.description,
+    version: `${session.identity.product} ${session.identity.version}`,
+    api: session.identity.apiVersion,
+  });
+  let code = 1;
   try {
-    return await buildOn(session.engine, plan, selected, { ui, events, say }, o);
+    code = await buildOn(session.engine, plan, selected, { ui, events, say }, o);
   } finally {
+    code = await finishReport(report, session.engine, code);
     await session.close();
   }
+  return code;
 }
 
 async function buildOn(
