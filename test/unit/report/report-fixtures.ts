@@ -19,7 +19,7 @@ function buildEvents(
   const events: RunEvent[] = [];
   const node = o.node !== undefined ? { node: o.node } : {};
   let t = from;
-  const at = (e: UntimedEvent): void => void events.push({ ...e, ...node, t } as RunEvent);
+  const at = (e: UntimedEvent): void => void events.push({ ...e, ...node, t });
   at({ kind: "build-started", build, steps: o.provisioners });
   const run = (step: StepRef, ms: number, status: "ok" | "cached" | "failed", extra?: () => void) => {
     at({ kind: "step-started", build, step });
