@@ -9,7 +9,7 @@ import { launch } from "puppeteer-core";
 import { renderReportHtml } from "../src/report/html.js";
 import { reportOf, twentyNodeChainEvents } from "../test/unit/report/report-fixtures.js";
 
-const target = fileURLToPath(new URL("../docs/report-chain.png", import.meta.url));
+const target = fileURLToPath(new URL("../docs/report-chain.png", import.meta.url)) as `${string}.png`;
 const file = path.join(mkdtempSync(path.join(os.tmpdir(), "kiln-report-shot-")), "report.html");
 writeFileSync(file, renderReportHtml(reportOf(twentyNodeChainEvents())));
 const browser = await launch({
@@ -22,10 +22,10 @@ try {
   await page.setViewport({ width: 1200, height: 900 });
   await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
   // Open the failed step, as a reader would, so the picture shows a folded-out output.
-  await page.evaluate(() => {
-    for (const d of document.querySelectorAll("details.step.st-failed")) d.setAttribute("open", "");
+  await page.$$eval("details.step.st-failed", (failed) => {
+    for (const d of failed) d.setAttribute("open", "");
   });
-  await page.screenshot({ path: target as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: target, fullPage: true });
   process.stdout.write(`wrote ${target}\n`);
 } finally {
   await browser.close();
