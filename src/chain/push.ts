@@ -2,7 +2,7 @@
 // credentials for its registry; each push is a step of the node (post-process phase).
 import { errorMessage } from "../core/errors.js";
 import type { StepRef } from "../core/events.js";
-import { PushedBytes } from "../engine/progress.js";
+import { PushedBytes } from "../core/pushed-bytes.js";
 import { ImageReference } from "../engine/reference.js";
 import { eventBuildUi } from "../ui/event-ui.js";
 import type { NodeContext } from "./node-context.js";

@@ -9,7 +9,8 @@ import {
   type TemplateLoginSetting,
 } from "../auth/explain.js";
 import { describeSource, resolveAuth, type ResolveOptions, type ResolvedAuth } from "../auth/resolve.js";
-import { PushedBytes, pushResultFromEvent } from "../engine/progress.js";
+import { pushResultFromEvent } from "../engine/progress.js";
+import { PushedBytes } from "../core/pushed-bytes.js";
 import { ImageReference, isImageId } from "../engine/reference.js";
 import type { ProgressEvent } from "../engine/types.js";
 import type { Artifact } from "../core/artifact.js";
