@@ -15,6 +15,8 @@ export interface IndexRecord {
   /** 0-based provisioner index and its display name. */
   index: number;
   step: string;
+  /** How long the step ran when this entry was made (what a hit saves); absent in older records. */
+  durationMs?: number;
   createdAt: string;
   lastUsedAt: string;
 }

@@ -2,6 +2,7 @@
 // credentials for its registry; each push is a step of the node (post-process phase).
 import { errorMessage } from "../core/errors.js";
 import type { StepRef } from "../core/events.js";
+import { PushedBytes } from "../core/pushed-bytes.js";
 import { ImageReference } from "../engine/reference.js";
 import { eventBuildUi } from "../ui/event-ui.js";
 import type { NodeContext } from "./node-context.js";
@@ -10,10 +11,10 @@ export async function pushTargets(
   ctx: NodeContext,
   imageId: string,
   targets: readonly string[],
-): Promise<{ pushed: { ref: string; digest: string }[]; error?: string }> {
+): Promise<{ pushed: { ref: string; digest: string; bytes: number }[]; error?: string }> {
   const build = "push";
   const ui = eventBuildUi(ctx.bus, ctx.env.ui, build);
-  const pushed: { ref: string; digest: string }[] = [];
+  const pushed: { ref: string; digest: string; bytes: number }[] = [];
   for (const [index, target] of targets.entries()) {
     const ref = ImageReference.parse(target);
     const step: StepRef = { phase: "post-process", index, name: `push ${target}`, type: "push" };
@@ -23,12 +24,14 @@ export async function pushTargets(
       ui.say(`Pushing ${target}`);
       await ctx.engine.tagImage(imageId, ref.familiarName, ref.tagOrLatest);
       const auth = await ctx.env.registryAuth?.(ref.registry, ui);
+      const uploaded = new PushedBytes();
       const { digest } = await ctx.engine.pushImage(ref.familiarName, ref.tagOrLatest, {
         ...(auth ? { auth } : {}),
         signal: ctx.signal,
+        onProgress: (event) => uploaded.event(event),
       });
       ui.say(`Pushed ${target}@${digest}`);
-      pushed.push({ ref: target, digest });
+      pushed.push({ ref: target, digest, bytes: uploaded.bytes });
       ctx.bus.emit({
         kind: "step-finished",
         build,

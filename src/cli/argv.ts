@@ -46,6 +46,8 @@ const LONG_FLAGS = [
   "salt-folder",
   "engine",
   "transfer-registry",
+  "report",
+  "report-html",
 ];
 
 /** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */

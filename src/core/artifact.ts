@@ -8,8 +8,8 @@ export type Artifact =
       imageId: string; // sha256:…
       id: string; // Packer's Id(): image id, or last repo:tag
       tags: string[]; // docker_tags state: every repo:tag this artifact carries
-      /** filled by docker-push: reference → manifest digest */
-      pushed?: { ref: string; digest: string }[];
+      /** filled by docker-push: reference → manifest digest (and the bytes the push uploaded) */
+      pushed?: { ref: string; digest: string; bytes?: number }[];
     }
   | {
       kind: "export"; // export_path or discard

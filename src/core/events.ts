@@ -29,6 +29,8 @@ export interface CacheDecision {
   ageMs?: number;
   /** The image the step resumed from (a hit). */
   imageId?: string;
+  /** A hit: how long the step took when its entry was made, i.e. the time the hit saved. */
+  savedMs?: number;
   /** A sentence for the user: why the step runs. */
   reason?: string;
 }

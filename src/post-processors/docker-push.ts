@@ -10,6 +10,7 @@ import {
 } from "../auth/explain.js";
 import { describeSource, resolveAuth, type ResolveOptions, type ResolvedAuth } from "../auth/resolve.js";
 import { pushResultFromEvent } from "../engine/progress.js";
+import { PushedBytes } from "../core/pushed-bytes.js";
 import { ImageReference, isImageId } from "../engine/reference.js";
 import type { ProgressEvent } from "../engine/types.js";
 import type { Artifact } from "../core/artifact.js";
@@ -127,7 +128,7 @@ export class DockerPush implements PostProcessor {
     }
 
     const auths = new Map<string, Promise<ResolvedAuth>>();
-    const pushed: { ref: string; digest: string }[] = [];
+    const pushed: { ref: string; digest: string; bytes: number }[] = [];
     for (const { text, ref } of parsed) {
       let authP = auths.get(ref.registry);
       if (!authP) {
@@ -135,8 +136,8 @@ export class DockerPush implements PostProcessor {
         auths.set(ref.registry, authP);
       }
       const resolved = await authP;
-      const digest = await this.pushOne(ctx, text, ref, resolved, login);
-      pushed.push({ ref: text, digest });
+      const { digest, bytes } = await this.pushOne(ctx, text, ref, resolved, login);
+      pushed.push({ ref: text, digest, bytes });
     }
 
     const artifact: Artifact = {
@@ -211,7 +212,7 @@ export class DockerPush implements PostProcessor {
     ref: ImageReference,
     resolved: ResolvedAuth,
     login: TemplateLoginSetting | undefined,
-  ): Promise<string> {
+  ): Promise<{ digest: string; bytes: number }> {
     const now = this.o.now ?? Date.now;
     const started = now();
     ctx.ui.message(`Pushing: ${text}`);
@@ -219,6 +220,7 @@ export class DockerPush implements PostProcessor {
       return await withRetry(
         async () => {
           const printer = new PushProgressPrinter((line) => ctx.ui.message(line));
+          const uploaded = new PushedBytes();
           let streamDigest: string | undefined;
           const result = await ctx.engine.pushImage(ref.familiarName, ref.tagOrLatest, {
             ...(resolved.auth ? { auth: resolved.auth } : {}),
@@ -226,6 +228,7 @@ export class DockerPush implements PostProcessor {
             onProgress: (event) => {
               streamDigest = pushResultFromEvent(event)?.digest ?? streamDigest;
               printer.event(event);
+              uploaded.event(event);
             },
           });
           if (streamDigest !== undefined && streamDigest !== result.digest) {
@@ -233,17 +236,25 @@ export class DockerPush implements PostProcessor {
               `push of ${text}: the stream confirmed ${streamDigest} but the engine reported ${result.digest}`,
             );
           }
-          return result.digest;
+          return { digest: result.digest, bytes: uploaded.bytes };
         },
         {
           ...(this.o.retry ? { schedule: this.o.retry } : {}),
           ...(this.o.sleep ? { sleep: this.o.sleep } : {}),
           signal: ctx.signal,
           classify: classifyRegistryFailure,
-          onRetry: (n) =>
+          onRetry: (n) => {
+            ctx.report?.retry({
+              what: `push ${text}`,
+              attempt: n.attempt,
+              of: n.attempts,
+              cause: n.failure.reason,
+              delayMs: n.delayMs,
+            });
             ctx.ui.message(
               `Push of ${text} failed (attempt ${n.attempt}/${n.attempts}): ${n.failure.reason}; retrying in ${formatDelay(n.delayMs)}`,
-            ),
+            );
+          },
         },
       );
     } catch (error) {

@@ -62,6 +62,8 @@ export async function provisionAll(
   let lastHit: StepRef | undefined;
   /** The build's images so far (the base, then each step's): entries are one of them plus a layer. */
   const chain: string[] = [session.imageId];
+  if (session.imageId)
+    env.events.emit({ kind: "image", build: build.name, role: "base", imageId: session.imageId });
 
   for (const [i, def] of build.provisioners.entries()) {
     const step = provisionerStep(def, i);
@@ -104,7 +106,14 @@ export async function provisionAll(
       try {
         const found = await cache.lookup(key, chain, env.signal);
         if (found.decision === "hit") {
-          decide({ decision: "hit", key, ageMs: found.ageMs, imageId: found.imageId });
+          const savedMs = cache.index.read(key)?.durationMs;
+          decide({
+            decision: "hit",
+            key,
+            ageMs: found.ageMs,
+            imageId: found.imageId,
+            ...(savedMs !== undefined ? { savedMs } : {}),
+          });
           const from = found.source === "local" ? "" : `, pulled from ${found.source}`;
           ui.say(`${capitalize(step.name)} is cached: key ${shortKey(key)}, ${age(found.ageMs)} old${from}`);
           await session.resumeFrom(found.imageId);
@@ -126,7 +135,9 @@ export async function provisionAll(
           ...(found.decision === "expired" ? { ageMs: found.ageMs } : {}),
         });
         ui.say(`${capitalize(step.name)} runs: ${why}`);
+        const ranFrom = env.events.elapsed();
         await run();
+        const durationMs = Math.round(env.events.elapsed() - ranFrom);
         if (!inputs.changesContainer) return;
         const imageId = await snapshot(session, entryComment(step.name, key), cache, env, ui);
         await cache.save(key, imageId, {
@@ -135,6 +146,7 @@ export async function provisionAll(
           build: build.name,
           index: i,
           step: step.name,
+          durationMs,
         });
         chain.push(imageId);
         env.events.emit({ kind: "image", build: build.name, step, role: "step", imageId });

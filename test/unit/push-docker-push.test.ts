@@ -97,8 +97,8 @@ describe("docker-push", () => {
       id: "127.0.0.1:5000/team/app:1.0",
       tags: ["127.0.0.1:5000/team/app:1.0", "127.0.0.1:5000/team/app:latest"],
       pushed: [
-        { ref: "127.0.0.1:5000/team/app:1.0", digest: digestOf(1) },
-        { ref: "127.0.0.1:5000/team/app:latest", digest: digestOf(2) },
+        { ref: "127.0.0.1:5000/team/app:1.0", digest: digestOf(1), bytes: 2048 },
+        { ref: "127.0.0.1:5000/team/app:latest", digest: digestOf(2), bytes: 2048 },
       ],
     });
     assert.equal(result.keep, true);
@@ -282,7 +282,7 @@ describe("docker-push", () => {
     const pp = createDockerPush(pushConfig(), { sleep: async (ms) => void delays.push(ms) });
     const result = await pp.process(ctx, tagged(["127.0.0.1:5000/app:1"]));
     assert.deepEqual(result.artifact.kind === "image" && result.artifact.pushed, [
-      { ref: "127.0.0.1:5000/app:1", digest: digestOf(7) },
+      { ref: "127.0.0.1:5000/app:1", digest: digestOf(7), bytes: 2048 },
     ]);
     assert.deepEqual(delays, [1000, 2000]);
     assert.deepEqual(

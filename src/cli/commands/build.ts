@@ -22,8 +22,15 @@ import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { Journal, stateDir } from "../../run/journal.js";
 import { connectOrSay, engineHostOrSay, makeUi, prepareEngines } from "../run-setup.js";
+import {
+  addReportOptions,
+  finishReport,
+  recordReport,
+  reportFilesOrSay,
+  type ReportFlags,
+} from "../report-options.js";
 
-interface BuildFlags extends CacheFlags {
+interface BuildFlags extends CacheFlags, ReportFlags {
   var?: string[];
   varFile?: string[];
   only?: string[];
@@ -55,7 +62,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--machine-readable", "Packer's machine-readable output")
     .option("--parallel-builds <n>", "how many builds run at once (0 = all)", "0")
     .option("--debug", "pause between steps (on a terminal) and print stack traces");
-  addCacheOptions(cmd).action(async (template: string, flags: BuildFlags, cmd: Command) => {
+  addReportOptions(addCacheOptions(cmd)).action(async (template: string, flags: BuildFlags, cmd: Command) => {
     // Only an explicit -color=… overrides NO_COLOR; commander's default does not.
     flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
     setExit(await build(template, flags));
@@ -73,6 +80,8 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
     );
     return 2;
   }
+  const reportFiles = reportFilesOrSay(flags, (s) => process.stderr.write(s + "\n"));
+  if (reportFiles === undefined) return 2;
   // Sensitive values are registered by the loader before anything can print them.
   const masker = new SecretMasker();
   const err = maskedStderr(masker);
@@ -113,20 +122,31 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   }
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
+  const report = recordReport(events, reportFiles, ui);
   const say = eventPlainUi(events, ui);
   const session = await connectOrSay(host, say);
   if (session === undefined) {
     ui.close?.();
-    return 1;
+    return finishReport(report, undefined, 1);
   }
+  events.emit({
+    kind: "engine",
+    name: "default",
+    endpoint: host.description,
+    version: `${session.identity.product} ${session.identity.version}`,
+    api: session.identity.apiVersion,
+  });
+  let code = 1;
   try {
-    return await buildWith(session.engine, { ui, events, say }, builds, template, flags, parallel, {
+    code = await buildWith(session.engine, { ui, events, say }, builds, template, flags, parallel, {
       stateDirectory,
       cacheOptions,
     });
   } finally {
+    code = await finishReport(report, session.engine, code);
     await session.close();
   }
+  return code;
 }
 
 async function buildWith(

@@ -27,6 +27,14 @@ import { connectOrSay, makeUi, prepareEngines } from "../run-setup.js";
 import { chainEngines, engineFlagNames, type ChainEngine } from "../chain-engines.js";
 import type { EngineSession } from "../../engine/connect.js";
 import { ImageReference } from "../../engine/reference.js";
+import {
+  addReportOptions,
+  finishReport,
+  recordReport,
+  reportFilesOrSay,
+  type ReportFlags,
+} from "../report-options.js";
+import type { ReportFiles } from "../../report/recorder.js";
 import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
 import { resolveAuth, describeSource } from "../../auth/resolve.js";
 import { readChain } from "../../chain/read-chain.js";
@@ -37,7 +45,7 @@ import { generateImages } from "../../chain/generate-images.js";
 import { dryRunLines, graphDot, graphText, listFromImages, listLines } from "../../chain/describe.js";
 import { runChain } from "../../chain/run-chain.js";
 
-interface ChainFlags extends CacheFlags {
+interface ChainFlags extends CacheFlags, ReportFlags {
   images?: string[];
   skipImages?: string[];
   imagesFiles?: string[];
@@ -131,7 +139,7 @@ export function registerChain(program: Command, setExit: (code: number) => void)
     .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
     .option("--timestamp-ui", "prefix output with RFC3339 timestamps")
     .option("--machine-readable", "machine-readable output, with chain-node records");
-  addCacheOptions(cmd).action(async (args: string[], flags: ChainFlags, cmd: Command) => {
+  addReportOptions(addCacheOptions(cmd)).action(async (args: string[], flags: ChainFlags, cmd: Command) => {
     flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
     if (cmd.getOptionValueSource("squash") !== "cli" && nonEmpty(process.env.NO_SQUASH)) flags.squash = false;
     setExit(await chain(args, flags));
@@ -153,6 +161,8 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
     err(`-parallel-builds: expected a whole number ≥ 1, got ${JSON.stringify(flags.parallelBuilds)}`);
     return 2;
   }
+  const reportFiles = reportFilesOrSay(flags, err);
+  if (reportFiles === undefined) return 2;
   const graphFormat = flags.graph === undefined ? undefined : flags.graph === true ? "text" : flags.graph;
   if (graphFormat !== undefined && graphFormat !== "text" && graphFormat !== "dot") {
     err(`-graph: expected text or dot, got ${JSON.stringify(graphFormat)}`);
@@ -278,6 +288,7 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       ...(flags.transferRegistry !== undefined ? { transferRegistry: flags.transferRegistry } : {}),
       loadTemplate,
       startTime,
+      reportFiles,
     });
   } catch (e) {
     return reportError(e, err);
@@ -297,15 +308,18 @@ async function build(
     transferRegistry?: string;
     loadTemplate: Parameters<typeof planChain>[1]["loadTemplate"];
     startTime: Date;
+    reportFiles: ReportFiles;
   },
 ): Promise<number> {
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
+  const report = recordReport(events, o.reportFiles, ui);
   const say = eventPlainUi(events, ui);
   // Only the engines the selected nodes use are connected.
   const used = new Set(plan.nodes.filter((n) => selected.has(n.spec.name)).map((n) => n.spec.engine));
   used.add("default");
   const sessions = new Map<string, EngineSession>();
+  let code = 1;
   try {
     for (const e of engines) {
       if (!used.has(e.name)) continue;
@@ -315,14 +329,26 @@ async function build(
       });
       if (session === undefined) {
         ui.close?.();
-        return 1;
+        for (const open of sessions.values()) await open.close();
+        sessions.clear();
+        return await finishReport(report, undefined, 1);
       }
       sessions.set(e.name, session);
+      events.emit({
+        kind: "engine",
+        name: e.name,
+        endpoint: e.host.description,
+        version: `${session.identity.product} ${session.identity.version}`,
+        api: session.identity.apiVersion,
+      });
     }
-    return await buildOn(sessions, engines, plan, selected, { ui, events, say }, o);
+    code = await buildOn(sessions, engines, plan, selected, { ui, events, say }, o);
   } finally {
+    // Image sizes and layers for the report are asked of the default engine.
+    if (sessions.size > 0) code = await finishReport(report, sessions.get("default")?.engine, code);
     for (const s of sessions.values()) await s.close();
   }
+  return code;
 }
 
 async function buildOn(

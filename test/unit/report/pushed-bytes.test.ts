@@ -1,0 +1,21 @@
+// Bytes pushed, from a push's progress stream: a layer counts its last `Pushing` total once it is
+// `Pushed`; a layer the registry already had counts nothing.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { PushedBytes } from "../../../src/core/pushed-bytes.js";
+
+it("counts uploaded layers only", () => {
+  const counter = new PushedBytes();
+  for (const e of [
+    { id: "a", status: "Preparing" },
+    { id: "b", status: "Layer already exists" },
+    { id: "a", status: "Pushing", progressDetail: { current: 100, total: 5000 } },
+    { id: "a", status: "Pushing", progressDetail: { current: 5000, total: 5000 } },
+    { id: "a", status: "Pushed" },
+    { id: "c", status: "Pushing", progressDetail: { current: 1, total: 700 } },
+    { id: "c", status: "Pushed" },
+    { status: "1: digest: sha256:00 size: 1" },
+  ])
+    counter.event(e);
+  assert.equal(counter.bytes, 5700);
+});
