@@ -8,6 +8,7 @@ import { registerPrune } from "./commands/prune.js";
 import { registerCache } from "./commands/cache.js";
 import { registerTemplateTools } from "./commands/template-tools.js";
 import { registerChain } from "./commands/chain.js";
+import { registerPlan } from "./commands/plan.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
 import { BROKEN_PIPE_EXIT_CODE } from "../run/signals.js";
 import { debugDetail } from "../core/errors.js";
@@ -60,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerBuild(program, setExit);
   registerChain(program, setExit);
+  registerPlan(program, setExit);
   registerValidate(program, setExit);
   registerInspect(program, setExit);
   registerPrune(program, setExit);
