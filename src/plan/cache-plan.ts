@@ -26,10 +26,19 @@ import { describeChange, diffKeyDocuments, type KeyChange } from "./key-diff.js"
  * Why a step runs: `no-entry` (never built, or its entry is gone), `changed` (an input differs
  * from its last entry's), `expired`, `refused` (an entry that is not an image of this build, or a
  * registry that could not be asked), `not-cacheable`, `no-cache` (-no-cache), `after` (a step
- * before it runs), `base-changed` (the pull will bring another base image).
+ * before it runs), `base-changed` (the pull will bring another base image), `dependency` (in a
+ * chain: the node making the base image rebuilds; plan/chain-plan.ts).
  */
 export type RunCause =
-  "no-entry" | "changed" | "expired" | "refused" | "not-cacheable" | "no-cache" | "after" | "base-changed";
+  | "no-entry"
+  | "changed"
+  | "expired"
+  | "refused"
+  | "not-cacheable"
+  | "no-cache"
+  | "after"
+  | "base-changed"
+  | "dependency";
 
 export interface StepPlan {
   /** 1-based, as -no-cache-step counts. */
@@ -79,6 +88,8 @@ export interface PlanDeps {
   secrets: readonly string[];
   toolVersion: (tool: string) => Promise<string>;
   signal: AbortSignal;
+  /** In a chain: images built earlier in the run; the build does not pull them (run-chain.ts). */
+  localImage?: (image: string) => string | undefined;
 }
 
 const age = (ms: number) => formatDuration(BigInt(Math.round(ms)) * 1_000_000n, 1);
@@ -111,7 +122,8 @@ export async function planBuild(build: BuildDef, deps: PlanDeps): Promise<BuildP
     return all("unknown", { reason: `the base image ${image} is not in the engine: ${how}` });
   }
   plan.baseImageId = base.Id;
-  const newer = build.builder.pull ? await registryMoved(deps.engine, image, base.RepoDigests) : undefined;
+  const pulls = build.builder.pull && deps.localImage?.(image) === undefined;
+  const newer = pulls ? await registryMoved(deps.engine, image, base.RepoDigests) : undefined;
   if (newer?.moved) {
     plan.baseImageId = base.Id;
     return all("run", {

@@ -64,9 +64,29 @@ async function plan(args: string[] = []): Promise<PlanDoc> {
 }
 
 async function build(args: string[] = []): Promise<RunResult> {
-  const r = await runKiln(["build", "-color=false", ...args, file], { cwd: dir, env, timeoutMs: 180_000 });
-  for (const m of r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)) trackImage(m[1]!);
+  // A step the build caches is an image committed from its container and not reported as an
+  // artifact: the run's leak check lists it; everything else it lists is a real leftover.
+  const r = await runKiln(["build", "-color=false", ...args, file], {
+    cwd: dir,
+    env,
+    timeoutMs: 180_000,
+    expectLeftovers: true,
+  });
   assert.equal(r.code, 0, describeRun(r));
+  const made = [...r.stdout.matchAll(/Cached provisioner \d+ \([\w-]+\) as key ([0-9a-f]{12})/g)].map(
+    (m) => m[1]!,
+  );
+  for (const l of r.leftovers) {
+    const entry = / kiln-cache:([0-9a-f]{64}) /.exec(l.description)?.[1];
+    assert.ok(
+      entry && made.includes(entry.slice(0, 12)),
+      `a leftover that is not a cache entry: ${l.description}`,
+    );
+    // By ID: an entry replaced later (expired) loses its tag but is still this test's image.
+    trackImage(l.id);
+  }
+  // After the entries it is built on: images are removed newest first, children before parents.
+  for (const m of r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)) trackImage(m[1]!);
   return r;
 }
 

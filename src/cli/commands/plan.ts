@@ -1,16 +1,19 @@
-// `kiln plan TEMPLATE`: what the next `kiln build` with the same flags will rebuild, and why,
-// without building. Read-only on the engine (image inspect, cache lookups, registry digests);
-// nothing is created, pulled, tagged or locked. docs/cache.md ("Planning") documents the output
-// and the -json shape.
+// `kiln plan TEMPLATE|CHAIN`: what the next `kiln build` (or `kiln chain`) with the same flags will
+// rebuild, and why, without building. Read-only on the engine (image inspect, cache lookups,
+// registry digests); nothing is created, pulled, tagged or locked. docs/cache.md ("Planning")
+// documents the output and the -json shape.
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { defaultRegistry } from "../../components/registry.js";
 import { connectEngine, type EngineSession } from "../../engine/connect.js";
 import { EngineError } from "../../engine/errors.js";
+import type { EngineHost } from "../../engine/host.js";
 import { LocalIndex } from "../../cache/local-index.js";
 import { StepCache } from "../../cache/step-cache.js";
+import type { CacheOptions } from "../../run/run-env.js";
 import { planBuilds } from "../../plan/select-builds.js";
-import { planBuild, type BuildPlan } from "../../plan/cache-plan.js";
+import { planBuild, type BuildPlan, type PlanDeps } from "../../plan/cache-plan.js";
 import { formatPlan, PLAN_JSON_VERSION } from "../../plan/plan-text.js";
 import { toolVersions } from "../../run/step-inputs.js";
 import { stateDir } from "../../run/journal.js";
@@ -19,6 +22,7 @@ import { SecretMasker } from "../../ui/mask.js";
 import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
 import { addTemplateOptions, loadChecked, maskedStderr, reportError } from "../load.js";
 import { engineHostOrSay } from "../run-setup.js";
+import { formatChainPlan, loadChainForPlan, planChainNodes, type LoadedChain } from "./plan-chain.js";
 
 interface PlanFlags extends CacheFlags {
   var?: string[];
@@ -35,89 +39,106 @@ export function registerPlan(program: Command, setExit: (code: number) => void):
   const cmd = program
     .command("plan")
     .description(
-      "Say what `kiln build` will rebuild, and why, without building: per build, per step, cached (with its age) or runs, and why the first step that runs does. Read-only on the engine. Exit 0; 2 for invalid input; 3 when the engine cannot be reached (the plan then says what it cannot know).",
+      "Say what `kiln build` (or `kiln chain`) will rebuild, and why, without building: per build or node, per step, cached (with its age) or runs, and why the first step that runs does. Read-only on the engine. Exit 0; 2 for invalid input; 3 when the engine cannot be reached (the plan then says what it cannot know).",
     );
-  addTemplateOptions(cmd, "plan").option("--json", "one JSON document on stdout (shape: docs/cache.md)");
+  addTemplateOptions(cmd, "plan").option(
+    "--json",
+    "one JSON document on stdout (shape: docs/cache.md) (default: text)",
+  );
   addCacheOptions(cmd).action(async (template: string, flags: PlanFlags) => {
     setExit(await plan(template, flags));
   });
 }
 
-async function plan(templatePath: string, flags: PlanFlags): Promise<number> {
+/** A JSON file whose top level has `images` (IMAGES.json) or `nodes` (native) is a chain. */
+export function isChainFile(path: string): boolean {
+  try {
+    const root = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return root !== null && typeof root === "object" && ("images" in root || "nodes" in root);
+  } catch {
+    return false;
+  }
+}
+
+async function plan(path: string, flags: PlanFlags): Promise<number> {
   const host = engineHostOrSay(process.env, (s) => process.stderr.write(s + "\n"));
   if (host === undefined) return 2;
   const masker = new SecretMasker();
   const err = maskedStderr(masker);
-  let template;
-  let selection;
-  let cacheOptions;
   const stateDirectory = stateDir(process.env);
+  const cwd = process.cwd();
+  const chain = isChainFile(resolve(cwd, path));
+  let loaded:
+    | { chain: LoadedChain; template?: undefined }
+    | { chain?: undefined; template: Awaited<ReturnType<typeof loadTemplateForPlan>> };
+  let cacheOptions: CacheOptions | undefined;
+  let sensitive: string[] = [];
   try {
-    template = await loadChecked(templatePath, flags, masker);
-    selection = planBuilds(template, flags.only ?? [], flags.except ?? []);
-    const sensitive = template.sensitiveValues;
+    loaded = chain
+      ? { chain: await loadChainForPlan(resolve(cwd, path), flags.only ?? [], err) }
+      : { template: await loadTemplateForPlan(path, flags, masker, err) };
+    sensitive = loaded.chain
+      ? loaded.chain.plan.nodes.flatMap((n) => n.template?.sensitiveValues ?? [])
+      : loaded.template.template.sensitiveValues;
+    for (const s of sensitive) masker.add(s);
     cacheOptions = cacheOptionsFrom(flags, {
       stateDir: stateDirectory,
       env: process.env,
-      template: templatePath,
-      cwd: process.cwd(),
+      template: path,
+      cwd,
       secrets: () => sensitive,
       addSecret: (v) => void masker.add(v),
     });
   } catch (e) {
     return reportError(e, err);
   }
-  for (const w of [...template.warnings, ...selection.warnings]) err(formatDiagnostic(w));
 
-  let session: EngineSession | undefined;
-  let unreachable: string | undefined;
-  try {
-    session = await connectEngine(host, { env: process.env });
-  } catch (e) {
-    if (!(e instanceof EngineError)) throw e;
-    unreachable = `${host.description}: ${e.message}`;
-  }
+  const { session, unreachable } = await connect(host);
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
     const engine = session?.engine;
-    // -no-cache: the cache settings are still needed to look nothing up; the plan says every step runs.
+    // -no-cache: nothing is looked up (the plan says every step runs); the settings are unused.
     const settings = cacheOptions?.settings ?? { maxAgeMs: 0, stateDir: stateDirectory, from: [] };
     const registries = cacheOptions?.registries ?? { auth: () => Promise.resolve(undefined) };
-    const cache = engine ? new StepCache(engine, settings, registries) : undefined;
-    const tools = toolVersions(process.env);
-    const builds: BuildPlan[] = [];
-    for (const build of selection.builds) {
-      builds.push(
-        await planBuild(build, {
-          engine,
-          ...(unreachable ? { unreachable } : {}),
-          noCache: cacheOptions === undefined,
-          cache,
-          index: new LocalIndex(stateDirectory),
-          template,
-          templateFile: resolve(process.cwd(), templatePath),
-          registry: defaultRegistry(),
-          cwd: process.cwd(),
-          hostEnv: process.env,
-          noCacheSteps: flags.noCacheStep ?? [],
-          secrets: template.sensitiveValues,
-          toolVersion: tools,
-          signal: abort.signal,
-        }),
-      );
-    }
+    const base: Omit<PlanDeps, "template" | "templateFile" | "cwd"> = {
+      engine,
+      ...(unreachable ? { unreachable } : {}),
+      noCache: cacheOptions === undefined,
+      cache: engine ? new StepCache(engine, settings, registries) : undefined,
+      index: new LocalIndex(stateDirectory),
+      registry: defaultRegistry(),
+      hostEnv: process.env,
+      noCacheSteps: flags.noCacheStep ?? [],
+      secrets: sensitive,
+      toolVersion: toolVersions(process.env),
+      signal: abort.signal,
+    };
     const engineInfo = session
       ? { reachable: true, endpoint: session.engine.endpoint }
       : { reachable: false, error: unreachable ?? "" };
+    let text: string;
+    let doc: object;
+    if (loaded.chain) {
+      const nodes = await planChainNodes(loaded.chain, base);
+      doc = { version: PLAN_JSON_VERSION, chain: path, engine: engineInfo, nodes };
+      text = formatChainPlan(nodes);
+    } else {
+      const { template, builds: selected } = loaded.template;
+      const builds: BuildPlan[] = [];
+      for (const build of selected) {
+        builds.push(await planBuild(build, { ...base, template, templateFile: resolve(cwd, path), cwd }));
+      }
+      doc = { version: PLAN_JSON_VERSION, template: path, engine: engineInfo, builds };
+      text = formatPlan(builds);
+    }
     if (flags.json) {
-      const doc = { version: PLAN_JSON_VERSION, template: templatePath, engine: engineInfo, builds };
       process.stdout.write(masker.mask(JSON.stringify(doc, null, 2)) + "\n");
     } else {
       if (unreachable) err(`Cannot reach the Docker engine at ${unreachable}`);
-      process.stdout.write(masker.mask(formatPlan(builds)));
+      process.stdout.write(masker.mask(text));
     }
     return unreachable ? PLAN_NO_ENGINE_EXIT : 0;
   } catch (e) {
@@ -126,5 +147,26 @@ async function plan(templatePath: string, flags: PlanFlags): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await session?.close();
+  }
+}
+
+async function loadTemplateForPlan(
+  path: string,
+  flags: PlanFlags,
+  masker: SecretMasker,
+  err: (s: string) => void,
+) {
+  const template = await loadChecked(path, flags, masker);
+  const selection = planBuilds(template, flags.only ?? [], flags.except ?? []);
+  for (const w of [...template.warnings, ...selection.warnings]) err(formatDiagnostic(w));
+  return { template, builds: selection.builds };
+}
+
+async function connect(host: EngineHost): Promise<{ session?: EngineSession; unreachable?: string }> {
+  try {
+    return { session: await connectEngine(host, { env: process.env }) };
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    return { unreachable: `${host.description}: ${e.message}` };
   }
 }
