@@ -12,6 +12,7 @@ import { runKiln, type RunResult } from "../harness/kiln.js";
 import { dockerJson, dockerRequest } from "../harness/docker-api.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 import { BUSYBOX, describeRun, removeProduced, trackImage } from "./support/build.js";
+import { writeTree } from "./support/chain.js";
 
 const NONCE = randomUUID().slice(0, 8);
 const stateDir = mkdtempSync(path.join(os.tmpdir(), "kiln-plan-it-state-"));
@@ -73,21 +74,36 @@ async function build(args: string[] = []): Promise<RunResult> {
     expectLeftovers: true,
   });
   assert.equal(r.code, 0, describeRun(r));
-  const made = [...r.stdout.matchAll(/Cached provisioner \d+ \([\w-]+\) as key ([0-9a-f]{12})/g)].map(
-    (m) => m[1]!,
-  );
-  for (const l of r.leftovers) {
-    const entry = / kiln-cache:([0-9a-f]{64}) /.exec(l.description)?.[1];
-    assert.ok(
-      entry && made.includes(entry.slice(0, 12)),
-      `a leftover that is not a cache entry: ${l.description}`,
-    );
-    // By ID: an entry replaced later (expired) loses its tag but is still this test's image.
-    trackImage(l.id);
-  }
-  // After the entries it is built on: images are removed newest first, children before parents.
-  for (const m of r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)) trackImage(m[1]!);
+  trackInOrder(r);
   return r;
+}
+
+/**
+ * Tracks what a run made in the order it made it (cache entries by ID: one replaced later, when
+ * expired, loses its tag but is still this test's; then the image), so that removing newest first
+ * removes children before their parents. A leftover that is not a cache entry fails the test.
+ */
+function trackInOrder(r: RunResult & { leftovers: { id: string; description: string }[] }): void {
+  const entries = new Map<string, string>();
+  for (const l of r.leftovers) {
+    const key = / kiln-cache:([0-9a-f]{64}) /.exec(l.description)?.[1];
+    assert.ok(key, `a leftover that is not a cache entry: ${l.description}`);
+    entries.set(key.slice(0, 12), l.id);
+  }
+  const seen = new Set<string>();
+  for (const line of r.stdout.split("\n")) {
+    const cached = /Cached provisioner \d+ \([\w-]+\) as key ([0-9a-f]{12})/.exec(line)?.[1];
+    const id = cached ? entries.get(cached) : /Image ID: (sha256:[0-9a-f]{64})/.exec(line)?.[1];
+    if (id && !seen.has(id)) {
+      seen.add(id);
+      trackImage(id);
+    }
+  }
+  assert.equal(
+    [...entries.values()].filter((id) => !seen.has(id)).length,
+    0,
+    "every entry made was announced",
+  );
 }
 
 function decisions(r: RunResult): Decided[] {
@@ -235,6 +251,78 @@ describe("kiln plan predicts the build (real engine)", () => {
         ["run", "not-cacheable"],
       ],
     );
+  });
+
+  it("a chain: the node on a rebuilt node's image rebuilds because of it", async () => {
+    const cdir = mkdtempSync(path.join(os.tmpdir(), "kiln-plan-chain-it-"));
+    const baseRepo = `kiln-it/plan-chain-base-${NONCE}`;
+    const appRepo = `kiln-it/plan-chain-app-${NONCE}`;
+    const packer = (image: string, repository: string, text: string) => ({
+      builders: [{ type: "docker", image, pull: false, commit: true }],
+      provisioners: [{ type: "shell", inline: [`echo ${text}-${NONCE} > /${text}.txt`] }],
+      "post-processors": [{ type: "docker-tag", repository, tags: ["1"] }],
+    });
+    const write = (baseText: string) =>
+      writeTree(cdir, {
+        "chain.json": { nodes: { base: { template: "base.json" }, app: { template: "app.json" } } },
+        "base.json": packer(BUSYBOX, baseRepo, baseText),
+        "app.json": packer(`${baseRepo}:1`, appRepo, "app"),
+      });
+    const chainFile = path.join(cdir, "chain.json");
+    const chainPlan = async () => {
+      const r = await runKiln(["plan", "-json", chainFile], { cwd: cdir, env });
+      assert.equal(r.code, 0, describeRun(r));
+      return JSON.parse(r.stdout) as {
+        nodes: {
+          name: string;
+          rebuilds: boolean | null;
+          because?: { node: string };
+          builds: PlanDoc["builds"];
+        }[];
+      };
+    };
+    const chainBuild = async () => {
+      const r = await runKiln(["chain", "-color=false", chainFile], {
+        cwd: cdir,
+        env,
+        timeoutMs: 240_000,
+        expectLeftovers: true,
+      });
+      assert.equal(r.code, 0, describeRun(r));
+      trackInOrder(r);
+      return r;
+    };
+    try {
+      write("one");
+      await chainBuild();
+      const warm = await chainPlan();
+      assert.deepEqual(
+        warm.nodes.map((n) => [n.name, n.rebuilds]),
+        [
+          ["base", false],
+          ["app", false],
+        ],
+      );
+      write("two");
+      const changed = await chainPlan();
+      const [base, app] = [changed.nodes[0]!, changed.nodes[1]!];
+      assert.equal(base.rebuilds, true);
+      assert.equal(base.builds[0]!.steps[0]!.cause, "changed");
+      assert.equal(app.rebuilds, true);
+      assert.equal(app.because?.node, "base");
+      assert.deepEqual(
+        app.builds[0]!.steps.map((s) => [s.decision, s.cause]),
+        [["run", "dependency"]],
+      );
+      // The build agrees: both nodes' steps run, none comes from the cache.
+      const built = await chainBuild();
+      assert.equal([...built.stdout.matchAll(/Provisioner 1 \(shell\) runs:/g)].length, 2, built.stdout);
+      assert.equal([...built.stdout.matchAll(/Provisioner 1 \(shell\) is cached/g)].length, 0, built.stdout);
+    } finally {
+      trackImage(`${baseRepo}:1`);
+      trackImage(`${appRepo}:1`);
+      rmSync(cdir, { recursive: true, force: true });
+    }
   });
 
   it("with no engine it exits 3 and says what it cannot know, in text and in -json", async () => {

@@ -12,7 +12,8 @@ import { loadInline, runFake, type FakeRun } from "../fakes/run-harness.js";
 import { defaultRegistry } from "../../src/components/registry.js";
 import { LocalIndex } from "../../src/cache/local-index.js";
 import { StepCache } from "../../src/cache/step-cache.js";
-import { planBuild, type BuildPlan } from "../../src/plan/cache-plan.js";
+import { planBuild, type BuildPlan } from "../../src/run/plan-build.js";
+import { plannedSettings } from "../../src/builders/docker/planned-settings.js";
 
 const BASE = "local/base:1";
 
@@ -58,6 +59,7 @@ async function plan(
     secrets: [],
     toolVersion: async () => "none",
     signal: new AbortController().signal,
+    containerSettings: (build, image, ctx) => plannedSettings(build.builder, image, ctx),
   });
 }
 

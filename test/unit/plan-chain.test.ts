@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Edge } from "../../src/chain/model.js";
-import type { BuildPlan } from "../../src/plan/cache-plan.js";
-import { propagateRebuilds, type NodePlan } from "../../src/plan/chain-plan.js";
+import type { BuildPlan } from "../../src/run/plan-build.js";
+import { propagateRebuilds, type NodePlan } from "../../src/chain/plan-rebuilds.js";
 
 function build(image: string, rebuilds: boolean): BuildPlan {
   return {

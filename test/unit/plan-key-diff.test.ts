@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KeyDocument } from "../../src/cache/key.js";
-import { describeChange, diffKeyDocuments } from "../../src/plan/key-diff.js";
+import { describeChange, diffKeyDocuments } from "../../src/cache/key-diff.js";
 
 const D = (c: string) => c.repeat(64);
 

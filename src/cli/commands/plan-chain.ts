@@ -1,6 +1,6 @@
 // `kiln plan CHAIN`: the chain read and planned as `kiln chain` reads it (nothing built, no
 // engine until the nodes are planned), each selected Packer node's builds planned as a template's,
-// then rebuilds carried to the nodes that use a rebuilt image (plan/chain-plan.ts).
+// then rebuilds carried to the nodes that use a rebuilt image (chain/plan-rebuilds.ts).
 import { readChain } from "../../chain/read-chain.js";
 import { planChain, problemsOf, type ChainPlan } from "../../chain/plan.js";
 import { selectNodes } from "../../chain/select.js";
@@ -8,9 +8,9 @@ import { imageKey } from "../../chain/image-key.js";
 import { loadTemplate as loadTemplateFile } from "../../template/load.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import type { LoadOptions } from "../../template/types.js";
-import { planBuild, type PlanDeps } from "../../plan/cache-plan.js";
-import { propagateRebuilds, type NodePlan } from "../../plan/chain-plan.js";
-import { formatPlan } from "../../plan/plan-text.js";
+import { planBuild, type PlanDeps } from "../../run/plan-build.js";
+import { propagateRebuilds, type NodePlan } from "../../chain/plan-rebuilds.js";
+import { formatPlan } from "../../run/plan-text.js";
 import { checkTemplate } from "../load.js";
 
 export interface LoadedChain {

@@ -13,8 +13,9 @@ import { LocalIndex } from "../../cache/local-index.js";
 import { StepCache } from "../../cache/step-cache.js";
 import type { CacheOptions } from "../../run/run-env.js";
 import { planBuilds } from "../../plan/select-builds.js";
-import { planBuild, type BuildPlan, type PlanDeps } from "../../plan/cache-plan.js";
-import { formatPlan, PLAN_JSON_VERSION } from "../../plan/plan-text.js";
+import { planBuild, type BuildPlan, type PlanDeps } from "../../run/plan-build.js";
+import { plannedSettings } from "../../builders/docker/planned-settings.js";
+import { formatPlan, PLAN_JSON_VERSION } from "../../run/plan-text.js";
 import { toolVersions } from "../../run/step-inputs.js";
 import { stateDir } from "../../run/journal.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
@@ -115,6 +116,7 @@ async function plan(path: string, flags: PlanFlags): Promise<number> {
       secrets: sensitive,
       toolVersion: toolVersions(process.env),
       signal: abort.signal,
+      containerSettings: (build, image, ctx) => plannedSettings(build.builder, image, ctx),
     };
     const engineInfo = session
       ? { reachable: true, endpoint: session.engine.endpoint }

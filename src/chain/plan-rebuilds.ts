@@ -1,11 +1,11 @@
-// `kiln plan CHAIN`: each Packer node planned as `kiln plan` plans a template (plan/cache-plan.ts),
+// `kiln plan CHAIN`: each Packer node planned as `kiln plan` plans a template (run/plan-build.ts),
 // then, in dependency order, a node that rebuilds makes the nodes that use its image rebuild
 // because of it (their base image, or what they copy from it, gets a new ID), and a node that may
 // rebuild makes them "may rebuild". Dockerfile nodes are not predicted: docker build's own cache
 // decides, so plan says it does not know.
-import { imageKey } from "../chain/image-key.js";
-import type { Edge } from "../chain/model.js";
-import type { BuildPlan } from "./cache-plan.js";
+import { imageKey } from "./image-key.js";
+import type { Edge } from "./model.js";
+import type { BuildPlan } from "../run/plan-build.js";
 
 export interface NodePlan {
   name: string;

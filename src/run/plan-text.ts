@@ -2,7 +2,7 @@
 // The -json document is the BuildPlan records themselves (docs/cache.md documents the shape).
 import { shortKey } from "../cache/key.js";
 import { formatDuration } from "../ui/duration.js";
-import type { BuildPlan, StepPlan } from "./cache-plan.js";
+import type { BuildPlan, StepPlan } from "./plan-build.js";
 
 /** Version of the -json document's shape; bumped on any incompatible change. */
 export const PLAN_JSON_VERSION = 1;

@@ -2,32 +2,31 @@
 // the way the build finds it (run/step-key.ts computes the keys, StepCache.lookup looks them up,
 // without pulling) and read-only: nothing is created, pulled, tagged, locked or touched. The first
 // step that runs says why, from the difference between its key document and the one recorded
-// with its last entry (plan/key-diff.ts).
+// with its last entry (cache/key-diff.ts).
 //
 // A step's key chains on the image the step before it made: after a step that runs (and changes
 // the container), the keys of the steps after it cannot be known before that image exists; they
 // run too, since their parent is new.
 import type { BuildData } from "../core/build-data.js";
+import type { Engine, ImageInspect } from "../engine/types.js";
 import { initialBuildData } from "../core/build-data.js";
 import type { ComponentRegistry } from "../core/registry.js";
-import type { Engine } from "../engine/types.js";
 import type { BuildDef, Template } from "../template/types.js";
 import { shortKey } from "../cache/key.js";
 import type { LocalIndex } from "../cache/local-index.js";
 import type { StepCache } from "../cache/step-cache.js";
-import { plannedSettings } from "../builders/docker/planned-settings.js";
 import { formatDuration } from "../ui/duration.js";
-import { lateRender } from "../run/late-render.js";
-import { provisionerStep } from "../run/provision-steps.js";
-import { stepKey } from "../run/step-key.js";
-import { describeChange, diffKeyDocuments, type KeyChange } from "./key-diff.js";
+import { lateRender } from "./late-render.js";
+import { provisionerStep } from "./provision-steps.js";
+import { stepKey } from "./step-key.js";
+import { describeChange, diffKeyDocuments, type KeyChange } from "../cache/key-diff.js";
 
 /**
  * Why a step runs: `no-entry` (never built, or its entry is gone), `changed` (an input differs
  * from its last entry's), `expired`, `refused` (an entry that is not an image of this build, or a
  * registry that could not be asked), `not-cacheable`, `no-cache` (-no-cache), `after` (a step
  * before it runs), `base-changed` (the pull will bring another base image), `dependency` (in a
- * chain: the node making the base image rebuilds; plan/chain-plan.ts).
+ * chain: the node making the base image rebuilds; chain/plan-rebuilds.ts).
  */
 export type RunCause =
   | "no-entry"
@@ -90,6 +89,19 @@ export interface PlanDeps {
   signal: AbortSignal;
   /** In a chain: images built earlier in the run; the build does not pull them (run-chain.ts). */
   localImage?: (image: string) => string | undefined;
+  /**
+   * The builder's container settings for the first step's key, as its session would have them
+   * (the docker builder's planned-settings.ts; given by the CLI: the runner does not import builders).
+   */
+  containerSettings: (
+    build: BuildDef,
+    base: ImageInspect,
+    ctx: {
+      render: (text: string, data?: Record<string, string>) => string;
+      hostEnv: NodeJS.ProcessEnv;
+      cwd: string;
+    },
+  ) => { settings: Record<string, unknown>; problems: string[] };
 }
 
 const age = (ms: number) => formatDuration(BigInt(Math.round(ms)) * 1_000_000n, 1);
@@ -137,7 +149,7 @@ export async function planBuild(build: BuildDef, deps: PlanDeps): Promise<BuildP
   buildData.SourceImageSha256 = base.Id;
   if (base.RepoDigests?.[0]) buildData.SourceImageDigest = base.RepoDigests[0];
   const render = lateRender(deps.template, build, buildData);
-  const planned = plannedSettings(build.builder, base, { render, hostEnv: deps.hostEnv, cwd: deps.cwd });
+  const planned = deps.containerSettings(build, base, { render, hostEnv: deps.hostEnv, cwd: deps.cwd });
   if (planned.problems.length > 0) plan.notes.push(`the build will fail: ${planned.problems.join("; ")}`);
 
   const cache: StepCache = deps.cache;
