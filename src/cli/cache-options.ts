@@ -1,6 +1,6 @@
 // The per-step cache's flags, shared by `kiln build` (and later `kiln chain` and `kiln plan`):
 // -no-cache, -cache-max-age, -cache-from, -cache-to, -no-cache-step.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { resolve } from "node:path";
 import { resolveAuth } from "../auth/resolve.js";
 import type { CacheOptions } from "../run/run-env.js";
@@ -30,11 +30,20 @@ export function addCacheOptions(cmd: Command): Command {
     )
     .option("--cache-from <repo>", "also look steps up in this registry repository (repeatable)", collect)
     .option("--cache-to <repo>", "push the build's step images (by key) to this registry repository")
-    .option(
-      "--no-cache-step <step>",
-      "this step runs every time: N or build:N, 1-based (repeatable)",
-      collect,
-    );
+    .addOption(noCacheStepOption());
+}
+
+/**
+ * A value option whose name starts with `no-`: commander would take it for the negation of a
+ * `--cache-step` (default true, stored as `cacheStep`), so that the first value crashed `collect`.
+ */
+function noCacheStepOption(): Option {
+  const option = new Option(
+    "--no-cache-step <step>",
+    "this step runs every time: N or build:N, 1-based (repeatable)",
+  ).argParser(collect);
+  option.negate = false;
+  return option;
 }
 
 /** `7d`, `12h`, `90m`, `0`: milliseconds, or undefined when it is not an age. */

@@ -10,6 +10,7 @@ import { registerTemplateTools } from "./commands/template-tools.js";
 import { registerChain } from "./commands/chain.js";
 import { registerHelp } from "./commands/help.js";
 import { helpWithDefaults } from "./help-defaults.js";
+import { registerPlan } from "./commands/plan.js";
 import { kilnVersion, PACKER_COMPAT_VERSION } from "./version.js";
 import { BROKEN_PIPE_EXIT_CODE } from "../run/signals.js";
 import { debugDetail } from "../core/errors.js";
@@ -63,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     .configureHelp(helpWithDefaults);
   registerBuild(program, setExit);
   registerChain(program, setExit);
+  registerPlan(program, setExit);
   registerValidate(program, setExit);
   registerInspect(program, setExit);
   registerPrune(program, setExit);

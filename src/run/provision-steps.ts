@@ -11,15 +11,15 @@ import type { BuildSession, StepObserver } from "../core/builder.js";
 import type { ComponentContext, ProvisionContext } from "../core/component.js";
 import type { CacheDecision, StepRef } from "../core/events.js";
 import { BuildError, errorMessage } from "../core/errors.js";
-import type { StepInputs } from "../core/step-inputs.js";
-import { buildDataSentinel, type BuildDef, type ProvisionerDef } from "../template/types.js";
+import type { BuildDef, ProvisionerDef } from "../template/types.js";
 import type { BuildUi } from "../ui/ui.js";
 import { formatDuration } from "../ui/duration.js";
-import { cacheKey, keyDocument, shortKey } from "../cache/key.js";
+import { shortKey } from "../cache/key.js";
 import { entryComment } from "../cache/entry.js";
 import type { StepCache } from "../cache/step-cache.js";
 import { runProvisioner } from "./provision.js";
-import { stepInputs, toolVersions } from "./step-inputs.js";
+import { toolVersions } from "./step-inputs.js";
+import { markedNotCacheable, stepKey } from "./step-key.js";
 import type { RunEnv } from "./run-env.js";
 
 export interface ProvisionResult {
@@ -35,14 +35,8 @@ export function provisionerStep(def: ProvisionerDef, index: number): StepRef {
 
 const age = (ms: number) => formatDuration(BigInt(Math.round(ms)) * 1_000_000n, 1);
 
-/** `-no-cache-step` selectors: `N` (1-based) or `build:N`. */
-export function markedNotCacheable(selectors: readonly string[], build: string, index: number): boolean {
-  return selectors.some((s) => {
-    const colon = s.lastIndexOf(":");
-    const [who, n] = colon === -1 ? [undefined, s] : [s.slice(0, colon), s.slice(colon + 1)];
-    return (who === undefined || who === build) && Number(n) === index + 1;
-  });
-}
+/** `-no-cache-step` selectors (kept here for existing importers). */
+export { markedNotCacheable };
 
 export async function provisionAll(
   build: BuildDef,
@@ -72,23 +66,23 @@ export async function provisionAll(
       const run = () => runWithOnError(build, def, i, step, session, context, env, result, lastHit);
       if (!cache) return run();
 
-      const inputs = await stepInputs(def, {
+      const parentImage = session.imageId;
+      const computed = await stepKey({
+        build,
+        def,
+        index: i,
         registry: env.registry,
         buildData: context.buildData,
         cwd: env.cwd,
         toolVersion: tools,
-      });
-      const notCacheable = reasonNotCacheable(def, inputs, env, build.name, i) ?? uncachedFrom;
-      const parentImage = session.imageId;
-      const doc = keyDocument({
+        noCacheSteps: env.cacheOptions?.noCacheSteps ?? [],
+        secrets: env.cacheOptions?.secrets() ?? [],
         parentKey,
         parentImage,
         settings: i === 0 ? session.settings : undefined,
-        build: { name: build.sourceName, type: build.type },
-        inputs,
-        secrets: env.cacheOptions?.secrets() ?? [],
       });
-      const key = cacheKey(doc);
+      const { inputs, doc, key } = computed;
+      const notCacheable = computed.notCacheable ?? uncachedFrom;
       const decide = (cacheDecision: CacheDecision) =>
         env.events.emit({ kind: "cache", build: build.name, step, cache: cacheDecision });
 
@@ -162,26 +156,6 @@ export async function provisionAll(
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-/** Build data that is new on every run: a step that uses it is never the same step twice. */
-const PER_RUN_DATA = ["ID", "PackerRunUUID"] as const;
-
-function reasonNotCacheable(
-  def: ProvisionerDef,
-  inputs: StepInputs,
-  env: RunEnv,
-  build: string,
-  index: number,
-): string | undefined {
-  if (inputs.notCacheable) return inputs.notCacheable.detail;
-  const raw = JSON.stringify(def.config);
-  const perRun = PER_RUN_DATA.find((k) => raw.includes(buildDataSentinel(k)));
-  if (perRun) return `it uses the build's ${perRun}, which is new on every run`;
-  if (markedNotCacheable(env.cacheOptions?.noCacheSteps ?? [], build, index)) {
-    return "marked with -no-cache-step";
-  }
-  return undefined;
 }
 
 /**

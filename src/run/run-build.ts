@@ -6,7 +6,8 @@ import type { BuildUi } from "../ui/ui.js";
 import type { Artifact } from "../core/artifact.js";
 import type { BuilderContext } from "../core/builder.js";
 import { CleanupStack } from "../core/cleanup-stack.js";
-import { initialBuildData, substituteBuildData, type BuildData } from "../core/build-data.js";
+import { initialBuildData, type BuildData } from "../core/build-data.js";
+import { lateRender } from "./late-render.js";
 import type { ComponentContext } from "../core/component.js";
 import { debugDetail, errorMessage, type BuildFailure } from "../core/errors.js";
 import { markKept } from "./reconcile.js";
@@ -38,11 +39,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
   const cleanup = new CleanupStack();
   env.activeCleanups.add(cleanup);
   const buildData: BuildData = initialBuildData();
-  const render = (text: string, data: Record<string, string> = {}) =>
-    substituteBuildData(
-      template.renderLate(text, { name: build.sourceName, type: build.type }, data),
-      buildData,
-    );
+  const render = lateRender(template, build, buildData);
   const { observe, failedStep } = observeBuild(events, build.name, env.signal);
   const finish = (artifacts: Artifact[], failure?: BuildFailure): BuildOutcome => {
     const cancelled = env.signal.aborted;
