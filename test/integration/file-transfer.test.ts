@@ -8,7 +8,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
-  statSync,
+  lstatSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
