@@ -2,6 +2,7 @@
 // provisioning hook (Packer's StepProvision → hook.Run). The runner drives provisioners through
 // the session, so the per-step cache can resume from an image, snapshot after a step, and create
 // a container only when a step needs one.
+import type { Readable } from "node:stream";
 import type { TemplateFormat } from "../template/option-text.js";
 import type { Artifact } from "./artifact.js";
 import type { BuildData } from "./build-data.js";
@@ -46,6 +47,11 @@ export interface BuilderContext {
   lazyContainer?: boolean;
   /** The syntax of the template being run, for hints that quote an option (JSON when absent). */
   templateFormat?: TemplateFormat;
+  /**
+   * Set when a post-processor will read the export (docker-import): the export step feeds its
+   * stream here too, while it writes export_path (src/run/streamed-import.ts).
+   */
+  exportTee?: (tar: Readable, signal: AbortSignal) => void;
 }
 
 /**

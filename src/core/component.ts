@@ -59,8 +59,19 @@ export interface Provisioner {
   provision(ctx: ProvisionContext): Promise<void>;
 }
 
+/** The import options a streamed import (export tee'd into docker-import) was made with. */
+export interface StreamedImportKey {
+  changes: string[] | undefined;
+  platform: string | undefined;
+}
+
 export interface PostProcessorContext extends ComponentContext {
   engine: Engine;
+  /**
+   * An import of the builder's export made while it was written (src/run/streamed-import.ts):
+   * the image for these options, claimed by the caller, or undefined (import the file then).
+   */
+  streamedImport?: { take(key: StreamedImportKey): Promise<string | undefined> };
   /** -force: overwrite existing output files (manifest). */
   force: boolean;
 }

@@ -22,13 +22,25 @@ export class DockerImport implements PostProcessor {
     const ref = this.c.tag ? `${this.c.repository}:${this.c.tag}` : this.c.repository;
     ctx.ui.message("Importing image: Container");
     ctx.ui.message(`Repository: ${ref}`);
-    const imageId = await ctx.engine.importImage(createReadStream(resolve(ctx.cwd, file)), {
-      repo: this.c.repository,
-      tag: this.c.tag || "latest",
-      changes: this.c.changes,
-      platform: this.c.platform || undefined,
-      signal: ctx.signal,
-    });
+    const tag = this.c.tag || "latest";
+    // Imported while the export was written (src/run/streamed-import.ts): only tagged here.
+    const streamed =
+      input.kind === "export"
+        ? await ctx.streamedImport?.take({
+            changes: this.c.changes?.length ? this.c.changes : undefined,
+            platform: this.c.platform || undefined,
+          })
+        : undefined;
+    if (streamed) await ctx.engine.tagImage(streamed, this.c.repository, tag);
+    const imageId =
+      streamed ??
+      (await ctx.engine.importImage(createReadStream(resolve(ctx.cwd, file)), {
+        repo: this.c.repository,
+        tag,
+        changes: this.c.changes,
+        platform: this.c.platform || undefined,
+        signal: ctx.signal,
+      }));
     ctx.ui.message(`Imported ID: ${imageId}`);
     const full = this.c.tag ? ref : `${ref}:latest`;
     const artifact: Artifact = {

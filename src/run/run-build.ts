@@ -19,6 +19,7 @@ import { provisionAll, type ProvisionResult } from "./provision-steps.js";
 import { failureOf, observeBuild } from "./observe.js";
 import type { RunEnv } from "./run-env.js";
 import { StepCache } from "../cache/step-cache.js";
+import { streamedImportFor, type StreamedImport } from "./streamed-import.js";
 
 export interface BuildOutcome {
   name: string;
@@ -31,6 +32,22 @@ export interface BuildOutcome {
 }
 
 export async function runBuild(build: BuildDef, template: Template, env: RunEnv): Promise<BuildOutcome> {
+  const held: { streamed?: StreamedImport } = {};
+  try {
+    return await runBuildSteps(build, template, env, held);
+  } finally {
+    // An import streamed from the export that docker-import did not claim (the build failed,
+    // was cancelled, or docker-import imported the file instead) is removed.
+    await held.streamed?.dispose();
+  }
+}
+
+async function runBuildSteps(
+  build: BuildDef,
+  template: Template,
+  env: RunEnv,
+  held: { streamed?: StreamedImport },
+): Promise<BuildOutcome> {
   const { events } = env;
   const started = events.elapsed();
   const engine = env.engineFor(build);
@@ -91,6 +108,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
   const cache = env.cacheOptions
     ? new StepCache(engine, env.cacheOptions.settings, env.cacheOptions.registries)
     : undefined;
+  const streamed = (held.streamed = streamedImportFor(build, engine, buildData));
   const builderCtx: BuilderContext = {
     engine,
     ui,
@@ -107,6 +125,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     observe,
     lazyContainer: cache !== undefined,
     templateFormat: template.format,
+    exportTee: streamed ? (tar, signal) => streamed.consume(tar, signal) : undefined,
   };
   const provisioned: ProvisionResult = { cacheKeys: [] };
   let builderArtifact: Artifact;
@@ -141,7 +160,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     const chain = await runPostProcessors(
       build.postProcessors,
       builderArtifact,
-      { ...context, engine, force: env.force },
+      { ...context, engine, force: env.force, streamedImport: streamed },
       env.registry,
       observe,
     );

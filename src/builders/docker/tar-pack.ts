@@ -1,12 +1,12 @@
 // Streams local files into tar archives for the Engine API's archive endpoint, one file at a time
 // so memory stays bounded whatever the size. Ownership is written into the headers, so uploads
 // need no `chown` exec (which fails on images without /etc/passwd).
-import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink, stat } from "node:fs/promises";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { pack as tarPack, type Pack } from "tar-stream";
 import { Readable } from "node:stream";
+import { encodeHeader, END_OF_ARCHIVE, padding } from "./tar-writer.js";
 
 export interface Owner {
   uid: number;
@@ -28,44 +28,92 @@ function addEntry(p: Pack, header: Parameters<Pack["entry"]>[0], body?: Buffer |
   });
 }
 
-async function addFile(
-  p: Pack,
-  local: string,
-  name: string,
-  owner: Owner,
-  mode: number,
-  size: number,
-  mtime: Date,
-) {
-  const sink = p.entry({ name, mode, size, mtime, uid: owner.uid, gid: owner.gid, type: "file" });
-  await pipeline(createReadStream(local), sink);
-}
+/** Files up to this size are read whole and batched with their neighbours into one chunk. */
+const SMALL_FILE = 256 * 1024;
+/** The size of a batch of small entries, and of each read of a large file. */
+const CHUNK = 1024 * 1024;
 
 /**
+ * The entries of `local` in archive order, as buffers of about CHUNK bytes: one stat per entry,
+ * small files read whole, large ones streamed in CHUNK reads (memory stays bounded).
  * `root`: the path the user named. It is followed when it is a symlink (the upload is what it
  * points to, as Packer uploads a symlinked file's content); symlinks below it are archived as
  * symlinks, as `docker cp` does.
  */
-async function addTree(p: Pack, local: string, name: string, owner: Owner, root = false): Promise<void> {
-  const st = root ? await stat(local) : await lstat(local);
-  const common = { name, mtime: st.mtime, uid: owner.uid, gid: owner.gid, mode: st.mode & 0o7777 };
-  if (st.isSymbolicLink()) {
-    await addEntry(p, { ...common, type: "symlink", linkname: await readlink(local) });
-  } else if (st.isDirectory()) {
-    if (name !== "" && name !== ".") await addEntry(p, { ...common, type: "directory" });
-    const children = (await readdir(local)).sort();
-    for (const child of children) {
-      await addTree(
-        p,
-        join(local, child),
-        name === "" || name === "." ? child : posix.join(name, child),
-        owner,
-      );
+async function* treeChunks(local: string, prefix: string, owner: Owner): AsyncGenerator<Buffer> {
+  let batch: Buffer[] = [];
+  let batched = 0;
+  const push = (b: Buffer) => {
+    batch.push(b);
+    batched += b.length;
+  };
+  const take = () => {
+    const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+    return out;
+  };
+  const walk = async function* (path: string, name: string, root: boolean): AsyncGenerator<Buffer> {
+    // Synchronous calls on purpose: a thread-pool round trip per stat/open/read/close made each
+    // small file cost milliseconds on a busy machine; the event loop gets control back at every
+    // chunk (about 1 MiB), and large files are read asynchronously.
+    const st = root ? statSync(path) : lstatSync(path);
+    const common = {
+      name,
+      mtime: Math.floor(st.mtimeMs / 1000),
+      uid: owner.uid,
+      gid: owner.gid,
+      mode: st.mode & 0o7777,
+      size: 0,
+    };
+    if (st.isSymbolicLink()) {
+      push(encodeHeader({ ...common, type: "symlink", linkname: readlinkSync(path) }));
+    } else if (st.isDirectory()) {
+      if (name !== "" && name !== ".") push(encodeHeader({ ...common, type: "directory" }));
+      const children = readdirSync(path).sort();
+      for (const child of children) {
+        yield* walk(join(path, child), name === "" || name === "." ? child : posix.join(name, child), false);
+      }
+    } else if (st.isFile()) {
+      push(encodeHeader({ ...common, type: "file", size: st.size }));
+      if (st.size <= SMALL_FILE) {
+        const data = readFileSync(path);
+        if (data.length !== st.size) throw new Error(`${path} changed size while it was being uploaded`);
+        push(data);
+      } else {
+        if (batched > 0) yield take();
+        yield* fileChunks(path, st.size);
+      }
+      const pad = padding(st.size);
+      if (pad > 0) push(Buffer.alloc(pad));
     }
-  } else if (st.isFile()) {
-    await addFile(p, local, name, owner, st.mode & 0o7777, st.size, st.mtime);
+    // sockets, fifos and devices are skipped, as `docker cp` does for sockets
+    if (batched >= CHUNK) yield take();
+  };
+  yield* walk(local, prefix, true);
+  push(END_OF_ARCHIVE);
+  yield take();
+}
+
+/** Exactly `size` bytes of a large file, in CHUNK reads into fresh buffers (they are queued). */
+async function* fileChunks(path: string, size: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    let left = size;
+    while (left > 0) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
+      let filled = 0;
+      while (filled < buf.length) {
+        const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
+        if (bytesRead === 0) throw new Error(`${path} shrank while it was being uploaded`);
+        filled += bytesRead;
+      }
+      left -= filled;
+      yield buf;
+    }
+  } finally {
+    await fh.close();
   }
-  // sockets, fifos and devices are skipped, as `docker cp` does for sockets
 }
 
 /**
@@ -73,12 +121,7 @@ async function addTree(p: Pack, local: string, name: string, owner: Owner, root 
  * the archive root under `prefix`; otherwise the directory itself becomes `prefix`.
  */
 export function packPath(local: string, prefix: string, owner: Owner): Readable {
-  const p = tarPack();
-  addTree(p, local, prefix, owner, true).then(
-    () => p.finalize(),
-    (err: Error) => p.destroy(err),
-  );
-  return toNodeReadable(p);
+  return Readable.from(treeChunks(local, prefix, owner), { objectMode: false, highWaterMark: 4 * CHUNK });
 }
 
 /** A tar of in-memory entries (scripts, env files, inline content). */

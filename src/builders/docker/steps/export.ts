@@ -1,8 +1,11 @@
 // The export step (export_path): the container's filesystem streamed to a temp file beside the
 // target, then renamed, so an interrupted run never leaves a truncated file under the final name.
+// When docker-import follows, the same stream also feeds the import (ctx.exportTee): the import
+// runs while the file is written instead of reading it back afterwards.
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { BuilderContext } from "../../../core/builder.js";
 import { BuildError, errorMessage } from "../../../core/errors.js";
@@ -26,7 +29,14 @@ export function exportStep(ctx: BuilderContext): DockerStep {
       ctx.track?.add(temp);
       try {
         const tar = await ctx.engine.exportContainer(container.id, ctx.signal);
-        await pipeline(tar, createWriteStream(temp), { signal: ctx.signal });
+        const tee = ctx.exportTee ? teeInto(tar, ctx.exportTee, ctx.signal) : undefined;
+        try {
+          await pipeline(tar, createWriteStream(temp), { signal: ctx.signal });
+        } catch (e) {
+          // The import must not finish from a truncated stream: it fails with the export.
+          tee?.destroy(e instanceof Error ? e : new Error(errorMessage(e)));
+          throw e;
+        }
         await rename(temp, path);
         ctx.track?.remove(temp);
       } catch (e) {
@@ -37,6 +47,29 @@ export function exportStep(ctx: BuilderContext): DockerStep {
       state.artifact = { kind: "export", builderId: "packer.docker", path: shown };
     },
   };
+}
+
+/**
+ * A second reader of `tar` (the import). Backpressure is shared (the file and the import advance
+ * together); if the import stops reading (it failed), it is unpiped so the file is still written.
+ */
+function teeInto(
+  tar: Readable,
+  consume: (tar: Readable, signal: AbortSignal) => void,
+  signal: AbortSignal,
+): PassThrough {
+  const branch = new PassThrough({ highWaterMark: 1 << 20 });
+  const detach = () => {
+    tar.unpipe(branch);
+    branch.resume();
+  };
+  branch.on("error", detach);
+  branch.on("close", () => {
+    if (!branch.writableFinished) detach();
+  });
+  tar.pipe(branch);
+  consume(branch, signal);
+  return branch;
 }
 
 /** discard: the container is thrown away by the cleanup; the artifact names no file. */
