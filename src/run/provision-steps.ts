@@ -16,9 +16,10 @@ import { buildDataSentinel, type BuildDef, type ProvisionerDef } from "../templa
 import type { BuildUi } from "../ui/ui.js";
 import { formatDuration } from "../ui/duration.js";
 import { cacheKey, keyDocument, shortKey } from "../cache/key.js";
-import { entryComment } from "../cache/entry.js";
+import { entryComment, parseEntryComment } from "../cache/entry.js";
 import type { StepCache } from "../cache/step-cache.js";
 import { runProvisioner } from "./provision.js";
+import { runWithOutputs } from "./step-outputs.js";
 import { stepInputs, toolVersions } from "./step-inputs.js";
 import type { RunEnv } from "./run-env.js";
 
@@ -68,7 +69,10 @@ export async function provisionAll(
     await observe(step, async () => {
       await debugPause(env, ui, "before the next provisioner");
       const run = () => runWithOnError(build, def, i, step, session, context, env, result, lastHit);
-      if (!cache) return run();
+      if (!cache) {
+        await run();
+        return;
+      }
 
       const inputs = await stepInputs(def, {
         registry: env.registry,
@@ -108,6 +112,7 @@ export async function provisionAll(
           const from = found.source === "local" ? "" : `, pulled from ${found.source}`;
           ui.say(`${capitalize(step.name)} is cached: key ${shortKey(key)}, ${age(found.ageMs)} old${from}`);
           await session.resumeFrom(found.imageId);
+          publishOutputs(parseEntryComment(found.comment)?.outputs, context, "from the cache");
           chain.push(found.imageId);
           cache.touch(key);
           parentKey = key;
@@ -126,9 +131,15 @@ export async function provisionAll(
           ...(found.decision === "expired" ? { ageMs: found.ageMs } : {}),
         });
         ui.say(`${capitalize(step.name)} runs: ${why}`);
-        await run();
+        const outputs = await run();
         if (!inputs.changesContainer) return;
-        const imageId = await snapshot(session, entryComment(step.name, key), cache, env, ui);
+        if (outputs && Object.values(outputs).some((v) => env.ui.mask(v) !== v)) {
+          // The comment is image metadata: a secret must not go there, so no entry is made.
+          ui.say(`${capitalize(step.name)} is not cached: one of its outputs matches a sensitive value`);
+          uncachedFrom ??= `${step.name} was not cached (a sensitive output) and changed the container before it`;
+          return;
+        }
+        const imageId = await snapshot(session, entryComment(step.name, key, outputs), cache, env, ui);
         await cache.save(key, imageId, {
           doc,
           template: env.cacheOptions?.template ?? "",
@@ -145,6 +156,20 @@ export async function provisionAll(
         release();
       }
     });
+  }
+}
+
+/** Adds a step's outputs to the build data (later steps and post-processors see them) and says so. */
+function publishOutputs(
+  outputs: Record<string, string> | undefined,
+  context: ComponentContext,
+  from: string,
+): void {
+  for (const [name, value] of Object.entries(outputs ?? {})) {
+    context.buildData[name] = value;
+    const lines = value.split("\n");
+    const shown = lines.length > 1 ? `${lines[0]}… (${lines.length} lines)` : value;
+    context.ui.say(`Output ${name}=${shown}${from ? ` (${from})` : ""}`);
   }
 }
 
@@ -203,7 +228,7 @@ async function runWithOnError(
   env: RunEnv,
   result: ProvisionResult,
   resumedFrom: StepRef | undefined,
-): Promise<void> {
+): Promise<Record<string, string> | undefined> {
   const ui = context.ui;
   const ctx: ProvisionContext = {
     ...context,
@@ -213,8 +238,11 @@ async function runWithOnError(
   };
   for (;;) {
     try {
-      await runProvisioner(def, i, ctx, env.registry);
-      return;
+      const outputs = await runWithOutputs(def.type, step.name, ctx, (c) =>
+        runProvisioner(def, i, c, env.registry),
+      );
+      publishOutputs(outputs, context, "");
+      return outputs;
     } catch (e) {
       if (env.signal.aborted) throw e;
       const decision = await decideOnError(env, ui);

@@ -144,7 +144,7 @@ export async function runBuild(build: BuildDef, template: Template, env: RunEnv)
     const chain = await runPostProcessors(
       build.postProcessors,
       builderArtifact,
-      { ...context, engine, force: env.force },
+      { ...context, engine, force: env.force, identity: env.identity },
       env.registry,
       observe,
     );
