@@ -8,7 +8,9 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { build, BUSYBOX, describeRun, inspectImage, removeProduced, trackImage } from "./support/build.js";
+import { runKiln, tempDir } from "../harness/kiln.js";
 import { dockerJson, dockerRequest } from "../harness/docker-api.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 import { startRegistry, type Registry } from "../harness/registry.js";
@@ -40,6 +42,19 @@ const tagAndPush = (repo: string, tag: string) => [
   { type: "docker-tag", repository: `${registry.host}/${repo}`, tags: [tag] },
   { type: "docker-push" },
 ];
+
+/**
+ * A build with the cache on: the step entries it makes (kiln-cache:<key>) are meant to stay, so
+ * the run's leak check lists them; anything else left is a failure. They are removed in `after`.
+ */
+async function cachedBuild(...[t, template, opts]: Parameters<typeof build>) {
+  const r = await build(t, template, { ...opts, cache: true, expectLeftovers: true });
+  for (const l of r.leftovers) {
+    assert.match(l.description, /^image kiln-cache:[0-9a-f]{64} /, describeRun(r));
+    trackImage(l.id);
+  }
+  return r;
+}
 
 before(async () => {
   registry = await startRegistry();
@@ -79,7 +94,7 @@ describe("build outputs (real engine, real registry)", () => {
     const env = { KILN_STATE_DIR: stateDir };
     const repo1 = `kiln-it/chrome-${NONCE}`;
     trackImage(`${registry.host}/${repo1}:${busyboxVersion}`);
-    const cold = await build(t, template(repo1), { cache: true, env });
+    const cold = await cachedBuild(t, template(repo1), { env });
     assert.equal(cold.code, 0, describeRun(cold));
     assert.match(
       cold.stdout,
@@ -92,7 +107,7 @@ describe("build outputs (real engine, real registry)", () => {
     // Cached rebuild, pushing to another repository (the post-processors are not in the key).
     const repo2 = `kiln-it/chrome-cached-${NONCE}`;
     trackImage(`${registry.host}/${repo2}:${busyboxVersion}`);
-    const warm = await build(t, template(repo2), { cache: true, env });
+    const warm = await cachedBuild(t, template(repo2), { env });
     assert.equal(warm.code, 0, describeRun(warm));
     assert.match(warm.stdout, /Provisioner 1 \(shell\) is cached/);
     assert.match(
@@ -110,8 +125,7 @@ describe("build outputs (real engine, real registry)", () => {
       provisioners: [{ type: "shell", inline: [`echo "pulled_value=${nonce}" >> "$KILN_OUTPUT"`] }],
       "post-processors": [{ type: "shell-local", inline: ["echo GOT-{{ build `pulled_value` }}"] }],
     };
-    const first = await build(t, template, {
-      cache: true,
+    const first = await cachedBuild(t, template, {
       env: { KILN_STATE_DIR: stateDir },
       args: [`-cache-to=${cacheRepo}`],
     });
@@ -132,8 +146,7 @@ describe("build outputs (real engine, real registry)", () => {
     assert.equal(removed, 1, "the step's entry was found by its outputs in the commit comment");
     const other = mkdtempSync(path.join(os.tmpdir(), "kiln-outputs-it-state2-"));
     t.after(() => rmSync(other, { recursive: true, force: true }));
-    const pulled = await build(t, template, {
-      cache: true,
+    const pulled = await cachedBuild(t, template, {
       env: { KILN_STATE_DIR: other },
       args: [`-cache-from=${cacheRepo}`],
     });
@@ -165,7 +178,9 @@ describe("build outputs (real engine, real registry)", () => {
         { type: "docker-tag", repository: "kiln-it/never", tags: ["{{ build `version` }}"] },
       ],
     };
-    const v = await build(t, never, { command: "validate" });
+    const dir = tempDir(t);
+    writeFileSync(path.join(dir, "template.json"), JSON.stringify(never, null, 2));
+    const v = await runKiln(["validate", path.join(dir, "template.json")], { cwd: dir });
     assert.equal(v.code, 2, describeRun(v));
     assert.match(
       v.stderr + v.stdout,
@@ -236,7 +251,11 @@ describe("docker-test post-processor (real engine, real registry)", () => {
     assert.equal(r.code, 1, describeRun(r));
     const out = r.stdout + r.stderr;
     assert.match(out, /docker-test: "echo about-to-fail; echo on-stderr >&2; exit 3" exited with code 3/);
-    assert.match(out, /Last lines of its output:\n\s+about-to-fail\n\s+on-stderr/);
+    // stdout and stderr arrive on separate streams: either order.
+    assert.match(
+      out,
+      /Last lines of its output:\n\s+(?:about-to-fail\n\s+on-stderr|on-stderr\n\s+about-to-fail)\n/,
+    );
     assert.doesNotMatch(r.stdout, /never-run/);
     assert.doesNotMatch(r.stdout, /Running post-processor: docker-tag/);
     assert.deepEqual(await registryTags(repo), []);
