@@ -36,9 +36,10 @@ export async function runWithOutputs(
     await run({ ...ctx, outputFile: path });
     ok = true;
   } finally {
-    if (!ok) {
-      // Best effort: the step failed; the container is removed or kept for inspection.
-      await ctx.comm.run({ command: `rm -f ${path}` }).catch(() => undefined);
+    // Best effort, when the step failed: a kept container (-on-error=abort) should not show it.
+    // A cancelled run removes the container anyway, and must not wait on one more exec.
+    if (!ok && !ctx.signal.aborted) {
+      await ctx.comm.run({ command: `rm -f ${path}`, signal: ctx.signal }).catch(() => undefined);
     }
   }
   const lines: string[] = [];
