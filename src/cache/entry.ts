@@ -9,14 +9,35 @@ export function entryRef(key: string): string {
   return `${CACHE_REPO}:${key}`;
 }
 
-/** The commit comment of a step image: `kiln: provisioner 2 (shell) [cache 3f2a9c1b7d4e]`. */
-export function entryComment(step: string, key: string): string {
-  return `kiln: ${step} [cache ${key.slice(0, 12)}]`;
+/**
+ * The commit comment of a step image: `kiln: provisioner 2 (shell) [cache 3f2a9c1b7d4e]`, then the
+ * step's build outputs as JSON when it published any: ` outputs {"version":"12.5"}`. The comment
+ * travels with the image config, so an entry pulled with -cache-from carries its outputs too; a
+ * cached rebuild gets the same values. Outputs that match a sensitive value are never written
+ * here (run/provision-steps.ts does not save such a step).
+ */
+export function entryComment(step: string, key: string, outputs?: Record<string, string>): string {
+  const base = `kiln: ${step} [cache ${key.slice(0, 12)}]`;
+  return outputs && Object.keys(outputs).length > 0 ? `${base} outputs ${JSON.stringify(outputs)}` : base;
 }
 
 export function parseEntryComment(
   comment: string | undefined,
-): { step: string; shortKey: string } | undefined {
-  const m = /^kiln: (.+) \[cache ([0-9a-f]{12})\]$/.exec(comment ?? "");
-  return m ? { step: m[1]!, shortKey: m[2]! } : undefined;
+): { step: string; shortKey: string; outputs: Record<string, string> } | undefined {
+  const m = /^kiln: (.+?) \[cache ([0-9a-f]{12})\](?: outputs (\{.*\}))?$/s.exec(comment ?? "");
+  if (!m) return undefined;
+  let outputs: Record<string, string> = {};
+  if (m[3]) {
+    try {
+      const parsed: unknown = JSON.parse(m[3]);
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+        outputs = Object.fromEntries(
+          Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"),
+        );
+      }
+    } catch {
+      return undefined;
+    }
+  }
+  return { step: m[1]!, shortKey: m[2]!, outputs };
 }

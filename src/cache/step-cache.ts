@@ -21,7 +21,8 @@ export interface CacheSettings {
 }
 
 export type Lookup =
-  | { decision: "hit"; imageId: string; ageMs: number; source: string }
+  /** `comment`: the entry's commit comment, which carries the step's build outputs (entry.ts). */
+  | { decision: "hit"; imageId: string; ageMs: number; source: string; comment?: string }
   | { decision: "miss"; reason: string }
   | { decision: "expired"; imageId: string; ageMs: number };
 
@@ -57,7 +58,7 @@ export class StepCache {
     opts: { pull: boolean } = { pull: true },
   ): Promise<Lookup> {
     const local = await this.verified(entryRef(key), chain);
-    if (local.kind === "ok") return this.fresh(local.imageId, local.created, "local");
+    if (local.kind === "ok") return this.fresh(local, "local");
     let reason = local.kind === "bad" ? local.why : `no cache entry for key ${shortKey(key)}`;
     for (const repo of this.settings.from) {
       const ref = `${repo}:${key}`;
@@ -75,17 +76,20 @@ export class StepCache {
       await this.engine.tagImage(ref, CACHE_REPO, key);
       await this.engine.removeImage(ref, { noprune: true }).catch(() => undefined);
       const pulled = await this.verified(entryRef(key), chain);
-      if (pulled.kind === "ok") return this.fresh(pulled.imageId, pulled.created, repo);
+      if (pulled.kind === "ok") return this.fresh(pulled, repo);
       reason = pulled.kind === "bad" ? pulled.why : reason;
     }
     return { decision: "miss", reason };
   }
 
-  private fresh(imageId: string, created: Date, source: string): Lookup {
+  private fresh(
+    { imageId, created, comment }: { imageId: string; created: Date; comment?: string },
+    source: string,
+  ): Lookup {
     const ageMs = Math.max(0, this.now().getTime() - created.getTime());
     if (this.settings.maxAgeMs > 0 && ageMs > this.settings.maxAgeMs)
       return { decision: "expired", imageId, ageMs };
-    return { decision: "hit", imageId, ageMs, source };
+    return { decision: "hit", imageId, ageMs, source, ...(comment ? { comment } : {}) };
   }
 
   private readonly layers = new Map<string, Promise<string[] | undefined>>();
@@ -103,7 +107,9 @@ export class StepCache {
     ref: string,
     chain: readonly string[],
   ): Promise<
-    { kind: "ok"; imageId: string; created: Date } | { kind: "none" } | { kind: "bad"; why: string }
+    | { kind: "ok"; imageId: string; created: Date; comment?: string }
+    | { kind: "none" }
+    | { kind: "bad"; why: string }
   > {
     const entry = await this.engine.inspectImage(ref);
     if (!entry) return { kind: "none" };
@@ -111,7 +117,12 @@ export class StepCache {
     for (const image of chain) {
       const parent = await this.layersOf(image);
       if (parent && parent.length === below.length && parent.every((l, i) => below[i] === l)) {
-        return { kind: "ok", imageId: entry.Id, created: new Date(entry.Created ?? 0) };
+        return {
+          kind: "ok",
+          imageId: entry.Id,
+          created: new Date(entry.Created ?? 0),
+          ...(entry.Comment ? { comment: entry.Comment } : {}),
+        };
       }
     }
     return {

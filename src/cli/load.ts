@@ -5,6 +5,7 @@ import type { Template } from "../template/types.js";
 import type { Command } from "commander";
 import { loadTemplate } from "../template/load.js";
 import { checkPushSequences } from "../post-processors/sequence-check.js";
+import { checkOutputUses } from "../template/output-uses.js";
 import { checkSensitiveMetadata } from "../builders/docker/sensitive-metadata.js";
 import { collect, splitList } from "./argv.js";
 import type { SecretMasker } from "../ui/mask.js";
@@ -67,7 +68,11 @@ export async function loadChecked(
  * metadata): errors throw, warnings join the template's.
  */
 export function checkTemplate(template: Template): Template {
-  const problems = [...checkPushSequences(template), ...checkSensitiveMetadata(template)];
+  const problems = [
+    ...checkPushSequences(template),
+    ...checkSensitiveMetadata(template),
+    ...checkOutputUses(template),
+  ];
   if (problems.some((d) => d.severity === "error")) throw new InvalidInputError(problems);
   template.warnings.push(...problems);
   return template;

@@ -25,6 +25,7 @@ import { createManifest } from "../post-processors/manifest.js";
 import { createShellLocalPostProcessor } from "../post-processors/shell-local.js";
 import { createDockerSquash } from "../post-processors/squash/squash.js";
 import { createArtifice } from "../post-processors/artifice.js";
+import { createDockerTest } from "../post-processors/docker-test/docker-test.js";
 
 const builders = {
   docker: dockerBuilder,
@@ -45,6 +46,7 @@ const postProcessors = {
   "docker-save": { create: createDockerSave },
   "docker-push": { create: (c) => createDockerPush(c) },
   "docker-squash": { create: createDockerSquash },
+  "docker-test": { create: createDockerTest },
   manifest: { create: (c) => createManifest(c) },
   artifice: { create: createArtifice },
   "shell-local": { create: createShellLocalPostProcessor },

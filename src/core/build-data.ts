@@ -3,6 +3,8 @@
 // exist yet.
 import { randomUUID } from "node:crypto";
 import { BUILD_DATA_SENTINEL_RE } from "../template/types.js";
+import { isOutputName, outputUses } from "../template/output-names.js";
+import { BuildError } from "./errors.js";
 
 /** Packer's build-generated data (`{{ build \`X\` }}`, HCL `build.X`). */
 export interface BuildData {
@@ -51,4 +53,22 @@ export function substituteBuildData<T>(value: T, data: BuildData): T {
     ) as T;
   }
   return value;
+}
+
+/**
+ * substituteBuildData for a component about to run: an output it uses that no step has produced
+ * (so far) is an error naming both, instead of an empty string in a tag or a command.
+ */
+export function resolveBuildData<T>(value: T, data: BuildData, user: string): T {
+  const missing = outputUses(value, BUILD_DATA_SENTINEL_RE).filter((k) => data[k] === undefined);
+  if (missing.length > 0) {
+    const names = missing.map((k) => `"${k}"`).join(", ");
+    const have = Object.keys(data).filter(isOutputName);
+    throw new BuildError(
+      `${user} uses the build output${missing.length > 1 ? "s" : ""} ${names}, which no step before it produced` +
+        (have.length > 0 ? ` (outputs so far: ${have.join(", ")})` : " (no step produced any output)") +
+        `. A shell provisioner publishes one by appending a line to the file named by $KILN_OUTPUT: echo "${missing[0]}=value" >> "$KILN_OUTPUT".`,
+    );
+  }
+  return substituteBuildData(value, data);
 }

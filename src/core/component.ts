@@ -6,6 +6,7 @@ import type { BuildData } from "./build-data.js";
 import type { StepRef } from "./events.js";
 import type { BuildUi } from "../ui/ui.js";
 import type { Engine } from "../engine/types.js";
+import type { RunIdentity } from "./ownership.js";
 import type { TemplateFormat } from "../template/option-text.js";
 
 export interface PathTracker {
@@ -53,6 +54,8 @@ export interface ComponentContext {
 
 export interface ProvisionContext extends ComponentContext {
   comm: Communicator;
+  /** Path in the container given to the step as KILN_OUTPUT, for the types that publish outputs. */
+  outputFile?: string;
 }
 
 export interface Provisioner {
@@ -72,6 +75,8 @@ export interface PostProcessorContext extends ComponentContext {
    * the image for these options, claimed by the caller, or undefined (import the file then).
    */
   streamedImport?: { take(key: StreamedImportKey): Promise<string | undefined> };
+  /** The run's identity, for names of containers a post-processor creates (docker-test). */
+  identity?: RunIdentity;
   /** -force: overwrite existing output files (manifest). */
   force: boolean;
 }
@@ -81,6 +86,11 @@ export interface PostProcessorResult {
   /** Packer's (keep, forceOverride) pair: see reference §b.3. */
   keep: boolean;
   forceKeep: boolean;
+  /**
+   * The artifact is the input, unchanged (docker-test): the sequence goes on as if this
+   * post-processor were not there, for keep_input_artifact's rules and the artifact list.
+   */
+  passThrough?: boolean;
 }
 
 export interface PostProcessor {

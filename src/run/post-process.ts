@@ -11,7 +11,7 @@ import type { PostProcessorContext, PostProcessorResult } from "../core/componen
 import type { StepObserver } from "../core/builder.js";
 import type { StepRef } from "../core/events.js";
 import type { ComponentRegistry } from "../core/registry.js";
-import { substituteBuildData } from "../core/build-data.js";
+import { resolveBuildData } from "../core/build-data.js";
 import { errorMessage } from "../core/errors.js";
 
 export async function destroyArtifact(engine: Engine, a: Artifact, cwd: string): Promise<void> {
@@ -49,6 +49,8 @@ export async function runPostProcessors(
   for (const [seqIndex, seq] of sequences.entries()) {
     let prior = builderArtifact;
     let completed = true;
+    /** Whether a post-processor that makes an artifact has run yet (pass-through ones do not count). */
+    let produced = false;
     for (const [i, def] of seq.entries()) {
       ctx.signal.throwIfAborted();
       ctx.ui.say(
@@ -58,7 +60,6 @@ export async function runPostProcessors(
       );
       const factory = registry.postProcessors[def.type]?.create;
       if (!factory) throw new Error(`internal: no post-processor implementation for ${def.type}`);
-      const pp = factory(substituteBuildData(def.config, ctx.buildData));
       const step: StepRef = {
         phase: "post-process",
         sequence: seqIndex,
@@ -70,6 +71,10 @@ export async function runPostProcessors(
       let result: PostProcessorResult | undefined;
       try {
         await observe(step, async () => {
+          // Inside the step: an output no step produced fails this sequence like any error.
+          const pp = factory(
+            resolveBuildData(def.config, ctx.buildData, `post-processor ${JSON.stringify(def.name)}`),
+          );
           result = await pp.process({ ...ctx, step, ui: ctx.ui.child(def.type) }, input);
         });
       } catch (e) {
@@ -81,6 +86,11 @@ export async function runPostProcessors(
         break;
       }
       if (!result) throw new Error(`internal: post-processor ${def.type} returned no result`);
+      if (result.passThrough) {
+        // A test keeps what it was given: the builder artifact, when nothing came before it.
+        if (!produced) keepOriginal = true;
+        continue;
+      }
       let keep = result.keep;
       if (
         def.keepInputArtifact !== undefined &&
@@ -88,7 +98,7 @@ export async function runPostProcessors(
       ) {
         keep = def.keepInputArtifact;
       }
-      if (i === 0) {
+      if (!produced) {
         keepOriginal ||= keep;
       } else if (keep) {
         artifacts.push(prior);
@@ -98,8 +108,10 @@ export async function runPostProcessors(
         );
       }
       prior = result.artifact;
+      produced = true;
     }
-    if (completed) artifacts.push(prior);
+    if (completed && produced) artifacts.push(prior);
+    else if (completed && seq.length === 0) artifacts.push(prior);
   }
   // Deliberate difference from Packer (docs/compat.md): when a sequence failed, the builder
   // artifact is kept so the user can inspect or retry, instead of being destroyed.

@@ -15,7 +15,8 @@ import type { BuildDef, ProvisionerDef } from "../template/types.js";
 import type { BuildUi } from "../ui/ui.js";
 import { formatDuration } from "../ui/duration.js";
 import { shortKey } from "../cache/key.js";
-import { entryComment } from "../cache/entry.js";
+import { entryComment, parseEntryComment } from "../cache/entry.js";
+import { runWithOutputs } from "./step-outputs.js";
 import type { StepCache } from "../cache/step-cache.js";
 import { runProvisioner } from "./provision.js";
 import { toolVersions } from "./step-inputs.js";
@@ -64,7 +65,10 @@ export async function provisionAll(
     await observe(step, async () => {
       await debugPause(env, ui, "before the next provisioner");
       const run = () => runWithOnError(build, def, i, step, session, context, env, result, lastHit);
-      if (!cache) return run();
+      if (!cache) {
+        await run();
+        return;
+      }
 
       const parentImage = session.imageId;
       const computed = await stepKey({
@@ -111,6 +115,7 @@ export async function provisionAll(
           const from = found.source === "local" ? "" : `, pulled from ${found.source}`;
           ui.say(`${capitalize(step.name)} is cached: key ${shortKey(key)}, ${age(found.ageMs)} old${from}`);
           await session.resumeFrom(found.imageId);
+          publishOutputs(parseEntryComment(found.comment)?.outputs, context, "from the cache");
           chain.push(found.imageId);
           cache.touch(key);
           parentKey = key;
@@ -130,10 +135,16 @@ export async function provisionAll(
         });
         ui.say(`${capitalize(step.name)} runs: ${why}`);
         const ranFrom = env.events.elapsed();
-        await run();
+        const outputs = await run();
         const durationMs = Math.round(env.events.elapsed() - ranFrom);
         if (!inputs.changesContainer) return;
-        const imageId = await snapshot(session, entryComment(step.name, key), cache, env, ui);
+        if (outputs && Object.values(outputs).some((v) => env.ui.mask(v) !== v)) {
+          // The comment is image metadata: a secret must not go there, so no entry is made.
+          ui.say(`${capitalize(step.name)} is not cached: one of its outputs matches a sensitive value`);
+          uncachedFrom ??= `${step.name} was not cached (a sensitive output) and changed the container before it`;
+          return;
+        }
+        const imageId = await snapshot(session, entryComment(step.name, key, outputs), cache, env, ui);
         await cache.save(key, imageId, {
           doc,
           template: env.cacheOptions?.template ?? "",
@@ -151,6 +162,20 @@ export async function provisionAll(
         release();
       }
     });
+  }
+}
+
+/** Adds a step's outputs to the build data (later steps and post-processors see them) and says so. */
+function publishOutputs(
+  outputs: Record<string, string> | undefined,
+  context: ComponentContext,
+  from: string,
+): void {
+  for (const [name, value] of Object.entries(outputs ?? {})) {
+    context.buildData[name] = value;
+    const lines = value.split("\n");
+    const shown = lines.length > 1 ? `${lines[0]}… (${lines.length} lines)` : value;
+    context.ui.say(`Output ${name}=${shown}${from ? ` (${from})` : ""}`);
   }
 }
 
@@ -189,7 +214,7 @@ async function runWithOnError(
   env: RunEnv,
   result: ProvisionResult,
   resumedFrom: StepRef | undefined,
-): Promise<void> {
+): Promise<Record<string, string> | undefined> {
   const ui = context.ui;
   const ctx: ProvisionContext = {
     ...context,
@@ -199,8 +224,11 @@ async function runWithOnError(
   };
   for (;;) {
     try {
-      await runProvisioner(def, i, ctx, env.registry);
-      return;
+      const outputs = await runWithOutputs(def.type, step.name, ctx, (c) =>
+        runProvisioner(def, i, c, env.registry),
+      );
+      publishOutputs(outputs, context, "");
+      return outputs;
     } catch (e) {
       if (env.signal.aborted) throw e;
       const decision = await decideOnError(env, ui);

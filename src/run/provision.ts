@@ -4,7 +4,7 @@ import type { ProvisionerDef } from "../template/types.js";
 import type { ProvisionContext } from "../core/component.js";
 import type { ComponentRegistry } from "../core/registry.js";
 import { BuildError, errorMessage } from "../core/errors.js";
-import { substituteBuildData } from "../core/build-data.js";
+import { resolveBuildData } from "../core/build-data.js";
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
@@ -59,7 +59,9 @@ export async function runProvisioner(
       }, def.timeoutMs);
     }
     try {
-      const p = factory(substituteBuildData(def.config, ctx.buildData));
+      const p = factory(
+        resolveBuildData(def.config, ctx.buildData, `provisioner ${index + 1} (${def.type})`),
+      );
       await p.provision({ ...ctx, signal: controller.signal });
       return;
     } catch (e) {

@@ -160,7 +160,7 @@ async function runBuildSteps(
     const chain = await runPostProcessors(
       build.postProcessors,
       builderArtifact,
-      { ...context, engine, force: env.force, streamedImport: streamed },
+      { ...context, engine, force: env.force, streamedImport: streamed, identity: env.identity },
       env.registry,
       observe,
     );

@@ -23,6 +23,7 @@ import {
   manifestSpec,
 } from "../post-processors/schemas.js";
 import { shellLocalPostProcessorSpec } from "../post-processors/shell-local-schema.js";
+import { dockerTestSpec } from "../post-processors/docker-test/schema.js";
 
 export type ComponentKind = "builder" | "provisioner" | "post-processor";
 
@@ -100,6 +101,9 @@ export const postProcessorSpecs = {
   "docker-save": loose(dockerSaveSpec),
   "docker-push": loose(dockerPushSpec),
   "docker-squash": loose(dockerSquashSpec),
+  "docker-test": withCheck(dockerTestSpec, (c, ctx) =>
+    checkLocalPath("script", "script", c.script, "file", ctx),
+  ),
   manifest: loose(manifestSpec),
   artifice: loose(artificeSpec),
   "shell-local": withCheck(shellLocalPostProcessorSpec, shellLocalChecks),

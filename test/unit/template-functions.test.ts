@@ -103,11 +103,14 @@ test("string functions: lower, upper, split, replace, replace_all, clean_resourc
   assert.equal(r('{{ clean_resource_name "My Image_v1.2" }}'), "my-image-v1-2");
 });
 
-test("build renders a sentinel the runner substitutes; unknown keys have did-you-mean", () => {
+test("build renders a sentinel the runner substitutes; case variants have did-you-mean; other names are outputs", () => {
   assert.equal(r("id={{ build `ID` }}"), `id=${buildDataSentinel("ID")}`);
-  const e = fails("{{ build `Idd` }}");
-  assert.match(e.message, /unknown build variable "Idd"/);
+  const e = fails("{{ build `Id` }}");
+  assert.match(e.message, /unknown build variable "Id"/);
   assert.deepEqual(e.extras.suggestions, ["ID"]);
+  // Any other valid name is a build output, checked against the steps at validate (output-uses.ts).
+  assert.equal(r("{{ build `chrome_version` }}"), buildDataSentinel("chrome_version"));
+  assert.match(fails("{{ build `chrome-version` }}").message, /unknown build variable "chrome-version"/);
   assert.match(fails("{{ build `ID` }}", scope({ inVariables: true })).message, /not available in variables/);
 });
 

@@ -171,6 +171,8 @@ export class AnsibleLocalProvisioner implements Provisioner {
         ANSIBLE_LOCAL_TEMP: `${tmp}/local`,
         ANSIBLE_ASYNC_DIR: `${tmp}/async`,
         PYTHONDONTWRITEBYTECODE: "1",
+        // Build outputs: tasks append `name=value` to this file (docs/outputs.md).
+        ...(ctx.outputFile ? { KILN_OUTPUT: ctx.outputFile } : {}),
       };
       if (c.collection_paths.length > 0) env.ANSIBLE_COLLECTIONS_PATH = posix.join(staging, "collections");
       if (c.galaxy_file) await this.galaxy(ctx, staging, env);

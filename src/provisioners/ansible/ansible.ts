@@ -46,6 +46,8 @@ export class AnsibleProvisioner implements Provisioner {
       ANSIBLE_NOCOLOR: "1",
       PYTHONUNBUFFERED: "1",
       ...Object.fromEntries(userEnv),
+      // Build outputs: the file's path in the container, for tasks there (docs/outputs.md).
+      ...(ctx.outputFile ? { KILN_OUTPUT: ctx.outputFile } : {}),
     };
 
     const local: string[] = [];

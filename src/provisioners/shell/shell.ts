@@ -20,6 +20,8 @@ export function shellEnvironment(c: ShellConfig, ctx: ProvisionContext): Record<
     env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   Object.assign(env, c.env);
+  // Build outputs (run/step-outputs.ts): kiln's, so set last.
+  if (ctx.outputFile) env.KILN_OUTPUT = ctx.outputFile;
   return env;
 }
 

@@ -6,6 +6,7 @@ import { FuncError } from "../gotemplate/errors.js";
 import { fn, unavailable, type FuncMap } from "../gotemplate/func.js";
 import { goBuiltins } from "../gotemplate/builtins.js";
 import { BUILD_DATA_KEYS, buildDataSentinel } from "../types.js";
+import { usableOutputName } from "../output-names.js";
 import { suggest } from "../suggest.js";
 import { formatGoTime, RFC3339 } from "./go-time.js";
 import { strftime } from "./strftime.js";
@@ -76,10 +77,12 @@ export function packerFuncs(scope: FuncScope): FuncMap {
           "use {{ build `ID` }} in a provisioner or post-processor",
         )
       : fn('{{ build "ID" }}', ["string"], (key: string) => {
-          if (!(BUILD_DATA_KEYS as readonly string[]).includes(key)) {
+          // Any other valid name is a build output (core/build-outputs.ts), checked against the
+          // steps that can produce it once the template is loaded (template/output-uses.ts).
+          if (!(BUILD_DATA_KEYS as readonly string[]).includes(key) && !usableOutputName(key)) {
             throw new FuncError(`unknown build variable ${JSON.stringify(key)}`, {
               suggestions: suggest(key, BUILD_DATA_KEYS),
-              detail: `available: ${BUILD_DATA_KEYS.join(", ")}`,
+              detail: `available: ${BUILD_DATA_KEYS.join(", ")}, or a build output (letters, digits and _)`,
             });
           }
           return buildDataSentinel(key);

@@ -8,6 +8,8 @@ import { suggest } from "../suggest.js";
 import { typeFromExpr } from "./type-expr.js";
 import { BOOL, DYNAMIC, NUMBER, STRING, friendlyName, type Type } from "./types.js";
 import type { Value } from "./value.js";
+import { buildDataSentinel } from "../types.js";
+import { usableOutputName } from "../output-names.js";
 import {
   NULL,
   bool,
@@ -142,6 +144,8 @@ function getAttr(e: Extract<Expr, { kind: "getattr" }>, ctx: EvalContext): Value
   if (isMapping(obj)) {
     const v = obj.entries.get(e.name);
     if (v) return v;
+    // `build.NAME` beyond Packer's keys is a build output, known only at run time.
+    if (rootName === "build" && usableOutputName(e.name)) return str(buildDataSentinel(e.name));
     const keys = [...obj.entries.keys()];
     const hint = rootName ? ctx.hints?.get(`${rootName}.${e.name}`) : undefined;
     if (hint) throw new HclError("Invalid reference", e.range, hint);
