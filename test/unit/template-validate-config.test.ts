@@ -5,6 +5,7 @@ import { f, type ComponentSpec } from "../../src/template/schema.js";
 import { parseJson } from "../../src/template/json/parse-json.js";
 import { InvalidInputError } from "../../src/template/diagnostic.js";
 import { componentSpec } from "../../src/template/components.js";
+import { commitChanges, nonBlankChanges } from "../../src/builders/docker/commit-changes.js";
 
 const spec: ComponentSpec = {
   type: "demo",
@@ -184,6 +185,27 @@ test("check problems are positioned at the field, or at a list item", () => {
       ["1:49", "second item is bad"],
     ],
   );
+});
+
+test('docker builder and docker-import: blank changes are ignored, as the daemon ignores Packer\'s --change ""', () => {
+  for (const type of ["docker", "docker-import"] as const) {
+    const spec = componentSpec(type === "docker" ? "builder" : "post-processor", type)!;
+    const body = type === "docker" ? '"image": "x", "commit": true' : '"repository": "r/x"';
+    const { root } = parseJson(`{${body}, "changes": ["", "  ", "LABEL rw=1"]}`, "t.json");
+    const r = validateConfig(spec, root, {
+      format: "json",
+      render: (s) => s,
+      file: "t.json",
+      templateDir: "/",
+    });
+    assert.deepEqual(
+      r.diagnostics.map((d) => d.summary),
+      [],
+      type,
+    );
+  }
+  assert.deepEqual(nonBlankChanges(["", "WORKDIR /x", " \t", "LABEL a=1"]), ["WORKDIR /x", "LABEL a=1"]);
+  assert.deepEqual(commitChanges(["", "LABEL a=1"], null, false).changes, ["LABEL a=1"]);
 });
 
 test("identity render (HCL) works the same", () => {
