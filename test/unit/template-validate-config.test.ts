@@ -208,6 +208,35 @@ test('docker builder and docker-import: blank changes are ignored, as the daemon
   assert.deepEqual(commitChanges(["", "LABEL a=1"], null, false).changes, ["LABEL a=1"]);
 });
 
+test("docker-tag: an empty tag is refused at validate, positioned at the item", () => {
+  const spec = componentSpec("post-processor", "docker-tag")!;
+  const { root } = parseJson('{"repository": "rw/x", "tags": ["latest", ""]}', "t.json");
+  const r = validateConfig(spec, root, {
+    format: "json",
+    render: (s) => s,
+    file: "t.json",
+    templateDir: "/",
+  });
+  assert.deepEqual(
+    r.diagnostics.map((d) => [at(d), d.severity, d.summary]),
+    [["1:43", "error", "empty tag: remove it from tags, or give the variable that fills it a value"]],
+  );
+});
+
+test("docker builder: a volumes mapping with an empty side is refused at validate", () => {
+  const spec = componentSpec("builder", "docker")!;
+  const { root } = parseJson('{"image": "x", "discard": true, "volumes": {"": "", "/a": "/b"}}', "t.json");
+  const r = validateConfig(spec, root, {
+    format: "json",
+    render: (s) => s,
+    file: "t.json",
+    templateDir: "/",
+  });
+  assert.equal(r.diagnostics.length, 1);
+  assert.match(r.diagnostics[0]!.summary, /^volumes: "" = "" needs a host path and a container path/);
+  assert.equal(r.diagnostics[0]!.severity, "error");
+});
+
 test("identity render (HCL) works the same", () => {
   const r = run('{"must": "{{x}}"}', { render: (s) => s });
   assert.equal(r.config.must, "{{x}}");
