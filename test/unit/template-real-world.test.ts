@@ -393,6 +393,23 @@ test('HCL2: "sources.docker.a" and "docker.a" name the source, as in Packer (any
   }
 });
 
+test("HCL2: a var-file without .hcl or .json suffix is refused, as Packer 1.6.6 does", async () => {
+  const errors = await errorsOf(() =>
+    load(
+      {
+        "t.pkr.hcl":
+          'source "docker" "a" {\n  image = "x"\n  commit = true\n}\nbuild {\n  sources = ["source.docker.a"]\n}\n',
+        "vars.example": 'x = "1"\n',
+      },
+      "t.pkr.hcl",
+      { varFiles: ["vars.example"] },
+    ),
+  );
+  assert.equal(errors.length, 1, errors.join("\n"));
+  assert.match(errors[0]!, /Could not guess the format of var-file vars\.example/);
+  assert.match(errors[0]!, /\.hcl .*\.json/);
+});
+
 test("HCL2: references to a refused data source are not reported a second time", async () => {
   const errors = await errorsOf(() =>
     load(
