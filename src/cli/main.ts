@@ -32,10 +32,13 @@ function installCrashHandler(debug: boolean): void {
   // `kiln … | head`: the reader went away. Unless a command that owns cleanup listens too (build
   // cancels its run, see run/signals.ts), end quietly with SIGPIPE's exit status, as a C program
   // killed by SIGPIPE would.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code !== "EPIPE") crash(e);
-    else if (process.stdout.listenerCount("error") === 1) process.exit(BROKEN_PIPE_EXIT_CODE);
-  });
+  // Diagnostics go to stderr, so `kiln validate bad 2>&1 >/dev/null | true` closes that one.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") crash(e);
+      else if (stream.listenerCount("error") === 1) process.exit(BROKEN_PIPE_EXIT_CODE);
+    });
+  }
 }
 
 function internalErrorText(e: unknown, debug: boolean): string {

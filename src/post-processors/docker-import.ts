@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
 import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../core/component.js";
 import { BuildError } from "../core/errors.js";
+import { nonBlankChanges } from "../builders/docker/commit-changes.js";
 import type { Artifact } from "../core/artifact.js";
 import type { DockerImportConfig } from "./schemas.js";
 
@@ -37,7 +38,7 @@ export class DockerImport implements PostProcessor {
       (await ctx.engine.importImage(createReadStream(resolve(ctx.cwd, file)), {
         repo: this.c.repository,
         tag,
-        changes: this.c.changes,
+        changes: nonBlankChanges(this.c.changes),
         platform: this.c.platform || undefined,
         signal: ctx.signal,
       }));

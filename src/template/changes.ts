@@ -1,5 +1,7 @@
 // Static check of `changes` lines (docker builder commit, docker-import): Packer passes them to
 // the daemon and fails only after provisioning; kiln refuses a bad line before any engine call.
+// Blank lines are not errors: Packer passes `--change ""` and the daemon ignores it, so templates
+// build `changes` from optional variables that default to "" (see nonBlankChanges).
 import { CHANGE_INSTRUCTIONS } from "../builders/docker/schema.js";
 import type { CheckProblem } from "./schema.js";
 import { suggest } from "./suggest.js";
@@ -9,10 +11,7 @@ export function checkChanges(changes: readonly string[] | undefined, field = "ch
   (changes ?? []).forEach((line, i) => {
     const at = `${field}[${i}]`;
     const m = /^\s*(\S+)\s*(.*?)\s*$/s.exec(line);
-    if (!m) {
-      problems.push([at, 'empty change: expected a Dockerfile instruction such as "CMD [\\"nginx\\"]"']);
-      return;
-    }
+    if (!m) return;
     const word = m[1]!;
     const args = m[2]!;
     const instruction = word.toUpperCase();

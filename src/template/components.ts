@@ -96,7 +96,17 @@ export const provisionerSpecs = {
 } as const satisfies Readonly<Record<string, ComponentSpec>>;
 
 export const postProcessorSpecs = {
-  "docker-tag": loose(dockerTagSpec),
+  // An empty tag (an optional variable left at "") would tag "repo:", which Packer fails at the
+  // tag step after the whole build; kiln refuses it before any work.
+  "docker-tag": withCheck(dockerTagSpec, (c) =>
+    (["tags", "tag"] as const).flatMap((key) =>
+      (c[key] ?? []).flatMap((t, i): CheckProblem[] =>
+        t.trim() === ""
+          ? [[`${key}[${i}]`, `empty tag: remove it from ${key}, or give the variable that fills it a value`]]
+          : [],
+      ),
+    ),
+  ),
   "docker-import": withCheck(dockerImportSpec, (c) => checkChanges(c.changes)),
   "docker-save": loose(dockerSaveSpec),
   "docker-push": loose(dockerPushSpec),

@@ -337,7 +337,7 @@ build {
 // 6. Messages that must say what is true about the template at hand.
 
 test('HCL2: an unknown or malformed source reference is one error, not also "Build without sources"', async () => {
-  for (const ref of ['"sources.docker.a"', '"source.docker.nope"', "42"]) {
+  for (const ref of ['"source.docker.a.b"', '"source.docker.nope"', "42"]) {
     const errors = await errorsOf(() =>
       load(
         {
@@ -360,7 +360,7 @@ build {
     load(
       {
         "t.pkr.hcl":
-          'source "docker" "a" {\n  image = "x"\n  commit = true\n}\nbuild {\n  sources = ["sources.docker.a"]\n}\n',
+          'source "docker" "a" {\n  image = "x"\n  commit = true\n}\nbuild {\n  sources = ["source.docker.a.b"]\n}\n',
       },
       "t.pkr.hcl",
     ),
@@ -374,6 +374,40 @@ build {
     ),
   );
   assert.match(none.join("\n"), /Build without sources/);
+});
+
+test('HCL2: "sources.docker.a" and "docker.a" name the source, as in Packer (any first of three parts)', async () => {
+  for (const ref of ["sources.docker.a", "src.docker.a", "docker.a", "source.docker.a"]) {
+    const t = await load(
+      {
+        "t.pkr.hcl": `source "docker" "a" {\n  image = "x"\n  commit = true\n}\nbuild {\n  sources = ["${ref}"]\n}\n`,
+      },
+      "t.pkr.hcl",
+    );
+    assert.deepEqual(
+      t.builds.map((b) => b.name),
+      ["docker.a"],
+      ref,
+    );
+    assert.equal(t.warnings.length, 0, ref);
+  }
+});
+
+test("HCL2: a var-file without .hcl or .json suffix is refused, as Packer 1.6.6 does", async () => {
+  const errors = await errorsOf(() =>
+    load(
+      {
+        "t.pkr.hcl":
+          'source "docker" "a" {\n  image = "x"\n  commit = true\n}\nbuild {\n  sources = ["source.docker.a"]\n}\n',
+        "vars.example": 'x = "1"\n',
+      },
+      "t.pkr.hcl",
+      { varFiles: ["vars.example"] },
+    ),
+  );
+  assert.equal(errors.length, 1, errors.join("\n"));
+  assert.match(errors[0]!, /Could not guess the format of var-file vars\.example/);
+  assert.match(errors[0]!, /\.hcl .*\.json/);
 });
 
 test("HCL2: references to a refused data source are not reported a second time", async () => {

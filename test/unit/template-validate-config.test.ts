@@ -5,6 +5,7 @@ import { f, type ComponentSpec } from "../../src/template/schema.js";
 import { parseJson } from "../../src/template/json/parse-json.js";
 import { InvalidInputError } from "../../src/template/diagnostic.js";
 import { componentSpec } from "../../src/template/components.js";
+import { commitChanges, nonBlankChanges } from "../../src/builders/docker/commit-changes.js";
 
 const spec: ComponentSpec = {
   type: "demo",
@@ -184,6 +185,56 @@ test("check problems are positioned at the field, or at a list item", () => {
       ["1:49", "second item is bad"],
     ],
   );
+});
+
+test('docker builder and docker-import: blank changes are ignored, as the daemon ignores Packer\'s --change ""', () => {
+  for (const type of ["docker", "docker-import"] as const) {
+    const spec = componentSpec(type === "docker" ? "builder" : "post-processor", type)!;
+    const body = type === "docker" ? '"image": "x", "commit": true' : '"repository": "r/x"';
+    const { root } = parseJson(`{${body}, "changes": ["", "  ", "LABEL rw=1"]}`, "t.json");
+    const r = validateConfig(spec, root, {
+      format: "json",
+      render: (s) => s,
+      file: "t.json",
+      templateDir: "/",
+    });
+    assert.deepEqual(
+      r.diagnostics.map((d) => d.summary),
+      [],
+      type,
+    );
+  }
+  assert.deepEqual(nonBlankChanges(["", "WORKDIR /x", " \t", "LABEL a=1"]), ["WORKDIR /x", "LABEL a=1"]);
+  assert.deepEqual(commitChanges(["", "LABEL a=1"], null, false).changes, ["LABEL a=1"]);
+});
+
+test("docker-tag: an empty tag is refused at validate, positioned at the item", () => {
+  const spec = componentSpec("post-processor", "docker-tag")!;
+  const { root } = parseJson('{"repository": "rw/x", "tags": ["latest", ""]}', "t.json");
+  const r = validateConfig(spec, root, {
+    format: "json",
+    render: (s) => s,
+    file: "t.json",
+    templateDir: "/",
+  });
+  assert.deepEqual(
+    r.diagnostics.map((d) => [at(d), d.severity, d.summary]),
+    [["1:43", "error", "empty tag: remove it from tags, or give the variable that fills it a value"]],
+  );
+});
+
+test("docker builder: a volumes mapping with an empty side is refused at validate", () => {
+  const spec = componentSpec("builder", "docker")!;
+  const { root } = parseJson('{"image": "x", "discard": true, "volumes": {"": "", "/a": "/b"}}', "t.json");
+  const r = validateConfig(spec, root, {
+    format: "json",
+    render: (s) => s,
+    file: "t.json",
+    templateDir: "/",
+  });
+  assert.equal(r.diagnostics.length, 1);
+  assert.match(r.diagnostics[0]!.summary, /^volumes: "" = "" needs a host path and a container path/);
+  assert.equal(r.diagnostics[0]!.severity, "error");
 });
 
 test("identity render (HCL) works the same", () => {

@@ -34,6 +34,14 @@ export function shellAsCmd(base: ImageConfig | null | undefined, changes: readon
   );
 }
 
+/**
+ * `changes` without its blank entries: Packer passes `--change ""` and the daemon ignores it, so
+ * templates build `changes` from optional variables that default to "".
+ */
+export function nonBlankChanges(changes: readonly string[]): string[] {
+  return changes.filter((c) => c.trim() !== "");
+}
+
 export function commitChanges(
   userChanges: string[],
   base: ImageConfig | null | undefined,
@@ -46,5 +54,5 @@ export function commitChanges(
   // A null base Entrypoint: when the container has none either (see shellAsCmd), leave it null in
   // the body so merge keeps it null; otherwise `[]`, so the container's /bin/sh does not leak.
   else config.Entrypoint = containerEntrypointSet ? [] : null;
-  return { changes: [...userChanges], config };
+  return { changes: nonBlankChanges(userChanges), config };
 }

@@ -122,6 +122,15 @@ function checkRunOptions(c: DockerBuilderConfig): CheckProblem[] {
       if (!parsed.ok) out.push([`${key}[${i}]`, `${key}: ${parsed.problem}`]);
     });
   };
+  // `-v :` fails at container create, after the engine was contacted; refuse it here.
+  for (const [host, ctr] of Object.entries(c.volumes ?? {})) {
+    if (typeof ctr !== "string" || host.includes("\u0001") || ctr.includes("\u0001")) continue;
+    if (host.trim() === "" || ctr.trim() === "")
+      out.push([
+        "volumes",
+        `volumes: ${JSON.stringify(host)} = ${JSON.stringify(ctr)} needs a host path and a container path, e.g. "/srv/data" = "/data"`,
+      ]);
+  }
   each("tmpfs", c.tmpfs, parseTmpfs);
   each("device", c.device, mapDevice);
   return out;

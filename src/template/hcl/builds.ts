@@ -189,8 +189,10 @@ function evalStrings(lctx: HclLoadContext, attr: Attribute, ctx: EvalContext): s
 }
 
 /** "source.docker.x" or "docker.x" → "docker.x". */
+// Packer splits the reference on "." and, with three parts, ignores the first: "source.docker.a",
+// "sources.docker.a" (common in real templates) and "docker.a" all name the same source.
 function parseRef(s: string): string | undefined {
-  const m = /^(?:source\.)?([^.\s]+)\.([^.\s]+)$/.exec(s);
+  const m = /^(?:[^.\s]+\.)?([^.\s]+)\.([^.\s]+)$/.exec(s);
   return m ? `${m[1]}.${m[2]}` : undefined;
 }
 
@@ -376,8 +378,8 @@ function resolveUse(
 ): SourceUse | undefined {
   const ref = parseRef(text);
   if (!ref) {
-    // "sources.docker.app" (the attribute's name as prefix) is the usual slip.
-    const fixed = /^sources\.([^.\s]+\.[^.\s]+)$/.exec(text);
+    // Four or more parts: Packer would take the second and third; say which were meant.
+    const fixed = /^[^.\s]+\.([^.\s]+\.[^.\s]+)\.[^\s]+$/.exec(text);
     error(
       lctx,
       range,

@@ -110,6 +110,16 @@ export async function loadHclTemplate(path: string, opts: LoadOptions): Promise<
   }
   const varFiles: VarFile[] = [];
   const readVarFile = async (shown: string, abs: string, auto: boolean): Promise<void> => {
+    // Packer 1.6.6 picks the format by suffix and refuses any other ("Could not guess format").
+    if (!shown.endsWith(".hcl") && !shown.endsWith(".json")) {
+      error(
+        lctx,
+        undefined,
+        `Could not guess the format of var-file ${shown}`,
+        "A var-file's name must end in .hcl (HCL: name = value) or .json (a JSON object), as in Packer; rename it or copy it to e.g. vars.pkrvars.hcl.",
+      );
+      return;
+    }
     const text = await readText(shown, abs);
     lctx.sources.set(shown, text);
     if (shown.endsWith(".json")) {
