@@ -77,7 +77,14 @@ function chain(n) {
   const t0 = process.hrtime.bigint();
   const out = sh(
     "node",
-    [join(root, "bin/kiln.js"), "chain", "-machine-readable", "-no-cache", `-parallel-builds=${n}`, "chain.json"],
+    [
+      join(root, "bin/kiln.js"),
+      "chain",
+      "-machine-readable",
+      "-no-cache",
+      `-parallel-builds=${n}`,
+      "chain.json",
+    ],
     {
       env,
       cwd: work,
