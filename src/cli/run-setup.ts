@@ -1,6 +1,11 @@
 // What `kiln build` and `kiln chain` set up the same way before running: the Ui (human or
 // machine-readable, with the debug log sharing its masker), and the engines' prelude (reachable?
 // leftovers of earlier interrupted runs removed).
+import { randomUUID } from "node:crypto";
+import { currentIdentity, type RunIdentity } from "../core/ownership.js";
+import type { CleanupStack } from "../core/cleanup-stack.js";
+import { Journal } from "../run/journal.js";
+import { installSignalHandlers, type SignalControl } from "../run/signals.js";
 import { createHumanUi } from "../ui/human-ui.js";
 import { colorEnabled } from "../ui/format.js";
 import { createMachineUi } from "../ui/machine-ui.js";
@@ -80,4 +85,39 @@ export async function prepareEngines(
   } catch (e) {
     say.error(`Could not check for leftovers of earlier runs: ${String(e)}`);
   }
+}
+
+/** What a run owns from its start: its identity, journal, live cleanup stacks and signal handling. */
+export interface RunStart {
+  identity: RunIdentity;
+  journal: Journal;
+  activeCleanups: Set<CleanupStack>;
+  signals: SignalControl;
+  /** Closes the journal and removes the signal handlers. */
+  end(): void;
+}
+
+/**
+ * A run's identity and journal, and SIGINT / SIGTERM / a closed stdout cancelling it (a forced
+ * exit names what the live cleanup stacks still hold).
+ */
+export function startRun(stateDirectory: string, say: { error(msg: string): void }): RunStart {
+  const identity = currentIdentity(randomUUID());
+  const journal = new Journal(stateDirectory, identity);
+  const activeCleanups = new Set<CleanupStack>();
+  const signals = installSignalHandlers({
+    say: (m) => say.error(m),
+    pending: () => [...activeCleanups].flatMap((c) => c.pending()),
+    output: process.stdout,
+  });
+  return {
+    identity,
+    journal,
+    activeCleanups,
+    signals,
+    end() {
+      journal.close();
+      signals.dispose();
+    },
+  };
 }

@@ -8,9 +8,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { runKiln, tempDir, type RunResult } from "../harness/kiln.js";
-import { dockerJson, dockerRequest } from "../harness/docker-api.js";
+import { dockerJson } from "../harness/docker-api.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 import { BUSYBOX, describeRun, removeProduced, trackImage } from "./support/build.js";
+import { commitOn, tagAs } from "./support/base-images.js";
 import { snapshotImage } from "../parity/support/images.js";
 
 const NONCE = randomUUID().slice(0, 8);
@@ -281,31 +282,3 @@ describe("per-step cache (real engine)", () => {
     assert.equal((await cacheEntries()).length, 0);
   });
 });
-
-async function tagAs(source: string, ref: string): Promise<void> {
-  const colon = ref.lastIndexOf(":");
-  await dockerRequest("POST", `/images/${encodeURIComponent(source)}/tag`, {
-    query: { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) },
-  });
-  trackImage(ref);
-}
-
-/**
- * A new image under `target`: `source` plus one (empty) committed layer. Its short-lived container
- * carries no kiln.test label: the daemon would merge it into the image and every image built on it.
- */
-async function commitOn(source: string, target: string): Promise<string> {
-  const created = await dockerJson<{ Id: string }>("POST", "/containers/create", {
-    body: { Image: source, Cmd: ["true"] },
-  });
-  try {
-    const colon = target.lastIndexOf(":");
-    const committed = await dockerJson<{ Id: string }>("POST", "/commit", {
-      query: { container: created.Id, repo: target.slice(0, colon), tag: target.slice(colon + 1) },
-      body: {},
-    });
-    return committed.Id;
-  } finally {
-    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1 } });
-  }
-}

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runKiln, type RunResult } from "../harness/kiln.js";
-import { dockerJson, dockerRequest } from "../harness/docker-api.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 import { BUSYBOX, describeRun, removeProduced, trackImage } from "./support/build.js";
 import { writeTree } from "./support/chain.js";
+import { commitOn, tagAs } from "./support/base-images.js";
 
 const NONCE = randomUUID().slice(0, 8);
 const stateDir = mkdtempSync(path.join(os.tmpdir(), "kiln-plan-it-state-"));
@@ -346,28 +346,3 @@ describe("kiln plan predicts the build (real engine)", () => {
     assert.equal(doc.builds[0]!.rebuilds, null);
   });
 });
-
-async function tagAs(source: string, ref: string): Promise<void> {
-  const colon = ref.lastIndexOf(":");
-  await dockerRequest("POST", `/images/${encodeURIComponent(source)}/tag`, {
-    query: { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) },
-  });
-  trackImage(ref);
-}
-
-/** `source` plus one empty committed layer, under `target`: the same name, another image ID. */
-async function commitOn(source: string, target: string): Promise<string> {
-  const created = await dockerJson<{ Id: string }>("POST", "/containers/create", {
-    body: { Image: source, Cmd: ["true"] },
-  });
-  try {
-    const colon = target.lastIndexOf(":");
-    const committed = await dockerJson<{ Id: string }>("POST", "/commit", {
-      query: { container: created.Id, repo: target.slice(0, colon), tag: target.slice(colon + 1) },
-      body: {},
-    });
-    return committed.Id;
-  } finally {
-    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1 } });
-  }
-}

@@ -3,25 +3,21 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { Engine } from "../../engine/index.js";
 import type { Ui } from "../../ui/ui.js";
-import { installSignalHandlers } from "../../run/signals.js";
 import { runBuilds } from "../../run/run-builds.js";
 import { defaultRegistry } from "../../components/registry.js";
-import { currentIdentity } from "../../core/ownership.js";
-import type { CleanupStack } from "../../core/cleanup-stack.js";
 import { EventBus } from "../../core/events.js";
 import type { CacheOptions, OnError } from "../../run/run-env.js";
 import { renderEvents } from "../../ui/render-events.js";
 import { eventPlainUi } from "../../ui/event-ui.js";
 import { kilnVersion } from "../version.js";
 import { addCacheOptions, cacheOptionsFrom, type CacheFlags } from "../cache-options.js";
-import { randomUUID } from "node:crypto";
 import { planBuilds } from "../../plan/select-builds.js";
 import { addTemplateOptions, loadChecked, maskedStderr, reportError } from "../load.js";
 import { SecretMasker } from "../../ui/mask.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
-import { Journal, stateDir } from "../../run/journal.js";
-import { connectOrSay, engineHostOrSay, makeUi, prepareEngines } from "../run-setup.js";
+import { stateDir } from "../../run/journal.js";
+import { connectOrSay, engineHostOrSay, makeUi, prepareEngines, startRun } from "../run-setup.js";
 import {
   addReportOptions,
   finishReport,
@@ -160,15 +156,9 @@ async function buildWith(
 ): Promise<number> {
   const { ui, events, say } = out;
   if (flags.debug) say.say("Debug mode enabled. Builds will not be parallelized.");
-  const identity = currentIdentity(randomUUID());
   await prepareEngines([engine], run.stateDirectory, say);
-  const journal = new Journal(run.stateDirectory, identity);
-  const activeCleanups = new Set<CleanupStack>();
-  const signals = installSignalHandlers({
-    say: (m) => say.error(m),
-    pending: () => [...activeCleanups].flatMap((c) => c.pending()),
-    output: process.stdout,
-  });
+  const started = startRun(run.stateDirectory, say);
+  const { identity, journal, activeCleanups, signals } = started;
   try {
     const outcomes = await runBuilds(
       builds,
@@ -198,8 +188,7 @@ async function buildWith(
     if (code !== undefined) return code;
     return outcomes.some((o) => o.error) ? 1 : 0;
   } finally {
-    journal.close();
-    signals.dispose();
+    started.end();
     ui.close?.();
   }
 }

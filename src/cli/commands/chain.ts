@@ -3,15 +3,11 @@
 // kiln's (`-graph`, `-only=node+`, `-fail-fast`, …). Everything before the builds is pure: a bad
 // chain exits 2 without contacting the engine. docs/chains.md documents it.
 import type { Command } from "commander";
-import { randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { Ui } from "../../ui/ui.js";
-import { installSignalHandlers } from "../../run/signals.js";
 import { defaultRegistry } from "../../components/registry.js";
-import { currentIdentity } from "../../core/ownership.js";
-import type { CleanupStack } from "../../core/cleanup-stack.js";
 import { EventBus } from "../../core/events.js";
 import { renderEvents } from "../../ui/render-events.js";
 import { eventPlainUi } from "../../ui/event-ui.js";
@@ -19,11 +15,11 @@ import { kilnVersion } from "../version.js";
 import { formatDiagnostic, InvalidInputError } from "../../template/diagnostic.js";
 import type { LoadOptions } from "../../template/types.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
-import { Journal, stateDir } from "../../run/journal.js";
+import { stateDir } from "../../run/journal.js";
 import { checkTemplate, reportError } from "../load.js";
 import { loadTemplate as loadTemplateFile } from "../../template/load.js";
 import { splitList } from "../argv.js";
-import { connectOrSay, makeUi, prepareEngines } from "../run-setup.js";
+import { connectOrSay, makeUi, prepareEngines, startRun } from "../run-setup.js";
 import { chainEngines, engineFlagNames, type ChainEngine } from "../chain-engines.js";
 import type { EngineSession } from "../../engine/connect.js";
 import { ImageReference } from "../../engine/reference.js";
@@ -366,14 +362,8 @@ async function buildOn(
     stateDirectory,
     say,
   );
-  const identity = currentIdentity(randomUUID());
-  const journal = new Journal(stateDirectory, identity);
-  const activeCleanups = new Set<CleanupStack>();
-  const signals = installSignalHandlers({
-    say: (m) => say.error(m),
-    pending: () => [...activeCleanups].flatMap((c) => c.pending()),
-    output: process.stdout,
-  });
+  const started = startRun(stateDirectory, say);
+  const { identity, journal, activeCleanups, signals } = started;
   try {
     const outcome = await runChain(
       plan,
@@ -423,8 +413,7 @@ async function buildOn(
     if (code !== undefined) return code;
     return outcome.failed > 0 || [...outcome.nodes.values()].some((n) => n.status === "cancelled") ? 1 : 0;
   } finally {
-    journal.close();
-    signals.dispose();
+    started.end();
     ui.close?.();
   }
 }
