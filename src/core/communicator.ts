@@ -29,4 +29,9 @@ export interface Communicator {
   uploadPath(src: string, dst: string, signal?: AbortSignal): Promise<void>;
   /** Download a remote file or directory to a local path. */
   downloadPath(src: string, dst: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * A small remote file's content, or undefined when there is no such file: no command runs, so
+   * it also works in a container that has stopped.
+   */
+  readFile(path: string, signal?: AbortSignal): Promise<Buffer | undefined>;
 }

@@ -24,36 +24,34 @@ export async function runWithOutputs(
     await run(ctx);
     return undefined;
   }
+  // The file is not made beforehand: `>>` creates it (/tmp is writable by every user), and a
+  // step that publishes nothing costs one archive request afterwards, no exec.
   const path = `${OUTPUT_DIR}/.kiln-output-${randomBytes(6).toString("hex")}`;
-  // 0666: the step may run as another user than the one uploads are made as.
-  await ctx.comm.uploadData(path, "", { mode: 0o666, signal: ctx.signal }).catch((e: unknown) => {
-    throw new BuildError(`${step}: could not create the KILN_OUTPUT file ${path} in the container`, {
-      cause: e,
-    });
-  });
   let ok = false;
   try {
     await run({ ...ctx, outputFile: path });
     ok = true;
   } finally {
-    // Best effort, when the step failed: a kept container (-on-error=abort) should not show it.
-    // A cancelled run removes the container anyway, and must not wait on one more exec.
-    if (!ok && !ctx.signal.aborted) {
-      await ctx.comm.run({ command: `rm -f ${path}`, signal: ctx.signal }).catch(() => undefined);
-    }
+    // When the step failed: a kept container (-on-error=abort) should not show the file. A
+    // cancelled run removes the container anyway, and must not wait on more requests.
+    if (!ok && !ctx.signal.aborted) await removeOutputFile(ctx, path).catch(() => undefined);
   }
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const code = await ctx.comm.run({
-    command: `cat ${path} && rm -f ${path}`,
-    onStdout: (l) => lines.push(l),
-    onStderr: (l) => errors.push(l),
-    signal: ctx.signal,
-  });
+  let content: Buffer | undefined;
+  try {
+    content = await ctx.comm.readFile(path, ctx.signal);
+  } catch (e) {
+    throw new BuildError(`${step}: could not read the KILN_OUTPUT file ${path}`, { cause: e });
+  }
+  if (content === undefined) return {};
+  // Removed before any snapshot or commit: it must never reach an image.
+  const code = await ctx.comm.run({ command: `rm -f ${path}`, signal: ctx.signal });
   if (code !== 0) {
-    throw new BuildError(
-      `${step}: could not read the KILN_OUTPUT file ${path} (exit code ${code}): ${errors.join(" ").slice(0, 500)}`,
-    );
+    throw new BuildError(`${step}: could not remove the KILN_OUTPUT file ${path} (exit code ${code})`);
   }
-  return parseOutputs(lines.join("\n"), step);
+  return parseOutputs(content.toString("utf8"), step);
+}
+
+async function removeOutputFile(ctx: ProvisionContext, path: string): Promise<void> {
+  if ((await ctx.comm.readFile(path, ctx.signal)) === undefined) return;
+  await ctx.comm.run({ command: `rm -f ${path}`, signal: ctx.signal });
 }

@@ -179,6 +179,25 @@ export class DockerCommunicator implements Communicator {
    * A file goes to `dst` (or into it when `dst` ends in / or is an existing local directory); a
    * directory's contents go to `dst` (created), mirroring the upload rule for a new destination.
    */
+  async readFile(path: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+    let archive;
+    try {
+      archive = await this.engine.getArchive(this.containerId, path, signal);
+    } catch (e) {
+      if (e instanceof EngineError && e.kind === "not-found") return undefined;
+      throw e;
+    }
+    const chunks: Buffer[] = [];
+    const ex = tarExtract();
+    ex.on("entry", (header, stream, next) => {
+      if (header.type === "file") stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
+      stream.on("end", next);
+      stream.resume();
+    });
+    await pipeline(archive.tar, ex, { signal });
+    return Buffer.concat(chunks);
+  }
+
   async downloadPath(src: string, dst: string, signal?: AbortSignal): Promise<void> {
     let archive;
     try {
