@@ -54,6 +54,8 @@ describe("run report (real engine)", () => {
   after(async () => {
     await registry?.close();
     await removeLeftovers(cacheEntries);
+    // Cache entries of the chain's nodes are children of its images: they go first.
+    await sweep({ repoPrefixes: ["kiln-cache:"] });
     await removeProduced();
     await sweep();
     await assertNoKilnLeftovers({ context: "after the report tests" });
@@ -206,6 +208,8 @@ describe("run report (real engine)", () => {
         expectLeftovers: true,
       },
     );
+    for (const node of ["base", "middle", "top"]) trackImage(`kiln-it/report-${node}-${NONCE}:1`);
+    for (const m of r.stdout.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)) trackImage(m[1]!);
     assert.equal(r.code, 0, describeRun(r));
     onlyCacheEntries(r);
     const { report, html } = readReport(dir, "c");

@@ -57,6 +57,12 @@ async function eachEntry(
   await pipeline(createReadStream(file), extract, { signal });
 }
 
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function drain(stream: Readable): Promise<void> {
   stream.resume();
   await new Promise<void>((resolve, reject) => {
@@ -160,6 +166,17 @@ export async function mergeLayers(
     await put(m);
     entries++;
   }
+  // A hard link names an entry of its own layer. When that entry is not the result's (a layer
+  // above replaced it, or changed its mode, or deleted it), the link keeps the content it had: it
+  // becomes a file with a copy of that entry, as the stacked layers show it.
+  const broken = new Map<string, Winner[]>();
+  for (const w of winners.values()) {
+    if (w.header.type !== "link") continue;
+    const target = clean(w.header.linkname ?? "");
+    if (winners.get(target)?.layer === w.layer) continue;
+    const key = `${w.layer}:${target}`;
+    broken.set(key, [...(broken.get(key) ?? []), w]);
+  }
   const links: Winner[] = [];
   for (let i = 0; i < layers.length; i++) {
     await eachEntry(
@@ -167,6 +184,20 @@ export async function mergeLayers(
       async (header, stream) => {
         const path = clean(header.name);
         const w = winners.get(path);
+        const copies = header.type === "file" ? broken.get(`${i}:${path}`) : undefined;
+        if (copies) {
+          const content = await readAll(stream);
+          for (const link of copies) {
+            const { linkname: _linkname, ...rest } = link.header;
+            await put({ ...rest, type: "file", size: content.length, mode: header.mode }, content);
+            entries++;
+          }
+          if (w && w.layer === i) {
+            await put(w.header, content);
+            entries++;
+          }
+          return;
+        }
         if (w && w.layer === i && w.header.type !== "directory") {
           if (w.header.type === "link") links.push(w);
           else if (w.header.type === "file") {
@@ -184,6 +215,7 @@ export async function mergeLayers(
     );
   }
   for (const w of links) {
+    if (winners.get(clean(w.header.linkname ?? ""))?.layer !== w.layer) continue; // copied above
     await put({ ...w.header, linkname: (w.header.linkname ?? "").replace(/^\.?\//, "") });
     entries++;
   }

@@ -3,8 +3,8 @@
 // same config, and history entries saying what was squashed. It works against any engine API (no
 // experimental daemon flag): the image is saved, the layers above the base are merged here, and
 // the result is loaded back. The engine already has the base layers, so only the new layer
-// travels back. The result is cached under a key from the input image's ID: an unchanged rebuild
-// followed by docker-squash costs one lookup. The per-step cache is left as it is.
+// travels back. The result is cached under a key from the input image's layers and config: an
+// unchanged rebuild followed by docker-squash costs one lookup. The per-step cache is left as it is.
 import { mkdtemp, rm } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,7 +77,10 @@ export class DockerSquash implements PostProcessor {
       canonicalJson({
         v: 1,
         kind: "docker-squash",
-        input: image.Id,
+        // The input's content, not its ID: a fully cached rebuild commits a new image (a new
+        // creation time and container hostname) with the same layers and config, and must hit.
+        layers,
+        config: { ...(image.Config ?? {}), Hostname: undefined, Domainname: undefined, Image: undefined },
         base: baseLayers,
         all: this.c.all_layers,
       }),
