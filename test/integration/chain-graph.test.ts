@@ -183,7 +183,7 @@ describe("kiln chain: the graph on the real engine", () => {
   it("a failing node: its dependent is skipped naming it, the independent node builds, exit 1", async () => {
     const dir = tempDir();
     failing(dir);
-    const r = await runKiln(["chain", "-color=false", "-parallel-builds=2", "chain.json"], {
+    const r = await runKiln(["chain", "-color=false", "-no-cache", "-parallel-builds=2", "chain.json"], {
       cwd: dir,
       timeoutMs: 300_000,
     });
@@ -200,10 +200,13 @@ describe("kiln chain: the graph on the real engine", () => {
     const dir = tempDir();
     failing(dir);
     await sweep();
-    const r = await runKiln(["chain", "-color=false", "-parallel-builds=2", "-fail-fast", "chain.json"], {
-      cwd: dir,
-      timeoutMs: 300_000,
-    });
+    const r = await runKiln(
+      ["chain", "-color=false", "-no-cache", "-parallel-builds=2", "-fail-fast", "chain.json"],
+      {
+        cwd: dir,
+        timeoutMs: 300_000,
+      },
+    );
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stdout, /slow-started/);
     assert.doesNotMatch(r.stdout, /slow-done/);
@@ -226,7 +229,7 @@ describe("kiln chain: the graph on the real engine", () => {
       "Dockerfile.d": `FROM ${BUSYBOX}\nRUN echo d-sleeping && sleep 60\n`,
       "Dockerfile.after": "FROM kiln-it/sig-p:1\nCOPY --from=kiln-it/sig-d:1 /bin/sh /x\n",
     });
-    const r = await runKiln(["chain", "-machine-readable", "-parallel-builds=2", "chain.json"], {
+    const r = await runKiln(["chain", "-machine-readable", "-no-cache", "-parallel-builds=2", "chain.json"], {
       cwd: dir,
       timeoutMs: 120_000,
       signalAfter: {

@@ -53,7 +53,7 @@ describe("--debug and internal errors", () => {
 
   it("a bug during a build: --debug prints its stack and cause; without --debug, no stack", async (t) => {
     const env = { NODE_OPTIONS: `--import=${pathToFileURL(faultInTempDir(t)).href}` };
-    const plain = await build(t, template, { env });
+    const plain = await build(t, template, { env, expectLeftovers: true });
     assert.equal(plain.code, 1, describeRun(plain));
     assert.match(plain.stdout, /injected bug/);
     assert.doesNotMatch(plain.output, STACK_LINE, "no stack without --debug");
@@ -75,12 +75,12 @@ describe("--debug and internal errors", () => {
       const prune = await runKiln(["prune"], { env: { KILN_STATE_DIR: state } });
       assert.equal(prune.code, 0, prune.output);
     });
-    const plain = await build(t, template, { env });
+    const plain = await build(t, template, { env, expectLeftovers: true });
     assert.equal(plain.code, 1, describeRun(plain));
     assert.match(plain.stderr, /kiln: internal error: injected crash/);
     assert.doesNotMatch(plain.output, STACK_LINE);
 
-    const debug = await build(t, template, { env, args: ["--debug"] });
+    const debug = await build(t, template, { env, args: ["--debug"], expectLeftovers: true });
     assert.equal(debug.code, 1, describeRun(debug));
     assert.match(debug.stderr, /kiln: internal error: Error: injected crash/);
     assert.match(debug.stderr, STACK_LINE);

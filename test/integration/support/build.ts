@@ -26,6 +26,12 @@ export function trackImage(ref: string): void {
 }
 
 export async function removeProduced(): Promise<void> {
+  // Per-step cache entries made from these images are their children, which keep a forced
+  // delete from removing a parent: they go first.
+  const images = await dockerJson<{ RepoTags: string[] | null }[]>("GET", "/images/json");
+  for (const tag of images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith("kiln-cache:"))) {
+    await dockerRequest("DELETE", `/images/${encodeURIComponent(tag)}`, { query: { force: 1 } });
+  }
   for (const ref of [...produced].reverse()) {
     await dockerRequest("DELETE", `/images/${encodeURIComponent(ref)}`, { query: { force: 1 } });
     produced.delete(ref);

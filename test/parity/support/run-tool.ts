@@ -156,6 +156,9 @@ export async function runTool(spec: RunSpec): Promise<RunSnapshot> {
       ...(spec.tool === "packer" ? [] : [KILN_BIN]),
       "build",
       "-machine-readable",
+      // Packer has no step cache: kiln runs every step, as Packer does (the cache's own
+      // differences are in docs/compat.md and test/integration/cache-*).
+      ...(spec.tool === "packer" ? [] : ["-no-cache"]),
       ...spec.args,
       spec.template,
     ];
