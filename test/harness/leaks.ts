@@ -87,7 +87,7 @@ async function testObjects(endpoint: DockerEndpoint): Promise<KilnObject[]> {
   ];
 }
 
-function danglingBaseline(): Set<string> {
+export function danglingBaseline(): Set<string> {
   const value = process.env[DANGLING_BASELINE_ENV];
   assert.ok(
     value !== undefined,

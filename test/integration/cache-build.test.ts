@@ -258,6 +258,7 @@ describe("per-step cache (real engine)", () => {
     });
     assert.equal(r.code, 130, describeRun(r));
     assert.equal((await cacheEntries()).length, before + 1, "only the first step's entry");
+    await removeProduced();
     await assertNoKilnLeftovers({ context: "after SIGINT" });
   });
 

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { runKiln, tempDir } from "../harness/kiln.js";
-import { assertNoKilnLeftovers, sweep } from "../harness/leaks.js";
-import { BUSYBOX, describeRun, inImage } from "./support/build.js";
+import { assertNoKilnLeftovers, sweep, TEST_REPO_PREFIX } from "../harness/leaks.js";
+import { BUSYBOX, describeRun, inImage, removeProduced } from "./support/build.js";
 import { allContainerIds, imageId, nodeRecords, pullsSince, spans, writeTree } from "./support/chain.js";
 
 const packer = (image: string, repository: string, script: string[], pull = false) => ({
@@ -35,7 +35,8 @@ describe("kiln chain: the graph on the real engine", () => {
   });
   after(async () => {
     const left = [...(await allContainerIds())].filter((id) => !containersBefore.has(id));
-    await sweep();
+    await sweep({ repoPrefixes: ["kiln-cache:", TEST_REPO_PREFIX] });
+    await removeProduced();
     assert.deepEqual(left, [], "no container of any kind is left");
     await assertNoKilnLeftovers({ context: "after the chain graph tests" });
   });
@@ -253,6 +254,9 @@ describe("kiln chain: the graph on the real engine", () => {
     assert.ok(!records.some((x) => x.node === "after" && x.status === "started"));
     const left = [...(await allContainerIds())].filter((id) => !containersBefore.has(id));
     assert.deepEqual(left, [], "the Packer container and the builder's step container are gone");
+    // The earlier tests' images go first: the check is engine-wide.
+    await sweep({ repoPrefixes: ["kiln-cache:", TEST_REPO_PREFIX] });
+    await removeProduced();
     await assertNoKilnLeftovers({ context: "after SIGINT" });
   });
 });

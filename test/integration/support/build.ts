@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runKiln, tempDir, type KilnRunResult, type RunResult } from "../../harness/kiln.js";
+import { danglingBaseline, danglingImages } from "../../harness/leaks.js";
 import {
   demuxStream,
   dockerJson,
@@ -35,6 +36,12 @@ export async function removeProduced(): Promise<void> {
   for (const ref of [...produced].reverse()) {
     await dockerRequest("DELETE", `/images/${encodeURIComponent(ref)}`, { query: { force: 1 } });
     produced.delete(ref);
+  }
+  // Results whose tag a later build of the same file moved on are left untagged: the file's own.
+  // (What a kiln run loses itself is caught by each run's check, run-leaks.ts, when it ends.)
+  const baseline = danglingBaseline();
+  for (const id of await danglingImages()) {
+    if (!baseline.has(id)) await dockerRequest("DELETE", `/images/${id}`, { query: { force: 1 } });
   }
 }
 
