@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KILN_BIN, runCommand, runKiln, tempDir } from "../harness/kiln.js";
-import { assertNoKilnLeftovers, sweep } from "../harness/leaks.js";
-import { BUSYBOX, describeRun, inImage } from "./support/build.js";
+import { assertNoKilnLeftovers, sweep, TEST_REPO_PREFIX } from "../harness/leaks.js";
+import { BUSYBOX, describeRun, inImage, removeProduced } from "./support/build.js";
 import { allContainerIds, imageId, writeTree } from "./support/chain.js";
 
 const BASE = "kiln-it/cops-base:1";
@@ -73,7 +73,8 @@ describe("kiln chain on corpusops' layout", () => {
   });
   after(async () => {
     const left = [...(await allContainerIds())].filter((id) => !containersBefore.has(id));
-    await sweep();
+    await sweep({ repoPrefixes: ["kiln-cache:", TEST_REPO_PREFIX] });
+    await removeProduced();
     assert.deepEqual(left, [], "no container of any kind is left");
     await assertNoKilnLeftovers({ context: "after the corpusops chain tests" });
   });
