@@ -247,6 +247,28 @@ export interface RunResult {
 }
 
 /**
+ * Removes a container (forced, with its volumes) and makes sure it is gone: an answer other than
+ * 2xx or 404 (a removal already in progress, a busy filesystem on a loaded machine) is retried for
+ * up to 10 s, then thrown, so a helper never leaves a container behind without saying so.
+ */
+export async function removeContainer(id: string, endpoint: DockerEndpoint = endpointFromEnv()): Promise<void> {
+  let last = "";
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const res = await dockerRequest("DELETE", `/containers/${id}`, { endpoint, query: { force: 1, v: 1 } });
+    if (res.status === 404) return;
+    if (res.status >= 200 && res.status < 300) {
+      const still = await dockerRequest("GET", `/containers/${id}/json`, { endpoint });
+      if (still.status === 404) return;
+      last = "still listed after its removal";
+    } else {
+      last = `HTTP ${res.status}: ${errorDetail(res.body)}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`container ${id.slice(0, 12)} could not be removed: ${last}`);
+}
+
+/**
  * Runs a command in a throwaway container (labelled `kiln.test`) and returns its exit code and output:
  * create, start, wait, logs, and remove, the removal registered as soon as the container exists.
  */
@@ -279,6 +301,6 @@ export async function runContainer(
     });
     return { exitCode: waited.StatusCode, ...demuxStream(logs.body) };
   } finally {
-    await dockerJson("DELETE", `/containers/${created.Id}`, { endpoint, query: { force: 1, v: 1 } });
+    await removeContainer(created.Id, endpoint);
   }
 }

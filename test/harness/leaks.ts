@@ -40,6 +40,8 @@ interface ContainerSummary {
   Image: string;
   State: string;
   Labels: Record<string, string> | null;
+  Command?: string;
+  Created?: number;
 }
 
 interface ImageSummary {
@@ -52,7 +54,11 @@ function containerObject(c: ContainerSummary, why: string): KilnObject {
   return {
     kind: "container",
     id: c.Id,
-    description: `container ${(c.Names ?? []).join(",") || c.Id.slice(0, 12)} (${c.State}, image ${c.Image}, ${why})`,
+    // The command and creation time say which helper or run made it, when the name cannot.
+    description:
+      `container ${(c.Names ?? []).join(",") || c.Id.slice(0, 12)} (${c.State}, image ${c.Image}, ${why}` +
+      `${c.Command ? `, command ${JSON.stringify(c.Command)}` : ""}` +
+      `${c.Created ? `, created ${new Date(c.Created * 1000).toISOString()}` : ""})`,
   };
 }
 

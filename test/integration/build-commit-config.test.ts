@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { build, BUSYBOX, describeRun, inspectImage, removeProduced, trackImage } from "./support/build.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
-import { dockerJson, dockerRequest } from "../harness/docker-api.js";
+import { dockerJson, dockerRequest, removeContainer } from "../harness/docker-api.js";
 
 const REPO = "kiln-it/commit-config";
 const BASE_REPO = "kiln-it/commit-config-base";
@@ -64,7 +64,7 @@ async function makeBase(tag: string, base: Base): Promise<string> {
     });
     assert.equal(imported.status, 200, imported.body.toString());
   } finally {
-    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1 } });
+    await removeContainer(created.Id);
   }
   trackImage(ref);
   const img = (await inspectImage(ref)) as unknown as { Config: { Entrypoint?: Argv; Cmd?: Argv } };

@@ -11,7 +11,7 @@ import path from "node:path";
 import { writeFileSync } from "node:fs";
 import { build, BUSYBOX, describeRun, inspectImage, removeProduced, trackImage } from "./support/build.js";
 import { runKiln, tempDir } from "../harness/kiln.js";
-import { dockerJson, dockerRequest } from "../harness/docker-api.js";
+import { dockerJson, dockerRequest, removeContainer } from "../harness/docker-api.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 import { startRegistry, type Registry } from "../harness/registry.js";
 
@@ -72,7 +72,7 @@ before(async () => {
     const logs = await dockerRequest("GET", `/containers/${created.Id}/logs`, { query: { stdout: 1 } });
     busyboxVersion = /BusyBox v([0-9.]+)/.exec(logs.body.toString("latin1"))?.[1] ?? "";
   } finally {
-    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1 } });
+    await removeContainer(created.Id);
   }
   assert.match(busyboxVersion, /^\d+\.\d+/, "the busybox image reports its version");
 });

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { REPO_ROOT } from "../harness/kiln.js";
-import { demuxStream, dockerJson, dockerRequest } from "../harness/docker-api.js";
+import { demuxStream, dockerJson, dockerRequest, removeContainer } from "../harness/docker-api.js";
 import { assertNoKilnLeftovers, countKilnObjects } from "../harness/leaks.js";
 
 /** Seed 003's playbook (raw bootstrap play, redis role, cleanup play) and the image's run config. */
@@ -117,7 +117,7 @@ export async function redisPing(image: string): Promise<string> {
     const { stdout, stderr } = demuxStream(logs.body);
     return `${last}\n--- container logs\n${stdout}${stderr}`;
   } finally {
-    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1, v: 1 } });
+    await removeContainer(created.Id);
   }
 }
 

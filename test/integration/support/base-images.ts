@@ -1,6 +1,6 @@
 // Base images the cache and plan tests move under a name: tagged (the same image) or committed
 // anew (the same name, another image ID), each tracked for removal.
-import { dockerJson, dockerRequest } from "../../harness/docker-api.js";
+import { dockerJson, dockerRequest, removeContainer } from "../../harness/docker-api.js";
 import { trackImage } from "./build.js";
 
 export async function tagAs(source: string, ref: string): Promise<void> {
@@ -27,6 +27,6 @@ export async function commitOn(source: string, target: string): Promise<string> 
     });
     return committed.Id;
   } finally {
-    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1 } });
+    await removeContainer(created.Id);
   }
 }

@@ -8,6 +8,7 @@ import {
   dockerJson,
   dockerRequest,
   inspectImage,
+  removeContainer,
   runContainer,
 } from "../../harness/docker-api.js";
 
@@ -125,6 +126,6 @@ export async function inImage(image: string, script: string, user?: string): Pro
       throw new Error(`in-image check failed (${waited.StatusCode}): ${stdout}${stderr}`);
     return stdout;
   } finally {
-    await dockerRequest("DELETE", `/containers/${created.Id}`, { query: { force: 1, v: 1 } });
+    await removeContainer(created.Id);
   }
 }
