@@ -44,8 +44,14 @@ export function planBuilds(
       });
     }
   }
+  const pps = judgePostProcessors(
+    template.builds.filter((b) => selected(b.name)),
+    except,
+  );
+  errors.push(...pps.errors);
+  warnings.push(...pps.warnings);
   if (errors.length > 0) throw new InvalidInputError(errors);
-  return { builds: selectBuilds(template.builds, only, except), warnings };
+  return { builds: cutSequences(template.builds, only, except), warnings };
 }
 
 function selector(only: string[], except: string[]): (name: string) => boolean {
@@ -55,7 +61,61 @@ function selector(only: string[], except: string[]): (name: string) => boolean {
     (onlyRe.length === 0 || onlyRe.some((r) => r.test(name))) && !exceptRe.some((r) => r.test(name));
 }
 
+/**
+ * Post-processors kiln does not implement in the selected builds: an error where the build would
+ * run one, a warning where -except cuts it (by its name, or the name of one before it in its
+ * sequence: Packer drops the rest of a sequence from the excepted post-processor on).
+ */
+function judgePostProcessors(
+  builds: BuildDef[],
+  except: string[],
+): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+  const exceptRe = except.map(globToRegExp);
+  const cuts = (name: string) => exceptRe.some((r) => r.test(name));
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const b of builds) {
+    for (const pp of b.unsupportedPostProcessors ?? []) {
+      const by = [...pp.after, pp.name].find(cuts);
+      if (by === undefined) {
+        errors.push({
+          ...pp.diagnostic,
+          detail: [
+            pp.diagnostic.detail,
+            `to build without it, leave it out with -except=${pp.name} (it and the rest of its sequence are skipped, as in Packer)`,
+          ]
+            .filter(Boolean)
+            .join("\n"),
+        });
+      } else {
+        warnings.push({
+          severity: "warning",
+          pos: pp.diagnostic.pos,
+          summary: `post-processor ${JSON.stringify(pp.name)} of build ${JSON.stringify(b.name)} is skipped: ${pp.diagnostic.summary}`,
+          detail: `-except=${by} leaves it out, so it is not checked further`,
+        });
+      }
+    }
+  }
+  return { errors, warnings };
+}
+
+/**
+ * The builds -only/-except select, each sequence cut at the first post-processor -except names.
+ * Throws InvalidInputError (exit 2) when a selected build would run a post-processor kiln does not
+ * implement.
+ */
 export function selectBuilds(builds: BuildDef[], only: string[], except: string[]): BuildDef[] {
+  const selected = selector(only, except);
+  const { errors } = judgePostProcessors(
+    builds.filter((b) => selected(b.name)),
+    except,
+  );
+  if (errors.length > 0) throw new InvalidInputError(errors);
+  return cutSequences(builds, only, except);
+}
+
+function cutSequences(builds: BuildDef[], only: string[], except: string[]): BuildDef[] {
   const selected = selector(only, except);
   const exceptRe = except.map(globToRegExp);
   const matches = (res: RegExp[], name: string) => res.some((r) => r.test(name));

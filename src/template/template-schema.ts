@@ -317,8 +317,17 @@ function build(): TemplateJsonSchema {
       provisioner: dispatch("provisioner", provisionerTypes, "A provisioner."),
       "post-processor-item": {
         anyOf: [
-          { type: "string", enum: postProcessorTypes, description: "A post-processor with default options." },
-          dispatch("post-processor", postProcessorTypes, "A post-processor."),
+          {
+            type: "string",
+            enum: [...postProcessorTypes, ...unsupportedTypes("post-processor")],
+            description: "A post-processor with default options.",
+          },
+          dispatch(
+            "post-processor",
+            postProcessorTypes,
+            "A post-processor. Other Packer post-processors are accepted only when -except leaves them out.",
+            unsupportedTypes("post-processor"),
+          ),
         ],
       },
       ...componentDefinitions("builder", builderSpecs, {

@@ -47,7 +47,24 @@ export interface BuildDef {
   errorCleanupProvisioner?: ProvisionerDef;
   /** Each inner list is one sequence; each sequence starts from the builder artifact. */
   postProcessors: PostProcessorDef[][];
+  /** Post-processors of Packer types kiln does not implement, each cut from its sequence here. */
+  unsupportedPostProcessors?: UnsupportedPostProcessor[];
   pos?: SourcePos;
+}
+
+/**
+ * A post-processor of a Packer type kiln does not implement. Packer prepares only what runs, and
+ * `-except=NAME` (an unnamed post-processor's name is its type) drops it with the rest of its
+ * sequence: so it is an error only when the build runs it, and a warning when -except leaves it
+ * out (plan/select-builds.ts). Its sequence ends before it either way.
+ */
+export interface UnsupportedPostProcessor {
+  name: string;
+  type: string;
+  /** Names of the post-processors before it in its sequence: -except naming one of them cuts it too. */
+  after: string[];
+  /** The positioned "not supported" error. */
+  diagnostic: Diagnostic;
 }
 
 /**

@@ -251,7 +251,10 @@ export interface RunResult {
  * 2xx or 404 (a removal already in progress, a busy filesystem on a loaded machine) is retried for
  * up to 10 s, then thrown, so a helper never leaves a container behind without saying so.
  */
-export async function removeContainer(id: string, endpoint: DockerEndpoint = endpointFromEnv()): Promise<void> {
+export async function removeContainer(
+  id: string,
+  endpoint: DockerEndpoint = endpointFromEnv(),
+): Promise<void> {
   let last = "";
   for (let attempt = 0; attempt < 40; attempt++) {
     const res = await dockerRequest("DELETE", `/containers/${id}`, { endpoint, query: { force: 1, v: 1 } });

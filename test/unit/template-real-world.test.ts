@@ -191,6 +191,67 @@ build {
   assert.match(errors[0]!, /unknown builder type "incus"/);
 });
 
+test("a post-processor kiln lacks: an error when it would run; -except (its name, its type, or one before it) makes it a warning", async () => {
+  const json = await load({
+    "t.json": JSON.stringify({
+      builders: [docker()],
+      "post-processors": [
+        [
+          { type: "docker-tag", repository: "x/y" },
+          { type: "checksum", checksum_types: ["sha256"] },
+        ],
+        { type: "compress", name: "pack" },
+        "manifest",
+      ],
+    }),
+  });
+  const hcl = await load(
+    {
+      "t.pkr.hcl": `source "docker" "a" {
+  image  = "x"
+  commit = true
+}
+build {
+  sources = ["source.docker.a"]
+  post-processors {
+    post-processor "docker-tag" { repository = "x/y" }
+    post-processor "checksum" { checksum_types = ["sha256"] }
+  }
+  post-processor "compress" { name = "pack" }
+  post-processor "manifest" {}
+}
+`,
+    },
+    "t.pkr.hcl",
+  );
+  for (const t of [json, hcl]) {
+    const errors = await errorsOf(async () => planBuilds(t, [], []));
+    assert.equal(errors.length, 2, errors.join("\n"));
+    assert.match(errors[0]!, /"checksum" post-processor is not supported by kiln[\s\S]*-except=checksum/);
+    assert.match(errors[1]!, /"compress" post-processor is not supported by kiln[\s\S]*-except=pack/);
+    // The type of a named post-processor is not its name; one error is left.
+    assert.equal((await errorsOf(async () => planBuilds(t, [], ["checksum", "compress"]))).length, 1);
+    for (const except of [
+      ["checksum", "pack"],
+      ["docker-tag", "p*"],
+    ]) {
+      const s = planBuilds(t, [], except);
+      assert.deepEqual(
+        s.warnings.map((w) => w.summary.replace(/ of build "[^"]+"/, "")),
+        [
+          'post-processor "checksum" is skipped: the "checksum" post-processor is not supported by kiln',
+          'post-processor "pack" is skipped: the "compress" post-processor is not supported by kiln',
+        ],
+      );
+      // What is left runs: docker-tag unless excepted, and manifest.
+      assert.deepEqual(
+        s.builds[0]!.postProcessors.map((seq) => seq.map((pp) => pp.type)),
+        except[0] === "checksum" ? [["docker-tag"], ["manifest"]] : [["manifest"]],
+      );
+    }
+  }
+});
+
 // 3. Comma-separated strings for list options (JSON).
 
 test("JSON: a string for a list option is split on commas after rendering; empty is an empty list", async () => {

@@ -11,6 +11,7 @@ import {
   buildDataSentinel,
   type BuildDef,
   type PostProcessorDef,
+  type UnsupportedPostProcessor,
   type ProvisionerDef,
   type UnsupportedBuild,
 } from "../types.js";
@@ -23,7 +24,7 @@ import { ConversionError, convert } from "./convert.js";
 import { HclError } from "./diagnostics.js";
 import { child, evaluate, type EvalContext } from "./evaluate.js";
 import { STRING, list } from "./types.js";
-import { isMapping, objectOf, str, type Value } from "./value.js";
+import { isMapping, objectOf, str, toJS, type Value } from "./value.js";
 
 interface SourceDef {
   type: string;
@@ -489,6 +490,7 @@ function buildFor(
   const me = `${use.def.type}.${use.localName}`;
   const provisioners: ProvisionerDef[] = [];
   const postProcessors: PostProcessorDef[][] = [];
+  const unsupportedPPs: UnsupportedPostProcessor[] = [];
   let cleanup: ProvisionerDef | undefined;
   let cleanupSeen: Range | undefined;
   const items = expandBody(lctx, block.body, ctx);
@@ -518,6 +520,11 @@ function buildFor(
         break;
       }
       case "post-processor": {
+        const unsupported = unsupportedPostProcessor(lctx, item, ictx, me, id.refs);
+        if (unsupported) {
+          if (unsupported.found) unsupportedPPs.push({ ...unsupported.found, after: [] });
+          break;
+        }
         const pp = postProcessorFor(lctx, item, ictx, me, id.refs);
         if (pp) postProcessors.push([pp]);
         break;
@@ -540,6 +547,13 @@ function buildFor(
         const seq: PostProcessorDef[] = [];
         for (const s of seqItems) {
           if (s.item.kind !== "block") continue;
+          const unsupported = unsupportedPostProcessor(lctx, s.item, s.ctx, me, id.refs);
+          if (unsupported?.found) {
+            // It ends the sequence: it fails the build, or -except cuts it and what follows.
+            unsupportedPPs.push({ ...unsupported.found, after: seq.map((pp) => pp.name) });
+            break;
+          }
+          if (unsupported) continue;
           const pp = postProcessorFor(lctx, s.item, s.ctx, me, id.refs);
           if (pp) seq.push(pp);
         }
@@ -559,6 +573,7 @@ function buildFor(
     pos: toSourcePos(use.range),
   };
   if (cleanup) def.errorCleanupProvisioner = cleanup;
+  if (unsupportedPPs.length > 0) def.unsupportedPostProcessors = unsupportedPPs;
   return def;
 }
 
@@ -776,6 +791,40 @@ function applyOverride(
   const entries = node.entries.map((e) => replaced.get(e.key) ?? e);
   for (const e of overNode.entries) if (!node.entries.some((b) => b.key === e.key)) entries.push(e);
   return { kind: "object", entries, pos: node.pos };
+}
+
+/**
+ * A post-processor of a Packer type kiln does not implement, when it applies to source `me`: its
+ * error is judged once -except is known (plan/select-builds.ts). Undefined for every other block.
+ */
+function unsupportedPostProcessor(
+  lctx: HclLoadContext,
+  block: Block,
+  ctx: EvalContext,
+  me: string,
+  refs: string[],
+): { skip: true; found?: Omit<UnsupportedPostProcessor, "after"> } | undefined {
+  const type = block.labels[0]?.value;
+  if (block.labels.length !== 1 || type === undefined || !isNotSupported("post-processor", type))
+    return undefined;
+  const found = lookupComponent("post-processor", type, toSourcePos(block.labels[0]!.range));
+  if (!found.diagnostic) return undefined;
+  const { core } = split(expandBody(lctx, block.body, ctx), POST_PROCESSOR_CORE);
+  if (!applies(lctx, core, ctx, me, refs)) return { skip: true };
+  const nameAttr = core.get("name");
+  let name = type;
+  if (nameAttr) {
+    try {
+      const v = toJS(evaluate(nameAttr.expr, ctx));
+      if (typeof v === "string") name = v;
+    } catch {
+      // an unevaluable name cannot match -except: the type stands
+    }
+  }
+  return {
+    skip: true,
+    found: { name, type, diagnostic: withExcerpt(lctx, found.diagnostic, block.labels[0]!.range) },
+  };
 }
 
 function postProcessorFor(

@@ -1,7 +1,8 @@
 // Splits a component object into the keys the template core handles (type, only, …) and the
 // component's own config. Keys starting with "_" are comments, as at the template's root.
 import type { ObjectEntry, ValueNode } from "../value-tree.js";
-import { lookupComponent, type ComponentKind } from "../components.js";
+import type { Diagnostic } from "../diagnostic.js";
+import { isNotSupported, lookupComponent, type ComponentKind } from "../components.js";
 import { describe } from "../validate-config.js";
 import { error, report, type JsonLoadContext } from "./context.js";
 
@@ -48,6 +49,7 @@ export function readTypedComponent(
       spec: ReturnType<typeof lookupComponent>["spec"];
       core: Map<string, ObjectEntry>;
       config: Extract<ValueNode, { kind: "object" }>;
+      unsupported?: Diagnostic;
     }
   | undefined {
   const { core, config } = splitEntries(item, coreKeys);
@@ -62,6 +64,9 @@ export function readTypedComponent(
   }
   const type = typeEntry.value.value;
   const found = lookupComponent(kind, type, typeEntry.value.pos);
+  // A post-processor kiln does not implement is judged later, once -except is known.
+  if (found.diagnostic && kind === "post-processor" && isNotSupported(kind, type))
+    return { type, spec: undefined, core, config, unsupported: found.diagnostic };
   if (found.diagnostic) report(ctx, found.diagnostic);
   return { type, spec: found.spec, core, config };
 }

@@ -99,7 +99,9 @@ export async function loadJsonTemplate(
       const id = { name: b.name, rawName: b.rawName, type: b.type };
       build.provisioners = provisioners.flatMap((p) => provisionerFor(ctx, p, id) ?? []);
       build.errorCleanupProvisioner = cleanup ? provisionerFor(ctx, cleanup, id) : undefined;
-      build.postProcessors = postProcessorsFor(ctx, postProcessors, id);
+      const pps = postProcessorsFor(ctx, postProcessors, id);
+      build.postProcessors = pps.sequences;
+      if (pps.unsupported.length > 0) build.unsupportedPostProcessors = pps.unsupported;
       builds.push(build);
     }
   }

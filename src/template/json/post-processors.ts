@@ -3,9 +3,10 @@
 // error (as in Packer). Per build, post-processors filtered out by only/except are dropped from
 // their sequence, and emptied sequences disappear.
 import type { SourcePos } from "../diagnostic.js";
-import { lookupComponent } from "../components.js";
+import type { Diagnostic } from "../diagnostic.js";
+import { isNotSupported, lookupComponent } from "../components.js";
 import { f, type ComponentSpec } from "../schema.js";
-import type { PostProcessorDef } from "../types.js";
+import type { PostProcessorDef, UnsupportedPostProcessor } from "../types.js";
 import type { ValueNode } from "../value-tree.js";
 import { describe, validateConfig } from "../validate-config.js";
 import { componentRenderer, error, report, type JsonLoadContext } from "./context.js";
@@ -30,6 +31,8 @@ export interface RawPostProcessor {
   core: Extract<ValueNode, { kind: "object" }>;
   config: Extract<ValueNode, { kind: "object" }>;
   pos?: SourcePos;
+  /** A Packer type kiln does not implement: its "not supported" error, judged once -except is known. */
+  unsupported?: Diagnostic;
 }
 
 const EXAMPLE =
@@ -85,7 +88,8 @@ function readOne(
   });
   if (item.kind === "string") {
     const found = lookupComponent("post-processor", item.value, item.pos);
-    if (found.diagnostic) report(ctx, found.diagnostic);
+    const deferred = found.diagnostic && isNotSupported("post-processor", item.value);
+    if (found.diagnostic && !deferred) report(ctx, found.diagnostic);
     return {
       label,
       type: item.value,
@@ -94,6 +98,7 @@ function readOne(
       core: empty(item.pos),
       config: empty(item.pos),
       pos: item.pos,
+      ...(deferred ? { unsupported: found.diagnostic } : {}),
     };
   }
   if (item.kind !== "object") {
@@ -114,7 +119,7 @@ function readOne(
     '{"type": "docker-tag", "repository": "app"}',
   );
   if (!typed) return undefined;
-  const { type, spec, core, config } = typed;
+  const { type, spec, core, config, unsupported } = typed;
   const onlyExcept = readOnlyExcept(ctx, core.get("only"), core.get("except"), builders) ?? {};
   const coreEntries = ["name", "keep_input_artifact"].flatMap((k) => (core.has(k) ? [core.get(k)!] : []));
   return {
@@ -125,20 +130,36 @@ function readOne(
     core: { kind: "object", entries: coreEntries, pos: item.pos },
     config,
     pos: item.pos,
+    ...(unsupported ? { unsupported } : {}),
   };
 }
 
-/** The sequences as configured for one build. */
+/**
+ * The sequences as configured for one build, and the post-processors of types kiln does not
+ * implement (each ends its sequence: it either fails the build or is cut by -except).
+ */
 export function postProcessorsFor(
   ctx: JsonLoadContext,
   sequences: RawPostProcessor[][],
   build: { name: string; rawName: string; type: string },
-): PostProcessorDef[][] {
+): { sequences: PostProcessorDef[][]; unsupported: UnsupportedPostProcessor[] } {
   const out: PostProcessorDef[][] = [];
+  const unsupported: UnsupportedPostProcessor[] = [];
   for (const seq of sequences) {
     const defs: PostProcessorDef[] = [];
     for (const raw of seq) {
-      if (!raw.spec || !appliesTo(raw.onlyExcept, build.rawName)) continue;
+      if (!appliesTo(raw.onlyExcept, build.rawName)) continue;
+      if (raw.unsupported) {
+        const name = raw.core.entries.find((e) => e.key === "name")?.value;
+        unsupported.push({
+          name: name?.kind === "string" ? name.value : raw.type,
+          type: raw.type,
+          after: defs.map((d) => d.name),
+          diagnostic: raw.unsupported,
+        });
+        break;
+      }
+      if (!raw.spec) continue;
       const r = componentRenderer(ctx, build);
       const common = {
         format: "json" as const,
@@ -165,5 +186,5 @@ export function postProcessorsFor(
     }
     if (defs.length > 0) out.push(defs);
   }
-  return out;
+  return { sequences: out, unsupported };
 }

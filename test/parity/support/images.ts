@@ -1,7 +1,13 @@
 // What an image is, for the comparison: its config properties and its whole filesystem (read with
 // `docker export` of a container created, never started, from it).
 import http from "node:http";
-import { dockerJson, dockerRequest, endpointFromEnv, inspectImage, removeContainer } from "../../harness/docker-api.js";
+import {
+  dockerJson,
+  dockerRequest,
+  endpointFromEnv,
+  inspectImage,
+  removeContainer,
+} from "../../harness/docker-api.js";
 import { isVolatile, walkTar, type FsMap } from "./tar-walk.js";
 
 /** The image config properties compared (Config.* plus the commit's author and message). */
