@@ -48,7 +48,7 @@ const tagOf = (prefix: string, node: string): string => `${prefix}-${node}:1`;
 
 /** What an image is, apart from times and IDs: its files' content, layer count and config. */
 async function essence(ref: string): Promise<object> {
-  const inspect = (await inspectImage(ref)) as {
+  const inspect = (await inspectImage(ref)) as unknown as {
     Config: { Env?: string[]; Cmd?: string[]; Entrypoint?: string[]; WorkingDir?: string };
     RootFS: { Layers: string[] };
   };
@@ -146,10 +146,10 @@ describe("kiln chain -emit", () => {
       const m = new RegExp(`Pushed node ${n}'s image as (\\S+@sha256:[0-9a-f]{64}) \\(KILN_IMAGE_${n.toUpperCase()}\\)`).exec(log(n));
       assert.ok(m, `${n}'s job log says what it pushed:\n${log(n)}`);
       recorded[n] = m[1]!;
-      assert.equal(recorded[n]!.split("@")[0], transfer);
+      assert.equal(recorded[n].split("@")[0], transfer);
       const id = await imageId(tagOf(prefix, n));
       assert.ok(id !== undefined);
-      assert.equal(await registry.manifestDigest("kiln-transfer", `kiln-transfer-${id.slice(7, 39)}`), recorded[n]!.split("@")[1]);
+      assert.equal(await registry.manifestDigest("kiln-transfer", `kiln-transfer-${id.slice(7, 39)}`), recorded[n].split("@")[1]);
     } // prettier-ignore
     const parents: Record<string, string[]> = {
       base: [],
