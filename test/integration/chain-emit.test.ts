@@ -116,8 +116,6 @@ describe("kiln chain -emit", () => {
         process.execPath,
         [
           GITLAB_CI_LOCAL,
-          "--cwd",
-          dir,
           "--file",
           ".gitlab-ci.yml",
           "--no-color",
