@@ -172,6 +172,19 @@ describe("kiln chain -emit=github", () => {
   }); // prettier-ignore
 });
 
+describe("kiln chain -emit=github: expressions", () => {
+  it("a `${{` coming from the chain is refused: GitHub would evaluate it", () => {
+    const plan = diamond();
+    plan.spec.files = ["/repo/${{ github.token }}.json"];
+    assert.throws(
+      () => emitPipeline("github", plan, all(plan), options),
+      (e: unknown) => e instanceof InvalidInputError && /contains `\$\{\{`/.test(e.message),
+    );
+    // GitLab does not evaluate it: the path is only a shell-quoted word there.
+    assert.match(emitPipeline("gitlab", plan, all(plan), options), /'\$\{\{ github\.token }}\.json'/);
+  });
+});
+
 describe("CI names and values", () => {
   it("node names become unique job ids and variables, whatever they contain", () => {
     const names = ciNames(["packer__base.json", "dockerfile__corp/app:1", "a-b", "A_b", "9lives"]);

@@ -50,6 +50,7 @@ export function emitPipeline(
   o: EmitOptions,
 ): string {
   const text = target === "gitlab" ? gitlab(plan, selected, o) : github(plan, selected, o);
+  if (target === "github") checkExpressions(text);
   const leaked = o.secrets.filter((s) => s.length > 0 && text.includes(s));
   if (leaked.length > 0) {
     throw new InvalidInputError([
@@ -62,6 +63,27 @@ export function emitPipeline(
     ]);
   }
   return text;
+}
+
+// GitHub evaluates `${{ … }}` anywhere in a value: only the generator's own expressions may be
+// there, never one coming from a node name, a path or a flag (it would run as the workflow's).
+const OWN_EXPRESSION = /\$\{\{ (?:vars\.\w+|steps\.kiln\.outputs\.\w+|needs\.[\w-]+\.outputs\.\w+) \}\}/g;
+
+function checkExpressions(text: string): void {
+  const values = text
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .join("\n");
+  if (values.replace(OWN_EXPRESSION, "").includes("${{")) {
+    throw new InvalidInputError([
+      {
+        severity: "error",
+        summary: "-emit=github: a node name, file name or flag value contains `${{`",
+        detail:
+          "GitHub would evaluate it as an expression in the workflow: rename it, or pass the value through a variable",
+      },
+    ]);
+  }
 }
 
 function header(o: EmitOptions, what: string): string {
