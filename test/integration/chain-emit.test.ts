@@ -180,7 +180,8 @@ describe("kiln chain -emit", () => {
   it("github: the workflow passes GitHub's workflow schema and its run steps, in job order, build the chain", async () => {
     const prefix = `kiln-it/emit-gh-${token}`;
     const dir = tempDir();
-    writeTree(dir, diamond(prefix, token));
+    // Its own content: nothing of the GitLab test's images or step cache applies here.
+    writeTree(dir, diamond(prefix, `${token}-gh`));
     const emitted = await runKiln(["chain", "chain.json", "-emit=github"], { cwd: dir });
     assert.equal(emitted.code, 0, describeRun(emitted));
     const text = emitted.stdout;
@@ -202,6 +203,7 @@ describe("kiln chain -emit", () => {
       jobs: Record<string, { needs?: string[]; env?: Record<string, string>; outputs: Record<string, string>; steps: { id?: string; run?: string; uses?: string }[] }>;
     }; // prettier-ignore
     const outputs = new Map<string, Record<string, string>>();
+    const logs = new Map<string, string>();
     const done = new Set<string>();
     const order: string[] = [];
     const expr = (value: string): string =>
@@ -231,6 +233,7 @@ describe("kiln chain -emit", () => {
           for (const [k, v] of Object.entries(job.env ?? {})) env[k] = expr(v);
           const r = await runCommand("sh", ["-e", "-c", step.run], { cwd: dir, env, timeoutMs: 300_000 });
           assert.equal(r.code, 0, `${id}: ${describeRun(r)}`);
+          logs.set(id, (logs.get(id) ?? "") + r.stdout + r.stderr);
           if (step.id !== undefined)
             stepOutputs[step.id] = Object.fromEntries(
               readFileSync(outFile, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
@@ -252,7 +255,17 @@ describe("kiln chain -emit", () => {
     }
     assert.deepEqual(order, ["base", "left", "right", "top"]);
     for (const [job, o] of outputs) assert.match(Object.values(o)[0] ?? "", /@sha256:[0-9a-f]{64}$/, job);
+    // Each job pulled the digests its needs recorded.
+    for (const [id, job] of Object.entries(wf.jobs)) {
+      for (const need of job.needs ?? []) {
+        const ref = Object.values(outputs.get(need)!)[0]!;
+        assert.ok(
+          logs.get(id)!.includes(`Pulled ${ref} for node ${need}`),
+          `${id} pulled ${ref}:\n${logs.get(id)}`,
+        );
+      }
+    }
     const all = await inImage(tagOf(prefix, "top"), "cat /base /left /right /top");
-    assert.equal(all, `base-${token}\nleft\nright\ntop\n`);
+    assert.equal(all, `base-${token}-gh\nleft\nright\ntop\n`);
   });
 });
