@@ -58,6 +58,8 @@ const TRANSIENT: Rule[] = [
   ...UNREACHABLE,
   { test: /connection reset/i, category: "transient", reason: "connection reset" },
   { test: /broken pipe/i, category: "transient", reason: "broken pipe" },
+  // The containerd image store's pusher reports a connection torn down under it this way.
+  { test: /use of closed network connection/i, category: "transient", reason: "connection closed" },
   { test: /i\/o timeout|Client\.Timeout|deadline exceeded|timed? ?out/i, category: "transient", reason: "timeout" },
   { test: /received unexpected HTTP status: (5\d\d[^"\n]*)/i, category: "transient", reason: (m) => `HTTP ${m[1]?.trim()}` },
   { test: /\b(50[0-4]) (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out)/i, category: "transient", reason: (m) => `HTTP ${m[1]}` },

@@ -18,6 +18,11 @@ export interface ChainEnv {
   engineEndpoints?: ReadonlyMap<string, string>;
   /** `host[:port]/repository` through which images move between engines; undefined: streamed. */
   transferRegistry?: string;
+  /**
+   * Nodes not run here whose images are already in the engine under their tags (pulled by digest
+   * with --node-image): never pulled by tag, as if this run had built them.
+   */
+  placedNodes?: ReadonlyMap<string, string>;
   ui: Ui;
   events: EventBus;
   registry: ComponentRegistry;

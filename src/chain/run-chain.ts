@@ -79,6 +79,15 @@ export async function runChain(
 
   // Images this run builds: never pulled by the nodes that use them.
   const producers = new Map<string, string>();
+  const placed = new Map<string, string>();
+  for (const n of plan.nodes) {
+    const how = env.placedNodes?.get(n.spec.name);
+    if (how === undefined || selected.has(n.spec.name)) continue;
+    for (const t of n.produces) {
+      const key = imageKey(t);
+      if (key !== undefined) placed.set(key, `node ${n.spec.name}'s image, ${how}`);
+    }
+  }
   for (const n of run)
     for (const t of n.produces) {
       const key = imageKey(t);
@@ -156,6 +165,7 @@ export async function runChain(
     localImage: (image) => {
       const key = imageKey(image);
       const producer = key === undefined ? undefined : producers.get(key);
+      if (producer === undefined && key !== undefined) return placed.get(key);
       return producer === undefined || producer === n.spec.name
         ? undefined
         : `built by node ${producer} of this chain`;

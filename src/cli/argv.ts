@@ -46,6 +46,11 @@ const LONG_FLAGS = [
   "salt-folder",
   "engine",
   "transfer-registry",
+  "node",
+  "node-image",
+  "record-digests",
+  "emit",
+  "emit-file",
   "report",
   "report-html",
 ];

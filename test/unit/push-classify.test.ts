@@ -10,6 +10,7 @@ const stream = (m: string): EngineError => new EngineError("stream", `push 127.0
 const table: [string, Error, FailureCategory, boolean, string?][] = [
   ["connection refused", stream('Get "https://127.0.0.1:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused'), "unreachable", true, "connection refused"],
   ["connection reset", stream("Put \"http://r/v2/a/blobs/uploads/x\": read tcp 127.0.0.1:1->127.0.0.1:5000: read: connection reset by peer"), "transient", true, "connection reset"],
+  ["closed connection (containerd store)", stream('failed to do request: Put "http://127.0.0.1:5000/v2/app/blobs/uploads/x": write tcp 127.0.0.1:40112->127.0.0.1:5000: use of closed network connection'), "transient", true, "connection closed"],
   ["EOF", stream('Patch "http://r/v2/a/blobs/uploads/x": EOF'), "transient", true, "connection closed early (EOF)"],
   ["unexpected EOF", stream("unexpected EOF"), "transient", true],
   ["dial i/o timeout", stream("dial tcp 10.0.0.1:443: i/o timeout"), "unreachable", true, "connection timed out"],

@@ -40,6 +40,17 @@ import { discoverFolder } from "../../chain/discover.js";
 import { generateImages } from "../../chain/generate-images.js";
 import { dryRunLines, graphDot, graphText, listFromImages, listLines } from "../../chain/describe.js";
 import { runChain } from "../../chain/run-chain.js";
+import { emitPipeline, parseEmitTarget, type EmitTarget } from "../../chain/emit/emit-pipeline.js";
+import {
+  bringNodeImages,
+  parseNodeImages,
+  publishNodeImages,
+  type NodeImage,
+} from "../../chain/ci-exchange.js";
+import { suggest } from "../../template/suggest.js";
+import { writeFileSync } from "node:fs";
+import { errorMessage } from "../../core/errors.js";
+import { shellWord } from "../../chain/emit/shell-quote.js";
 
 interface ChainFlags extends CacheFlags, ReportFlags {
   images?: string[];
@@ -60,6 +71,11 @@ interface ChainFlags extends CacheFlags, ReportFlags {
   failFast?: boolean;
   engine?: string[];
   transferRegistry?: string;
+  node?: string;
+  nodeImage?: string[];
+  recordDigests?: string;
+  emit?: string;
+  emitFile?: string;
   color: boolean;
   colorExplicit?: boolean;
   timestampUi?: boolean;
@@ -131,6 +147,21 @@ export function registerChain(program: Command, setExit: (code: number) => void)
       "--transfer-registry <host:port/repo>",
       "move images between engines through this registry (by digest); default: streamed engine to engine",
     )
+    .option(
+      "--node <name>",
+      "build exactly this node (one job of an emitted pipeline); --images, -only, IMAGES, SKIP_IMAGES do not apply",
+    )
+    .option(
+      "--node-image <node=repo@digest>",
+      "before building, pull this node's image by digest and tag it as the node's tags; repeatable",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--record-digests <file>",
+      "push each built node's image to -transfer-registry and append KILN_IMAGE_<NODE>=repo@digest to this file",
+    )
+    .option("--emit <target>", "write a CI pipeline running the chain, one job per node: gitlab or github")
+    .option("--emit-file <path>", "with -emit: write the pipeline to this file (default: standard output)")
     .option("--color", "force colours on (the default, unless NO_COLOR / PACKER_NO_COLOR)")
     .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
     .option("--timestamp-ui", "prefix output with RFC3339 timestamps")
@@ -159,6 +190,18 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
   }
   const reportFiles = reportFilesOrSay(flags, err);
   if (reportFiles === undefined) return 2;
+  let emitTarget: EmitTarget | undefined;
+  try {
+    if (flags.emit !== undefined) emitTarget = parseEmitTarget(flags.emit);
+    else if (flags.emitFile !== undefined) throw usage("-emit-file needs -emit=gitlab or -emit=github");
+    if (flags.recordDigests !== undefined && flags.transferRegistry === undefined)
+      throw usage(
+        "-record-digests needs -transfer-registry: the images are pushed there, by digest",
+        "e.g. -transfer-registry=registry.example.com/kiln-transfer -record-digests=kiln.env",
+      );
+  } catch (e) {
+    return reportError(e, err);
+  }
   const graphFormat = flags.graph === undefined ? undefined : flags.graph === true ? "text" : flags.graph;
   if (graphFormat !== undefined && graphFormat !== "text" && graphFormat !== "dot") {
     err(`-graph: expected text or dot, got ${JSON.stringify(graphFormat)}`);
@@ -236,13 +279,44 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       ...names,
       ...(flags.only ?? []),
     ];
-    const selected = selectNodes(read.spec.nodes, plan.edges, {
-      include,
-      skip: flags.skipImages ?? splitNames([env.SKIP_IMAGES]),
-    });
+    const allNodes = read.spec.nodes.map((n) => n.name);
+    const selected =
+      flags.node !== undefined
+        ? exactNode(flags.node, allNodes, flags, names)
+        : selectNodes(read.spec.nodes, plan.edges, {
+            include,
+            skip: flags.skipImages ?? splitNames([env.SKIP_IMAGES]),
+          });
+    const nodeImages = parseNodeImages(flags.nodeImage ?? [], allNodes);
+    for (const i of nodeImages) {
+      if (selected.has(i.node))
+        throw usage(
+          `--node-image ${i.node}=…: node ${i.node} is built by this run`,
+          "--node-image gives the images of nodes built elsewhere (by the jobs this one needs)",
+        );
+    }
     for (const w of problemsOf(plan, selected)) err(formatDiagnostic(w));
     if (graphFormat !== undefined) {
       out(graphFormat === "dot" ? graphDot(plan, selected) : graphText(plan, selected, cwd));
+      return 0;
+    }
+    if (emitTarget !== undefined) {
+      const text = emitPipeline(emitTarget, plan, selected, {
+        cwd,
+        cache: flags.cache,
+        cacheFrom: flags.cacheFrom ?? [],
+        squash,
+        ...(read.spec.format === "images-json"
+          ? { builderArgs: flags.builderArgs ?? env.BUILDER_ARGS ?? "" }
+          : {}),
+        command: ["kiln", ...process.argv.slice(2)].map(shellWord).join(" "),
+        kilnVersion: kilnVersion(),
+        ...(flags.transferRegistry !== undefined ? { transferRegistry: flags.transferRegistry } : {}),
+        ...(flags.cacheTo !== undefined ? { cacheTo: flags.cacheTo } : {}),
+        secrets: plan.nodes.flatMap((n) => n.template?.sensitiveValues ?? []),
+      });
+      if (flags.emitFile !== undefined) writeFileSync(resolve(cwd, flags.emitFile), text);
+      else process.stdout.write(text);
       return 0;
     }
     const engines: ChainEngine[] = chainEngines(flags.engine ?? [], read.spec.engines ?? [], env);
@@ -282,6 +356,8 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       parallel,
       failFast: Boolean(flags.failFast),
       ...(flags.transferRegistry !== undefined ? { transferRegistry: flags.transferRegistry } : {}),
+      nodeImages,
+      ...(flags.recordDigests !== undefined ? { recordDigests: resolve(cwd, flags.recordDigests) } : {}),
       loadTemplate,
       startTime,
       reportFiles,
@@ -302,6 +378,8 @@ async function build(
     parallel: number;
     failFast: boolean;
     transferRegistry?: string;
+    nodeImages: readonly NodeImage[];
+    recordDigests?: string;
     loadTemplate: Parameters<typeof planChain>[1]["loadTemplate"];
     startTime: Date;
     reportFiles: ReportFiles;
@@ -364,7 +442,29 @@ async function buildOn(
   );
   const started = startRun(stateDirectory, say);
   const { identity, journal, activeCleanups, signals } = started;
+  const auth = async (registry: string) =>
+    (
+      await resolveAuth(registry, {
+        env: process.env,
+        signal: signals.signal,
+        onSecret: (v) => ui.addSecret(v),
+        onWarning: (w) => say.error(w),
+      })
+    ).auth;
+  const exchange = { auth, signal: signals.signal, say: (m: string) => say.say(m) };
   try {
+    if (o.nodeImages.length > 0) {
+      try {
+        await bringNodeImages(
+          sessions.get("default")!.engine,
+          o.nodeImages.map((i) => ({ ...i, tags: plan.byName.get(i.node)?.produces ?? [] })),
+          exchange,
+        );
+      } catch (e) {
+        say.error(errorMessage(e));
+        return signals.exitCode() ?? 1;
+      }
+    }
     const outcome = await runChain(
       plan,
       selected,
@@ -372,6 +472,7 @@ async function buildOn(
         engines: new Map([...sessions].map(([name, s]) => [name, s.engine])),
         engineEndpoints: new Map([...sessions].map(([name, s]) => [name, s.engine.endpoint])),
         ...(o.transferRegistry !== undefined ? { transferRegistry: o.transferRegistry } : {}),
+        placedNodes: new Map(o.nodeImages.map((i) => [i.node, `pulled as ${i.ref}`])),
         ui,
         events,
         registry: defaultRegistry(),
@@ -411,7 +512,27 @@ async function buildOn(
     );
     const code = signals.exitCode();
     if (code !== undefined) return code;
-    return outcome.failed > 0 || [...outcome.nodes.values()].some((n) => n.status === "cancelled") ? 1 : 0;
+    if (outcome.failed > 0 || [...outcome.nodes.values()].some((n) => n.status === "cancelled")) return 1;
+    if (o.recordDigests !== undefined && o.transferRegistry !== undefined) {
+      const built = plan.nodes.flatMap((n) => {
+        const id = outcome.nodes.get(n.spec.name)?.outcome?.imageId;
+        return selected.has(n.spec.name) && id !== undefined ? [{ node: n.spec.name, imageId: id }] : [];
+      });
+      try {
+        await publishNodeImages(
+          sessions.get("default")!.engine,
+          built,
+          plan.nodes.map((n) => n.spec.name),
+          o.transferRegistry,
+          o.recordDigests,
+          exchange,
+        );
+      } catch (e) {
+        say.error(errorMessage(e));
+        return signals.exitCode() ?? 1;
+      }
+    }
+    return 0;
   } finally {
     started.end();
     ui.close?.();
@@ -439,6 +560,36 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `--node NAME`: that node alone, whatever the environment's selection says. */
+function exactNode(
+  node: string,
+  all: readonly string[],
+  flags: ChainFlags,
+  names: readonly string[],
+): Set<string> {
+  if (
+    flags.images !== undefined ||
+    flags.skipImages !== undefined ||
+    flags.only !== undefined ||
+    names.length > 0
+  )
+    throw usage(
+      "--node builds one node: it does not combine with --images, --skip-images, -only or node names",
+      "give either --node NAME or the other selection flags",
+    );
+  if (!all.includes(node)) {
+    throw new InvalidInputError([
+      {
+        severity: "error",
+        summary: `--node ${JSON.stringify(node)}: the chain has no node of that name`,
+        detail: "kiln chain --list shows the node names (IMAGES.json: packer__<file>, dockerfile__<tag>)",
+        suggestions: suggest(node, all),
+      },
+    ]);
+  }
+  return new Set([node]);
 }
 
 function usage(summary: string, detail?: string): InvalidInputError {
