@@ -262,6 +262,76 @@ describe("per-step cache (real engine)", () => {
     await assertNoKilnLeftovers({ context: "after SIGINT" });
   });
 
+  it("container_dir is there for every step, made again after each snapshot; no entry holds it", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-cdir`;
+    const look = (name: string) => ({
+      type: "shell",
+      inline: [
+        `echo ${name}-${nonce} > /${name}.txt`,
+        // Each directory kiln made: mode and owner, as the first upload made them.
+        "echo DIR-$(stat -c '%a:%u' /kiln /kiln/share /kiln/share/in | tr '\\n' ' ')",
+        "touch /kiln/share/in/left",
+      ],
+    });
+    const template = {
+      builders: [
+        { type: "docker", image: BUSYBOX, pull: false, commit: true, container_dir: "/kiln/share/in" },
+      ],
+      provisioners: [look("one"), look("two"), look("three")],
+    };
+    const r = await kilnBuild(dir, template);
+    assert.equal(r.code, 0, describeRun(r));
+    const dirs = [...r.stdout.matchAll(/docker: DIR-(.*)$/gm)].map((m) => m[1]!.trim());
+    assert.deepEqual(dirs, ["755:0 755:0 755:0", "755:0 755:0 755:0", "755:0 755:0 755:0"]);
+    const keys = [...r.stdout.matchAll(/Cached provisioner \d+ \(shell\) as key ([0-9a-f]{12})/g)].map(
+      (m) => `kiln-cache:${m[1]!}`,
+    );
+    assert.equal(keys.length, 3, describeRun(r));
+    const entries = (await cacheEntries())
+      .filter((e) => (e.RepoTags ?? []).some((tag) => keys.some((k) => tag.startsWith(k))))
+      .map((e) => e.Id);
+    assert.equal(entries.length, 3);
+    for (const id of [...entries, imageOf(r)]) {
+      const snap = await snapshotImage(id);
+      assert.ok(snap);
+      assert.ok(
+        ![...snap.fs.keys()].some((p) => /^\/?kiln(\/|$)/.test(p)),
+        `no container_dir in ${id.slice(0, 19)}`,
+      );
+    }
+  });
+
+  it("a step that leaves a process running: its snapshot is committed paused, nothing left over", async (t) => {
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-busy`;
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [
+        {
+          type: "shell",
+          inline: [
+            "echo RAN-daemon",
+            "(while :; do date > /tmp/tick; sleep 0.05; done) </dev/null >/dev/null 2>&1 &",
+          ],
+        },
+        step("after", nonce),
+      ],
+    };
+    const cold = await kilnBuild(dir, template);
+    assert.equal(cold.code, 0, describeRun(cold));
+    assert.match(
+      cold.stdout,
+      /\d+ processes run in the container \(one started by a step\?\): committing it again, paused/,
+    );
+    assert.deepEqual(ran(cold), ["daemon", "after"]);
+    const warm = await kilnBuild(dir, template);
+    assert.equal(warm.code, 0, describeRun(warm));
+    assert.deepEqual(ran(warm), []);
+    await removeProduced();
+    await assertNoKilnLeftovers({ context: "after a snapshot committed paused" });
+  });
+
   it("kiln cache ls lists entries; kiln cache prune -all removes them", async (t) => {
     const dir = tempDir(t);
     const nonce = `${NONCE}-ls`;

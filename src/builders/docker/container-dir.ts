@@ -4,7 +4,9 @@
 // committed or exported: no empty stub is left in the image (Packer leaves one; docs/compat.md).
 // A tmpfs mount would not do: the daemon creates the mount point in the container's own layer,
 // and commit captures it (checked with Docker 20.10). The per-step cache's snapshots are images
-// too, so the directory is removed before each snapshot and made again when the next step runs.
+// too, so the directory is removed before each snapshot and made again when the next step runs:
+// by an archive upload the first time (no shell needed), then by a `mkdir -p` exec, which costs
+// about half as much on Docker 20.10 (an upload re-executes the daemon to unpack in a chroot).
 import { posix } from "node:path";
 import type { BuilderContext } from "../../core/builder.js";
 import type { Engine } from "../../engine/types.js";
@@ -15,9 +17,34 @@ import { packDirs } from "./tar-pack.js";
 export async function ensureContainerDir(state: DockerBuildState, ctx: BuilderContext): Promise<void> {
   const running = state.container;
   if (!running || running.containerDir) return;
+  const removed = running.containerDirRemoved;
+  if (
+    removed !== undefined &&
+    (await remakeContainerDir(ctx.engine, running.id, removed, state.config.container_dir))
+  ) {
+    running.containerDir = { made: removed };
+    return;
+  }
   running.containerDir = {
     made: await createContainerDir(ctx.engine, running.id, state.config.container_dir),
   };
+}
+
+/**
+ * Makes `top` and each directory below it down to `dir` again, as root with mode 0755 (what the
+ * upload makes), in one exec; false if that failed (the caller uploads instead).
+ */
+async function remakeContainerDir(engine: Engine, id: string, top: string, dir: string): Promise<boolean> {
+  const full = posix.normalize(dir);
+  if (!(full === top || full.startsWith(`${top}/`))) return false;
+  const below = full.slice(top.length).split("/").filter(Boolean);
+  const dirs = [top, ...below.map((_, i) => `${top}/${below.slice(0, i + 1).join("/")}`)];
+  try {
+    const { exitCode } = await engine.exec(id, { cmd: ["mkdir", "-m", "0755", "--", ...dirs], user: "0" });
+    return exitCode === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Before a commit (snapshot or result): removes what ensureContainerDir made, saying so if it cannot. */
@@ -27,6 +54,7 @@ export async function dropContainerDir(state: DockerBuildState, ctx: BuilderCont
   if (!running || top === undefined) return;
   delete running.containerDir;
   const problem = await removeContainerDir(ctx.engine, running.id, top);
+  if (!problem) running.containerDirRemoved = top;
   if (problem) {
     ctx.ui.error(`Could not remove ${top} (made for container_dir), so it stays in the result: ${problem}`);
   }

@@ -56,9 +56,22 @@ export class DockerBuildSession implements BuildSession {
     const { engine } = this.ctx;
     // Freezing the container only matters when something besides its idle shell could write
     // during the commit (a daemon an earlier step started); pausing costs as much as the commit.
+    // Listing the processes (the daemon runs `ps` on the host) goes on while the container is
+    // committed unpaused: no step runs meanwhile, so a process that could write is one that was
+    // there already, and the list shows it; then that commit is discarded and made again paused.
     await dropContainerDir(this.state, this.ctx);
-    const busy = (await engine.containerProcesses(running.id).catch(() => 2)) > 1;
-    const imageId = await engine.commitContainer(running.id, { comment, pause: busy });
+    const [unpaused, processes] = await Promise.all([
+      engine.commitContainer(running.id, { comment, pause: false }),
+      engine.containerProcesses(running.id).catch(() => 2),
+    ]);
+    let imageId = unpaused;
+    if (processes > 1) {
+      this.ctx.ui.message(
+        `${processes} processes run in the container (one started by a step?): committing it again, paused`,
+      );
+      await engine.removeImage(unpaused, { force: true });
+      imageId = await engine.commitContainer(running.id, { comment, pause: true });
+    }
     running.atImage = imageId;
     this.state.imageId = imageId;
     running.createdFromSize ??= (await engine.inspectImage(running.createdFrom))?.Size ?? 0;

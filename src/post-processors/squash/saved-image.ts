@@ -40,25 +40,78 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The config Docker's legacy save gives every layer but the top one (moby image/v1 CreateID). */
+const EMPTY_V1_CONFIG = {
+  Hostname: "",
+  Domainname: "",
+  User: "",
+  AttachStdin: false,
+  AttachStdout: false,
+  AttachStderr: false,
+  Tty: false,
+  OpenStdin: false,
+  StdinOnce: false,
+  Env: null,
+  Cmd: null,
+  Image: "",
+  Volumes: null,
+  WorkingDir: "",
+  Entrypoint: null,
+  OnBuild: null,
+  Labels: null,
+};
+
+/**
+ * The archive names under which a legacy `docker save` stores the layers `diffIds` (the bottom of
+ * a longer image: never its top layer): `<v1 id>/layer.tar`, the v1 ID being the sha256 of a
+ * document with sorted keys made of an empty config, the Unix epoch, the layer's chain ID and its
+ * parent's v1 ID. Known before the layers arrive, they let the reader drop the base image's layers
+ * unread instead of hashing and writing them to disk to learn what they are. A Docker that names
+ * them otherwise only makes the reader fall back to hashing: a name can only match its own layer.
+ */
+export function legacyLayerNames(diffIds: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  let chain = "";
+  let parent = "";
+  for (const diffId of diffIds) {
+    chain = chain ? `sha256:${createHash("sha256").update(`${chain} ${diffId}`).digest("hex")}` : diffId;
+    const doc = {
+      container_config: EMPTY_V1_CONFIG,
+      created: "1970-01-01T00:00:00Z",
+      layer_id: chain,
+      ...(parent ? { parent: `sha256:${parent}` } : {}),
+    };
+    parent = createHash("sha256").update(JSON.stringify(doc)).digest("hex");
+    names.add(`${parent}/layer.tar`);
+  }
+  return names;
+}
+
 /**
  * Streams the save archive once. `*.json` files are kept in memory (manifest, configs); every
  * other file is hashed while written to `dir` (layers; in the OCI layout also blobs such as the
- * config, which the manifest then names). Files whose diff ID is in `skip` are deleted at once.
+ * config, which the manifest then names). Files whose diff ID is one of `base` are deleted at once.
  */
 export async function readSavedImage(
   save: Readable,
   dir: string,
-  skip: ReadonlySet<string>,
+  /** The base image's layers, bottom first. */
+  base: readonly string[],
   signal?: AbortSignal,
 ): Promise<SavedImage> {
+  const skip = new Set(base);
   const extract = tarExtract();
+  // Layers known by name (legacy layout: computed v1 IDs; OCI layout: the blob digest is the
+  // diff ID) are drained without being hashed or written.
+  const skipNames = legacyLayerNames(base);
   const json = new Map<string, Buffer>();
   const files = new Map<string, { file: string; id: string }>();
   const temps: string[] = [];
   let n = 0;
   extract.on("entry", (header, stream, next) => {
     const name = header.name.replace(/^\.\//, "");
-    if (header.type !== "file") {
+    const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
+    if (header.type !== "file" || skipNames.has(name) || (blob && skip.has(`sha256:${blob[1]!}`))) {
       stream.on("end", next);
       stream.resume();
       return;

@@ -106,7 +106,7 @@ export class DockerSquash implements PostProcessor {
       const saved = await readSavedImage(
         await engine.saveImages([image.Id], ctx.signal),
         dir,
-        new Set(baseLayers),
+        baseLayers,
         ctx.signal,
       );
       const upper = layers.slice(baseLayers.length).map((id) => {
@@ -206,7 +206,9 @@ async function load(
       const sink = pack.entry({ name: "squashed/layer.tar", size: image.mergedSize }, (e) =>
         e ? reject(e) : resolve(),
       );
-      createReadStream(image.mergedFile).on("error", reject).pipe(sink);
+      createReadStream(image.mergedFile, { highWaterMark: 1024 * 1024 })
+        .on("error", reject)
+        .pipe(sink);
     });
     await entry("manifest.json", Buffer.from(JSON.stringify(manifest)));
     pack.finalize();
