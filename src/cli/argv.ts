@@ -48,6 +48,7 @@ const LONG_FLAGS = [
   "transfer-registry",
   "report",
   "report-html",
+  "progress",
 ];
 
 /** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */
