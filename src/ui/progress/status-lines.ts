@@ -4,9 +4,12 @@
 import { formatTransfer } from "./bytes.js";
 import type { LaneProgress, ProgressState } from "./progress-state.js";
 
-/** Control characters (provisioner output can hold colours, `\r` progress bars) would move the cursor. */
+/** Escape sequences (colours, cursor moves) in provisioner output: removed. */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]|\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+const SEQUENCE = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-_]/g;
+/** Other control characters (`\r` progress bars, bells, tabs) would move the cursor: a space each. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 export function statusLines(state: ProgressState, now: number, width: number, runStart = 0): string[] {
   const running = [...state.running.values()];
@@ -48,7 +51,7 @@ export function seconds(ms: number): string {
 
 /** Control sequences and characters out: a line in the region must never move the cursor. */
 export function clean(text: string): string {
-  return text.replace(CONTROL, " ");
+  return text.replace(SEQUENCE, "").replace(CONTROL, " ");
 }
 
 /**
