@@ -118,23 +118,19 @@ describe("progress: status lines", () => {
       .forNode("base")
       .emit({ kind: "step-started", build: "docker", step: step(0, "provisioner 1 (shell)") });
     at(500);
-    bus
-      .forNode("base")
-      .emit({
-        kind: "step-started",
-        build: "push",
-        step: { phase: "post-process", index: 0, name: "push r/base:1" },
-      });
-    bus
-      .forNode("base")
-      .emit({
-        kind: "transfer",
-        build: "push",
-        direction: "push",
-        ref: "r/base:1",
-        current: 999,
-        total: 2048,
-      });
+    bus.forNode("base").emit({
+      kind: "step-started",
+      build: "push",
+      step: { phase: "post-process", index: 0, name: "push r/base:1" },
+    });
+    bus.forNode("base").emit({
+      kind: "transfer",
+      build: "push",
+      direction: "push",
+      ref: "r/base:1",
+      current: 999,
+      total: 2048,
+    });
     bus.emit({ kind: "node-skipped", node: "api", reason: "dependency-failed", message: "" });
     assert.deepEqual(statusLines(state, 1000, 100), [
       "[+] Chain 1.0s (1 running, 1 of 3 finished)",
