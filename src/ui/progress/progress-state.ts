@@ -2,7 +2,7 @@
 // build`) or chain node (`kiln chain`) with its current step (k of n), when it started, the bytes
 // of a pull or push under way and its last output line. Finished lanes leave the view (their
 // lines have scrolled above it); the counts say how many.
-import type { RunEvent } from "../../core/events.js";
+import type { RunEvent, StepRef } from "../../core/events.js";
 
 export interface LaneProgress {
   name: string;
@@ -10,10 +10,10 @@ export interface LaneProgress {
   startedAt: number;
   /** The build of the lane running now (a chain node runs its builds in turn). */
   build?: string;
-  /** Steps started so far, and how many the build has (when it said). */
-  step: number;
+  /** The build's provisioners (the `n` of "step k/n"), when it said. */
   steps?: number;
-  stepName?: string;
+  /** The running step (or the last one). */
+  step?: StepRef;
   transfer?: { direction: "pull" | "push"; ref: string; current: number; total: number };
   /** The lane's last output line, as printed (masked). */
   lastLine?: string;
@@ -37,7 +37,7 @@ export class ProgressState {
         this.planned = e.selected.length;
         return;
       case "node-started":
-        this.running.set(e.node, { name: e.node, startedAt: e.t, step: 0 });
+        this.running.set(e.node, { name: e.node, startedAt: e.t });
         return;
       case "node-finished":
         this.end(e.node, e.status === "failed");
@@ -48,8 +48,8 @@ export class ProgressState {
       case "build-started": {
         const lane = this.lane(e);
         lane.build = e.build;
-        lane.step = 0;
         lane.steps = e.steps > 0 ? e.steps : undefined;
+        delete lane.step;
         return;
       }
       case "step-started": {
@@ -57,11 +57,9 @@ export class ProgressState {
         if (lane.build !== e.build) {
           // A chain node's pushes (build `push`) and Dockerfile builds: steps without a count.
           lane.build = e.build;
-          lane.step = 0;
-          lane.steps = undefined;
+          delete lane.steps;
         }
-        lane.step++;
-        lane.stepName = e.step.name;
+        lane.step = e.step;
         delete lane.transfer;
         return;
       }
@@ -96,7 +94,7 @@ export class ProgressState {
     const key = e.node ?? e.build;
     let lane = this.running.get(key);
     if (!lane) {
-      lane = { name: key, startedAt: e.t, step: 0 };
+      lane = { name: key, startedAt: e.t };
       this.running.set(key, lane);
     }
     return lane;

@@ -2,6 +2,7 @@
 // (elapsed time, lanes running and finished), then a line per running lane. Pure, so the tests
 // drive it with a fake clock and width.
 import { formatTransfer } from "./bytes.js";
+import type { StepRef } from "../../core/events.js";
 import type { LaneProgress, ProgressState } from "./progress-state.js";
 
 /** Escape sequences (colours, cursor moves) in provisioner output: removed. */
@@ -13,6 +14,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 export function statusLines(state: ProgressState, now: number, width: number, runStart = 0): string[] {
   const running = [...state.running.values()];
+  // Before the run says what it will run (engine checks, leftovers removed): nothing to show yet.
+  if (state.planned === undefined && running.length === 0) return [];
   const what = state.kind === "chain" ? "Chain" : "Building";
   const done =
     state.planned !== undefined
@@ -26,10 +29,7 @@ export function statusLines(state: ProgressState, now: number, width: number, ru
 
 function laneLine(l: LaneProgress, now: number, nameWidth: number): string {
   const parts = [` => ${clean(l.name).padEnd(nameWidth)}`];
-  if (l.stepName !== undefined) {
-    const count = l.steps !== undefined ? `step ${l.step}/${l.steps}` : `step ${l.step}`;
-    parts.push(`${count} ${clean(l.stepName)}`);
-  } else parts.push("starting");
+  parts.push(l.step ? stepText(l.step, l.steps) : "starting");
   parts.push(seconds(now - l.startedAt));
   if (l.transfer) {
     const arrow = l.transfer.direction === "pull" ? "pull" : "push";
@@ -39,6 +39,17 @@ function laneLine(l: LaneProgress, now: number, nameWidth: number): string {
   return l.lastLine !== undefined && clean(l.lastLine).trim() !== ""
     ? `${line}  | ${clean(l.lastLine).trim()}`
     : line;
+}
+
+/**
+ * What the lane is doing: `step k/n <provisioner>` (n: the build's provisioners), `builder <step>`
+ * for the builder's own steps (pull, create, commit…), `post-processor <type>` after them.
+ */
+function stepText(step: StepRef, steps: number | undefined): string {
+  const name = clean(step.name);
+  if (step.phase === "builder") return `builder ${name}`;
+  if (step.phase === "post-process") return step.type === "push" ? name : `post-processor ${name}`;
+  return steps !== undefined ? `step ${step.index + 1}/${steps} ${name}` : name;
 }
 
 /** `12.3s`, `2m05s`. */

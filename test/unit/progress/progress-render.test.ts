@@ -70,7 +70,7 @@ describe("progress: status lines", () => {
     const lines = statusLines(state, 3500, 200);
     assert.deepEqual(lines, [
       "[+] Building 3.5s (2 running, 0 of 2 finished)",
-      " => a  step 1/5 pull  3.5s  pull 1.50 MB / 30.0 MB",
+      " => a  builder pull  3.5s  pull 1.50 MB / 30.0 MB",
       " => b  step 2/3 provisioner 2 (shell)  2.5s  | Setting up curl",
     ]);
   });
@@ -121,7 +121,7 @@ describe("progress: status lines", () => {
     bus.forNode("base").emit({
       kind: "step-started",
       build: "push",
-      step: { phase: "post-process", index: 0, name: "push r/base:1" },
+      step: { phase: "post-process", index: 0, name: "push r/base:1", type: "push" },
     });
     bus.forNode("base").emit({
       kind: "transfer",
@@ -134,7 +134,7 @@ describe("progress: status lines", () => {
     bus.emit({ kind: "node-skipped", node: "api", reason: "dependency-failed", message: "" });
     assert.deepEqual(statusLines(state, 1000, 100), [
       "[+] Chain 1.0s (1 running, 1 of 3 finished)",
-      " => base  step 1 push r/base:1  1.0s  push 999 B / 2.05 kB",
+      " => base  push r/base:1  1.0s  push 999 B / 2.05 kB",
     ]);
   });
 
