@@ -35,7 +35,7 @@ export function parseProgressMode(value: string): { mode: ProgressMode } | { err
   return {
     error:
       `-progress: expected auto, tty or plain, got ${JSON.stringify(value)}` +
-      (near.length > 0 ? `; did you mean ${JSON.stringify(near[0])}?` : "") +
+      (near.length > 0 ? `; did you mean ${JSON.stringify(near[0])}?` : ".") +
       ` Use -progress=plain for logs and CI, -progress=tty for the live view, or leave it out (auto).`,
   };
 }
