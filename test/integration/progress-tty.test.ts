@@ -112,12 +112,15 @@ describe("progress view (real engine, pseudo-terminal)", () => {
   it("-machine-readable on a terminal stays plain records", async (t) => {
     const dir = tempDir(t);
     twoBuilds(dir);
-    const r = await runKiln(["build", "-no-cache", "-machine-readable", "-progress=tty", "-only=alpha", "t.json"], {
-      cwd: dir,
-      env: { TERM: "xterm", CI: undefined },
-      wrap: onTerminal,
-      timeoutMs: 180_000,
-    });
+    const r = await runKiln(
+      ["build", "-no-cache", "-machine-readable", "-progress=tty", "-only=alpha", "t.json"],
+      {
+        cwd: dir,
+        env: { TERM: "xterm", CI: undefined },
+        wrap: onTerminal,
+        timeoutMs: 180_000,
+      },
+    );
     assert.equal(r.code, 0, describeRun(r));
     assert.ok(!r.stdout.includes("\u001b[J"), "no region erased: none drawn");
     assert.match(r.stdout, /^\d+,alpha,artifact-count,1\r?$/m, "machine-readable records");
