@@ -3,6 +3,7 @@
 import { errorMessage } from "../core/errors.js";
 import type { StepRef } from "../core/events.js";
 import { PushedBytes } from "../core/pushed-bytes.js";
+import { TransferTally } from "../core/transfer-tally.js";
 import { ImageReference } from "../engine/reference.js";
 import { eventBuildUi } from "../ui/event-ui.js";
 import type { NodeContext } from "./node-context.js";
@@ -25,10 +26,16 @@ export async function pushTargets(
       await ctx.engine.tagImage(imageId, ref.familiarName, ref.tagOrLatest);
       const auth = await ctx.env.registryAuth?.(ref.registry, ui);
       const uploaded = new PushedBytes();
+      const tally = new TransferTally();
       const { digest } = await ctx.engine.pushImage(ref.familiarName, ref.tagOrLatest, {
         ...(auth ? { auth } : {}),
         signal: ctx.signal,
-        onProgress: (event) => uploaded.event(event),
+        onProgress: (event) => {
+          uploaded.event(event);
+          const moved = tally.event(event);
+          if (moved)
+            ctx.bus.emit({ kind: "transfer", build, step, direction: "push", ref: target, ...moved });
+        },
       });
       ui.say(`Pushed ${target}@${digest}`);
       pushed.push({ ref: target, digest, bytes: uploaded.bytes });

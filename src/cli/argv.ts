@@ -53,6 +53,7 @@ const LONG_FLAGS = [
   "emit-file",
   "report",
   "report-html",
+  "progress",
 ];
 
 /** Go booleans (`-color=false`) that map onto commander's `--no-x` / `--x`. */

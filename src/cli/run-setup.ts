@@ -17,6 +17,10 @@ import { connectEngine, resolveEngineHost } from "../engine/index.js";
 import type { EngineHost, EngineSession } from "../engine/index.js";
 import type { Engine } from "../engine/types.js";
 import { findLeftovers, removeLeftovers } from "../run/reconcile.js";
+import type { EventBus } from "../core/events.js";
+import { LiveRegion } from "../ui/progress/live-region.js";
+import { resolveProgress, type ProgressMode } from "../ui/progress/progress-mode.js";
+import { startTtyProgress, type TtyProgress } from "../ui/progress/tty-progress.js";
 
 export interface UiFlags {
   machineReadable?: boolean;
@@ -25,19 +29,68 @@ export interface UiFlags {
 }
 
 /** The Ui, and the debug log (KILN_LOG / PACKER_LOG) it writes to, masked by the same masker. */
-export function makeUi(flags: UiFlags, masker = new SecretMasker()): Ui {
+export function makeUi(
+  flags: UiFlags,
+  masker = new SecretMasker(),
+  out: NodeJS.WritableStream = process.stdout,
+): Ui {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const log = createLogger(process.env, { masker });
-  if (flags.machineReadable) return createMachineUi({ out: process.stdout, masker, log });
+  if (flags.machineReadable) return createMachineUi({ out, masker, log });
   return createHumanUi({
     masker,
     log,
-    out: process.stdout,
+    out,
     color: colorEnabled(flags.colorExplicit, process.env),
     timestamps: Boolean(flags.timestampUi),
     interactive,
     input: process.stdin,
   });
+}
+
+/** The run's Ui, and how the live progress view (when the run has one) follows the run's events. */
+export interface RunUi {
+  ui: Ui;
+  /** Starts the live view on the run's bus (nothing in plain mode); `ui.close()` stops and erases it. */
+  follow: (bus: EventBus) => void;
+}
+
+/**
+ * The Ui for `kiln build` / `kiln chain`: in tty mode, the human Ui writes through a live region
+ * (src/ui/progress) that the progress view draws under the scrolling lines.
+ */
+export function makeRunUi(flags: UiFlags, mode: ProgressMode, masker = new SecretMasker()): RunUi {
+  const out = process.stdout;
+  const chosen = resolveProgress(mode, {
+    isTTY: Boolean(out.isTTY),
+    env: process.env,
+    machineReadable: Boolean(flags.machineReadable),
+  });
+  if (chosen === "plain") return { ui: makeUi(flags, masker), follow: () => undefined };
+  const region = new LiveRegion(out);
+  // The region stands in for stdout under the line sink: write, drain and backpressure pass through.
+  const ui = makeUi(flags, masker, region as unknown as NodeJS.WritableStream);
+  let progress: TtyProgress | undefined;
+  // A forced exit (a third signal, a crash) still leaves a clean terminal: TTY writes are synchronous.
+  const onExit = (): void => {
+    const erase = region.pendingErase();
+    if (erase !== "") out.write(erase);
+  };
+  process.once("exit", onExit);
+  return {
+    ui: {
+      ...ui,
+      close() {
+        progress?.stop();
+        region.clear();
+        process.off("exit", onExit);
+        ui.close?.();
+      },
+    },
+    follow: (bus) => {
+      progress ??= startTtyProgress({ bus, region, width: () => out.columns || 80 });
+    },
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Artifact } from "./artifact.js";
 import type { BuildData } from "./build-data.js";
 import type { CleanupStack } from "./cleanup-stack.js";
 import type { Communicator } from "./communicator.js";
-import type { PathTracker } from "./component.js";
+import type { ComponentReporter, PathTracker } from "./component.js";
 import type { RunIdentity } from "./ownership.js";
 import type { StepRef, StepStatus } from "./events.js";
 import type { Engine, RegistryAuth } from "../engine/types.js";
@@ -40,6 +40,8 @@ export interface BuilderContext {
   /** Set for an image built earlier in the run (a chain's node): where it comes from; never pulled. */
   localImage?: (image: string) => string | undefined;
   observe: StepObserver;
+  /** Bytes moved by the base image's pull, for a progress display. */
+  report?: Pick<ComponentReporter, "transfer">;
   /**
    * Start the build container only when a step needs one (the per-step cache: a build whose steps
    * are all cached never starts one). Otherwise it starts before the first step, as in Packer.

@@ -18,6 +18,25 @@ export interface PathTracker {
 export interface ComponentReporter {
   /** A transient failure that is being retried (pushes, pulls). */
   retry(info: { what: string; attempt: number; of: number; cause: string; delayMs: number }): void;
+  /** Bytes moved so far by a pull or a push (for a progress display). */
+  transfer?(info: {
+    step?: StepRef;
+    direction: "pull" | "push";
+    ref: string;
+    current: number;
+    total: number;
+  }): void;
+  /** A build output published by `step` (or restored from its cache entry). */
+  output?(info: { step?: StepRef; name: string; value: string; cached: boolean }): void;
+  /** One image-test command's result (`docker-test`). */
+  test?(info: {
+    step?: StepRef;
+    command: string;
+    exitCode?: number;
+    passed: boolean;
+    durationMs: number;
+    reason?: string;
+  }): void;
 }
 
 export interface ComponentContext {

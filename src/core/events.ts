@@ -114,6 +114,41 @@ export type RunEvent = Timed &
         delayMs: number;
       }
     | {
+        /**
+         * Bytes moving for a pull or a push, as the engine's progress stream reports them (summed
+         * over layers): `current` of `total` so far. Frequent; for a progress display.
+         */
+        kind: "transfer";
+        build: string;
+        step?: StepRef;
+        direction: "pull" | "push";
+        ref: string;
+        current: number;
+        total: number;
+      }
+    | {
+        /** A build output a step published (KILN_OUTPUT) or a cache hit restored; `value` masked. */
+        kind: "build-output";
+        build: string;
+        step?: StepRef;
+        name: string;
+        value: string;
+        cached: boolean;
+      }
+    | {
+        /** One command of a `docker-test` post-processor, when it has run. */
+        kind: "test-result";
+        build: string;
+        step?: StepRef;
+        command: string;
+        /** Absent when the command could not run (the exec failed, the run was cancelled). */
+        exitCode?: number;
+        passed: boolean;
+        durationMs: number;
+        /** Why it failed, when it did (exit code outside valid_exit_codes, expect_stdout). */
+        reason?: string;
+      }
+    | {
         kind: "build-finished";
         build: string;
         status: "ok" | "failed" | "cancelled";

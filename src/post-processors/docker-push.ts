@@ -11,6 +11,7 @@ import {
 import { describeSource, resolveAuth, type ResolveOptions, type ResolvedAuth } from "../auth/resolve.js";
 import { pushResultFromEvent } from "../engine/progress.js";
 import { PushedBytes } from "../core/pushed-bytes.js";
+import { TransferTally } from "../core/transfer-tally.js";
 import { ImageReference, isImageId } from "../engine/reference.js";
 import type { ProgressEvent } from "../engine/types.js";
 import type { Artifact } from "../core/artifact.js";
@@ -221,6 +222,7 @@ export class DockerPush implements PostProcessor {
         async () => {
           const printer = new PushProgressPrinter((line) => ctx.ui.message(line));
           const uploaded = new PushedBytes();
+          const tally = new TransferTally();
           let streamDigest: string | undefined;
           const result = await ctx.engine.pushImage(ref.familiarName, ref.tagOrLatest, {
             ...(resolved.auth ? { auth: resolved.auth } : {}),
@@ -229,6 +231,8 @@ export class DockerPush implements PostProcessor {
               streamDigest = pushResultFromEvent(event)?.digest ?? streamDigest;
               printer.event(event);
               uploaded.event(event);
+              const moved = tally.event(event);
+              if (moved) ctx.report?.transfer?.({ step: ctx.step, direction: "push", ref: text, ...moved });
             },
           });
           if (streamDigest !== undefined && streamDigest !== result.digest) {

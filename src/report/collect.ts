@@ -173,6 +173,28 @@ export class ReportCollector {
         (step ? step.retries : this.laneOf(e).retries).push(retry);
         return;
       }
+      case "build-output":
+        this.laneOf(e).outputs.push({
+          build: e.build,
+          ...(e.step ? { step: e.step.name } : {}),
+          name: e.name,
+          value: e.value,
+          cached: e.cached,
+          atMs: e.t,
+        });
+        return;
+      case "test-result":
+        this.laneOf(e).tests.push({
+          build: e.build,
+          ...(e.step ? { step: e.step.name } : {}),
+          command: e.command,
+          ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
+          passed: e.passed,
+          durationMs: Math.round(e.durationMs * 1000) / 1000,
+          ...(e.reason !== undefined ? { reason: e.reason } : {}),
+          atMs: e.t,
+        });
+        return;
       case "output": {
         const line: OutputLine = { atMs: e.t, level: e.level, text: e.text };
         if (e.build === undefined && e.node === undefined) {
@@ -247,6 +269,8 @@ export class ReportCollector {
         tags: [],
         pushed: [],
         retries: [],
+        outputs: [],
+        tests: [],
         output: [],
       };
       this.lanes.set(name, lane);

@@ -4,6 +4,7 @@
 // and a bar per step, its output folded under it), the chain's graph, and the run's totals.
 import type { Lane, LaneStatus, Report, Step } from "./model.js";
 import { layoutGraph } from "./graph-layout.js";
+import { RESULTS_STYLE, outputsTable, testsTable } from "./html-lane-results.js";
 
 export function renderReportHtml(report: Report): string {
   const span = Math.max(1, report.durationMs ?? 0, ...report.lanes.flatMap(laneTimes));
@@ -15,7 +16,7 @@ export function renderReportHtml(report: Report): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${RESULTS_STYLE}</style>
 </head>
 <body>
 <header>
@@ -132,6 +133,8 @@ function lane(l: Lane, span: number): string {
         )
         .join(", ")}</p>`,
     );
+  const tables = [outputsTable(l, esc), testsTable(l, esc, duration)].filter((t) => t !== "");
+  parts.push(...tables);
   const result = l.images.filter((i) => i.role === "result");
   if (result.length > 0)
     parts.push(

@@ -52,6 +52,10 @@ export interface Lane {
   pushed: Pushed[];
   /** Retries not tied to a step. */
   retries: Retry[];
+  /** Build outputs published by the lane's steps (KILN_OUTPUT), in the order they were. */
+  outputs: BuildOutput[];
+  /** Image-test results (`docker-test`), one per command (and one for expect_stdout). */
+  tests: TestResult[];
   failure?: BuildFailure;
   /** A node that did not run: why. */
   skipped?: { reason: NodeSkipReason; message: string; failed?: string };
@@ -96,6 +100,34 @@ export interface Pushed {
   bytes?: number;
   /** Attempts that failed before this push went through. */
   retries: number;
+}
+
+export interface BuildOutput {
+  /** The build that published it (a chain node may hold several). */
+  build: string;
+  /** The step that published it, as the user reads it. */
+  step?: string;
+  name: string;
+  /** Masked: `<sensitive>` where it matches a sensitive value. */
+  value: string;
+  /** Restored from the step's cache entry rather than published by a run of it. */
+  cached: boolean;
+  atMs: number;
+}
+
+export interface TestResult {
+  build: string;
+  /** The `docker-test` step it ran in. */
+  step?: string;
+  /** The command as written (`script <path>` for a script; `expect_stdout <regex>` for the match). */
+  command: string;
+  /** Absent when the command did not run to its end (the exec failed, the run was cancelled). */
+  exitCode?: number;
+  passed: boolean;
+  durationMs: number;
+  /** Why it failed. */
+  reason?: string;
+  atMs: number;
 }
 
 export interface Retry {

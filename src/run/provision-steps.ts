@@ -115,7 +115,7 @@ export async function provisionAll(
           const from = found.source === "local" ? "" : `, pulled from ${found.source}`;
           ui.say(`${capitalize(step.name)} is cached: key ${shortKey(key)}, ${age(found.ageMs)} old${from}`);
           await session.resumeFrom(found.imageId);
-          publishOutputs(parseEntryComment(found.comment)?.outputs, context, "from the cache");
+          publishOutputs(parseEntryComment(found.comment)?.outputs, context, step, "from the cache");
           chain.push(found.imageId);
           cache.touch(key);
           parentKey = key;
@@ -169,10 +169,12 @@ export async function provisionAll(
 function publishOutputs(
   outputs: Record<string, string> | undefined,
   context: ComponentContext,
+  step: StepRef,
   from: string,
 ): void {
   for (const [name, value] of Object.entries(outputs ?? {})) {
     context.buildData[name] = value;
+    context.report?.output?.({ step, name, value, cached: from !== "" });
     const lines = value.split("\n");
     const shown = lines.length > 1 ? `${lines[0]}… (${lines.length} lines)` : value;
     context.ui.say(`Output ${name}=${shown}${from ? ` (${from})` : ""}`);
@@ -227,7 +229,7 @@ async function runWithOnError(
       const outputs = await runWithOutputs(def.type, step.name, ctx, (c) =>
         runProvisioner(def, i, c, env.registry),
       );
-      publishOutputs(outputs, context, "");
+      publishOutputs(outputs, context, step, "");
       return outputs;
     } catch (e) {
       if (env.signal.aborted) throw e;

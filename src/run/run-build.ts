@@ -16,6 +16,7 @@ import type { Engine } from "../engine/types.js";
 import { eventBuildUi } from "../ui/event-ui.js";
 import { runPostProcessors } from "./post-process.js";
 import { provisionAll, type ProvisionResult } from "./provision-steps.js";
+import { componentReporter } from "./component-reporter.js";
 import { failureOf, observeBuild } from "./observe.js";
 import type { RunEnv } from "./run-env.js";
 import { StepCache } from "../cache/step-cache.js";
@@ -93,9 +94,7 @@ async function runBuildSteps(
     addSecret: (v) => env.ui.addSecret(v),
     hostEnv: env.hostEnv,
     track: env.track,
-    report: {
-      retry: (r) => events.emit({ kind: "retry", build: build.name, ...r }),
-    },
+    report: componentReporter(events, build.name, (t) => env.ui.mask(t)),
   };
   const builder = env.registry.builders[build.type];
   if (!builder) {
@@ -123,6 +122,7 @@ async function runBuildSteps(
     pullAuth: env.pullAuth ? (image) => env.pullAuth!(build, image, ui) : undefined,
     localImage: env.localImage,
     observe,
+    report: context.report,
     lazyContainer: cache !== undefined,
     templateFormat: template.format,
     exportTee: streamed ? (tar, signal) => streamed.consume(tar, signal) : undefined,

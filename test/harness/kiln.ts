@@ -56,6 +56,12 @@ export interface KilnRunOptions extends RunOptions {
    * commit the daemon finishes after kiln was killed).
    */
   beforeCheck?: (result: RunResult) => Promise<void>;
+  /**
+   * Runs kiln through another program (a pseudo-terminal: util-linux `script`): gets kiln's command
+   * and arguments, returns what to spawn. `pid` is then the wrapper's: the engine-wide leak check
+   * of the test file still sees what kiln left.
+   */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
 }
 
 export interface RunResult {
@@ -212,7 +218,11 @@ export async function runKiln(args: string[], opts: KilnRunOptions = {}): Promis
   let ended = false;
   try {
     const baseline = await takeRunBaseline({ tmpDir, stateDir });
-    const result = await runCommand(process.execPath, [KILN_BIN, ...args], { ...opts, env });
+    const spawned = opts.wrap?.(process.execPath, [KILN_BIN, ...args]) ?? {
+      command: process.execPath,
+      args: [KILN_BIN, ...args],
+    };
+    const result = await runCommand(spawned.command, spawned.args, { ...opts, env });
     await opts.beforeCheck?.(result);
     const exclusive = end();
     ended = true;

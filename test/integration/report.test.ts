@@ -77,9 +77,27 @@ describe("run report (real engine)", () => {
             type: "shell",
             inline: [`echo token is {{user \`token\`}}`, `head -c 300000 /dev/urandom > /blob-${NONCE}`],
           },
-          { type: "shell", inline: ["sleep 1", `echo second-${NONCE} > /second`] },
+          {
+            type: "shell",
+            inline: [
+              "sleep 1",
+              `echo second-${NONCE} > /second`,
+              `echo "flavour=second-${NONCE}" >> "$KILN_OUTPUT"`,
+            ],
+          },
         ],
-        "post-processors": [[{ type: "docker-tag", repository: repo, tags: ["1"] }, { type: "docker-push" }]],
+        "post-processors": [
+          [
+            {
+              type: "docker-test",
+              inline: ["cat /second", "exit 3"],
+              valid_exit_codes: [0, 3],
+              expect_stdout: "^second-",
+            },
+            { type: "docker-tag", repository: repo, tags: ["1"] },
+            { type: "docker-push" },
+          ],
+        ],
       }),
     );
     const run = (name: string) =>
@@ -123,6 +141,21 @@ describe("run report (real engine)", () => {
     assert.ok(lane.pushed[0]!.bytes! > 300_000, `bytes pushed ${lane.pushed[0]!.bytes}`);
     assert.equal(report.totals.bytesPushed, lane.pushed[0]!.bytes);
     assert.equal(bars(html).length, lane.steps.length);
+    assert.deepEqual(
+      lane.outputs.map((o) => [o.build, o.step, o.name, o.value, o.cached]),
+      [["docker", "provisioner 2 (shell)", "flavour", `second-${NONCE}`, false]],
+    );
+    assert.deepEqual(
+      lane.tests.map((x) => [x.step, x.command, x.exitCode, x.passed]),
+      [
+        ["docker-test", "cat /second", 0, true],
+        ["docker-test", "exit 3", 3, true],
+        ["docker-test", "expect_stdout ^second-", undefined, true],
+      ],
+    );
+    assert.ok(lane.tests.every((x) => x.durationMs >= 0 && x.atMs > 0));
+    assert.match(html, /<caption>build outputs<\/caption>.*<code>flavour<\/code>/s);
+    assert.match(html, /<caption>image tests<\/caption>.*✓ pass.*<code>cat \/second<\/code>/s);
 
     const warm = await run("warm");
     assert.equal(warm.code, 0, describeRun(warm));
@@ -145,6 +178,12 @@ describe("run report (real engine)", () => {
     assert.ok(w.report.totals.savedMs >= 1000, `saved ${w.report.totals.savedMs} ms (the sleep)`);
     assert.equal(w.report.lanes[0]!.pushed[0]!.bytes, 0, "the registry had every layer");
     assert.equal(bars(w.html).filter((s) => s === "cached").length, 2);
+    assert.deepEqual(
+      w.report.lanes[0]!.outputs.map((o) => [o.name, o.value, o.cached]),
+      [["flavour", `second-${NONCE}`, true]],
+      "a cached step's output is in the report, marked as from the cache",
+    );
+    assert.equal(w.report.lanes[0]!.tests.length, 3, "the image tests run again on a warm build");
   });
 
   it("a failing build: status failed, the step's error with its phase, a failed bar", async (t) => {
@@ -175,6 +214,51 @@ describe("run report (real engine)", () => {
     assert.ok(failed.output.some((l) => l.text.includes("about to fail")));
     assert.deepEqual(bars(html).filter((s) => s === "failed").length, 1);
     assert.match(html, /class="failure"/);
+  });
+
+  it("a failing image test and a sensitive output: fail with the exit code, the value masked", async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(
+      path.join(dir, "t.json"),
+      JSON.stringify({
+        variables: { token: SECRET },
+        "sensitive-variables": ["token"],
+        builders: [{ type: "docker", image: BUSYBOX, commit: true, pull: false }],
+        provisioners: [{ type: "shell", inline: [`echo "key={{user \`token\`}}" >> "$KILN_OUTPUT"`] }],
+        "post-processors": [
+          [
+            { type: "docker-test", inline: ["true", "echo broken; exit 4"] },
+            { type: "docker-tag", repository: `kiln-it/report-never-${NONCE}`, tags: ["1"] },
+          ],
+        ],
+      }),
+    );
+    const r = await runKiln(["build", "-color=false", "-report=x.json", "-report-html=x.html", "t.json"], {
+      cwd: dir,
+      env: { KILN_STATE_DIR: stateDir },
+      timeoutMs: 180_000,
+      expectLeftovers: true,
+    });
+    assert.equal(r.code, 1, describeRun(r));
+    onlyCacheEntries(r);
+    const { report, html } = readReport(dir, "x");
+    const lane = report.lanes[0]!;
+    assert.deepEqual(
+      lane.outputs.map((o) => [o.name, o.value]),
+      [["key", "<sensitive>"]],
+    );
+    assert.deepEqual(
+      lane.tests.map((x) => [x.command, x.exitCode, x.passed]),
+      [
+        ["true", 0, true],
+        ["echo broken; exit 4", 4, false],
+      ],
+    );
+    assert.match(lane.tests[1]!.reason ?? "", /exit code 4/);
+    assert.match(
+      html,
+      /<tr class="fail"><td>✕ fail<\/td><td><code>echo broken; exit 4<\/code><\/td><td>4<\/td>/,
+    );
   });
 
   it("a 3-node chain with a Dockerfile node: the graph, a lane per node with its steps", async () => {

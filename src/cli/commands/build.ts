@@ -17,7 +17,15 @@ import { SecretMasker } from "../../ui/mask.js";
 import { formatDiagnostic } from "../../template/diagnostic.js";
 import { resolvePullAuth } from "../../builders/docker/pull-auth.js";
 import { stateDir } from "../../run/journal.js";
-import { connectOrSay, engineHostOrSay, makeUi, prepareEngines, startRun } from "../run-setup.js";
+import {
+  connectOrSay,
+  engineHostOrSay,
+  makeRunUi,
+  prepareEngines,
+  startRun,
+  type RunUi,
+} from "../run-setup.js";
+import { addProgressOptions, progressModeOrSay, type ProgressFlags } from "../progress-options.js";
 import {
   addReportOptions,
   finishReport,
@@ -26,7 +34,7 @@ import {
   type ReportFlags,
 } from "../report-options.js";
 
-interface BuildFlags extends CacheFlags, ReportFlags {
+interface BuildFlags extends CacheFlags, ReportFlags, ProgressFlags {
   var?: string[];
   varFile?: string[];
   only?: string[];
@@ -58,11 +66,13 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--machine-readable", "Packer's machine-readable output")
     .option("--parallel-builds <n>", "how many builds run at once (0 = all)", "0")
     .option("--debug", "pause between steps (on a terminal) and print stack traces");
-  addReportOptions(addCacheOptions(cmd)).action(async (template: string, flags: BuildFlags, cmd: Command) => {
-    // Only an explicit -color=… overrides NO_COLOR; commander's default does not.
-    flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
-    setExit(await build(template, flags));
-  });
+  addProgressOptions(addReportOptions(addCacheOptions(cmd))).action(
+    async (template: string, flags: BuildFlags, cmd: Command) => {
+      // Only an explicit -color=… overrides NO_COLOR; commander's default does not.
+      flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
+      setExit(await build(template, flags));
+    },
+  );
 }
 
 async function build(templatePath: string, flags: BuildFlags): Promise<number> {
@@ -78,6 +88,8 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   }
   const reportFiles = reportFilesOrSay(flags, (s) => process.stderr.write(s + "\n"));
   if (reportFiles === undefined) return 2;
+  const progress = progressModeOrSay(flags, (s) => process.stderr.write(s + "\n"));
+  if (progress === undefined) return 2;
   // Sensitive values are registered by the loader before anything can print them.
   const masker = new SecretMasker();
   const err = maskedStderr(masker);
@@ -94,8 +106,9 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   const builds = selection.builds;
 
   let ui: Ui;
+  let follow: RunUi["follow"];
   try {
-    ui = makeUi(flags, masker);
+    ({ ui, follow } = makeRunUi(flags, progress, masker));
   } catch (e) {
     process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
@@ -118,6 +131,7 @@ async function build(templatePath: string, flags: BuildFlags): Promise<number> {
   }
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
+  follow(events);
   const report = recordReport(events, reportFiles, ui);
   const say = eventPlainUi(events, ui);
   const session = await connectOrSay(host, say);

@@ -19,7 +19,8 @@ import { stateDir } from "../../run/journal.js";
 import { checkTemplate, reportError } from "../load.js";
 import { loadTemplate as loadTemplateFile } from "../../template/load.js";
 import { splitList } from "../argv.js";
-import { connectOrSay, makeUi, prepareEngines, startRun } from "../run-setup.js";
+import { connectOrSay, makeRunUi, prepareEngines, startRun, type RunUi } from "../run-setup.js";
+import { addProgressOptions, progressModeOrSay, type ProgressFlags } from "../progress-options.js";
 import { chainEngines, engineFlagNames, type ChainEngine } from "../chain-engines.js";
 import type { EngineSession } from "../../engine/connect.js";
 import { ImageReference } from "../../engine/reference.js";
@@ -52,7 +53,7 @@ import { writeFileSync } from "node:fs";
 import { errorMessage } from "../../core/errors.js";
 import { shellWord } from "../../chain/emit/shell-quote.js";
 
-interface ChainFlags extends CacheFlags, ReportFlags {
+interface ChainFlags extends CacheFlags, ReportFlags, ProgressFlags {
   images?: string[];
   skipImages?: string[];
   imagesFiles?: string[];
@@ -166,11 +167,14 @@ export function registerChain(program: Command, setExit: (code: number) => void)
     .option("--no-color", "disable colours (also NO_COLOR / PACKER_NO_COLOR)")
     .option("--timestamp-ui", "prefix output with RFC3339 timestamps")
     .option("--machine-readable", "machine-readable output, with chain-node records");
-  addReportOptions(addCacheOptions(cmd)).action(async (args: string[], flags: ChainFlags, cmd: Command) => {
-    flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
-    if (cmd.getOptionValueSource("squash") !== "cli" && nonEmpty(process.env.NO_SQUASH)) flags.squash = false;
-    setExit(await chain(args, flags));
-  });
+  addProgressOptions(addReportOptions(addCacheOptions(cmd))).action(
+    async (args: string[], flags: ChainFlags, cmd: Command) => {
+      flags.colorExplicit = cmd.getOptionValueSource("color") === "cli" ? flags.color : undefined;
+      if (cmd.getOptionValueSource("squash") !== "cli" && nonEmpty(process.env.NO_SQUASH))
+        flags.squash = false;
+      setExit(await chain(args, flags));
+    },
+  );
 }
 
 function nonEmpty(v: string | undefined): boolean {
@@ -202,6 +206,8 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
   } catch (e) {
     return reportError(e, err);
   }
+  const progress = progressModeOrSay(flags, err);
+  if (progress === undefined) return 2;
   const graphFormat = flags.graph === undefined ? undefined : flags.graph === true ? "text" : flags.graph;
   if (graphFormat !== undefined && graphFormat !== "text" && graphFormat !== "dot") {
     err(`-graph: expected text or dot, got ${JSON.stringify(graphFormat)}`);
@@ -323,8 +329,10 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
     if (flags.transferRegistry !== undefined) checkTransferRegistry(flags.transferRegistry);
 
     let ui: Ui;
+    let follow: RunUi["follow"];
     try {
-      ui = makeUi(flags);
+      // A dry run only prints what it would do: no live view.
+      ({ ui, follow } = makeRunUi(flags, flags.dryRun ? "plain" : progress));
     } catch (e) {
       err(`Error: ${e instanceof Error ? e.message : String(e)}`);
       return 1;
@@ -361,6 +369,7 @@ async function chain(args: string[], flags: ChainFlags): Promise<number> {
       loadTemplate,
       startTime,
       reportFiles,
+      follow,
     });
   } catch (e) {
     return reportError(e, err);
@@ -383,10 +392,12 @@ async function build(
     loadTemplate: Parameters<typeof planChain>[1]["loadTemplate"];
     startTime: Date;
     reportFiles: ReportFiles;
+    follow: RunUi["follow"];
   },
 ): Promise<number> {
   const events = new EventBus();
   events.subscribe(renderEvents(ui));
+  o.follow(events);
   const report = recordReport(events, o.reportFiles, ui);
   const say = eventPlainUi(events, ui);
   // Only the engines the selected nodes use are connected.

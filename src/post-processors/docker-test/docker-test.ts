@@ -68,9 +68,28 @@ export class DockerTest implements PostProcessor {
       for (const cmd of commands) {
         ctx.signal.throwIfAborted();
         ui.say(`Running: ${cmd.label}`);
-        const { code, tail, out } = await this.exec(engine, id, cmd, ctx);
+        const started = performance.now();
+        const record = (passed: boolean, exitCode?: number, reason?: string): void =>
+          ctx.report?.test?.({
+            ...(ctx.step ? { step: ctx.step } : {}),
+            command: cmd.label,
+            ...(exitCode !== undefined ? { exitCode } : {}),
+            passed,
+            durationMs: performance.now() - started,
+            ...(reason !== undefined ? { reason } : {}),
+          });
+        let ran: { code: number; tail: string[]; out: string[] };
+        try {
+          ran = await this.exec(engine, id, cmd, ctx);
+        } catch (e) {
+          record(false, undefined, errorMessage(e));
+          throw e;
+        }
+        const { code, tail, out } = ran;
         stdout.push(...out);
-        if (!this.c.valid_exit_codes.includes(code)) {
+        const valid = this.c.valid_exit_codes.includes(code);
+        record(valid, code, valid ? undefined : `exit code ${code} is not in valid_exit_codes`);
+        if (!valid) {
           throw new BuildError(
             `docker-test: ${JSON.stringify(cmd.label)} exited with code ${code}` +
               (this.c.valid_exit_codes.length === 1 && this.c.valid_exit_codes[0] === 0
@@ -79,6 +98,16 @@ export class DockerTest implements PostProcessor {
               `; the image is not tagged or pushed by this sequence.${tailText(tail)}`,
           );
         }
+      }
+      if (this.c.expect_stdout) {
+        const matched = new RegExp(this.c.expect_stdout, "m").test(stdout.join("\n"));
+        ctx.report?.test?.({
+          ...(ctx.step ? { step: ctx.step } : {}),
+          command: `expect_stdout ${this.c.expect_stdout}`,
+          passed: matched,
+          durationMs: 0,
+          ...(matched ? {} : { reason: "the output does not match expect_stdout" }),
+        });
       }
       if (this.c.expect_stdout && !new RegExp(this.c.expect_stdout, "m").test(stdout.join("\n"))) {
         throw new BuildError(

@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { EventBus } from "../../../src/core/events.js";
 import { MAX_STEP_LINES, ReportCollector } from "../../../src/report/collect.js";
 import { ReportRecorder } from "../../../src/report/recorder.js";
+import { renderReportHtml } from "../../../src/report/html.js";
 import { fortyStepBuildEvents, reportOf, twentyNodeChainEvents } from "./report-fixtures.js";
 import { schemaErrors } from "./report-schema.js";
 
@@ -85,6 +86,74 @@ describe("run report: collected from events", () => {
     assert.deepEqual(
       lane.output.map((l) => l.text),
       ["after the step"],
+    );
+  });
+
+  it("build outputs and image-test results go to their lane, valid against the schema, shown in the page", () => {
+    let now = 0;
+    const bus = new EventBus(() => now);
+    const collector = new ReportCollector(bus);
+    const shell = { phase: "provision" as const, index: 0, name: "provisioner 1 (shell)", type: "shell" };
+    const test = {
+      phase: "post-process" as const,
+      index: 0,
+      sequence: 0,
+      name: "docker-test",
+      type: "docker-test",
+    };
+    bus.emit({
+      kind: "run-started",
+      runId: "r",
+      startedAt: new Date(0).toISOString(),
+      kilnVersion: "0",
+      command: [],
+      builds: ["b"],
+    });
+    bus.emit({ kind: "build-started", build: "b", steps: 1 });
+    now = 10;
+    bus.emit({ kind: "build-output", build: "b", step: shell, name: "version", value: "1.2", cached: true });
+    now = 20;
+    bus.emit({
+      kind: "test-result",
+      build: "b",
+      step: test,
+      command: "nginx -t",
+      exitCode: 0,
+      passed: true,
+      durationMs: 12.3456,
+    });
+    bus.emit({
+      kind: "test-result",
+      build: "b",
+      step: test,
+      command: "curl -f localhost",
+      exitCode: 7,
+      passed: false,
+      durationMs: 3,
+      reason: "exit code 7 is not in valid_exit_codes",
+    });
+    bus.emit({ kind: "run-finished", durationMs: 30, cancelled: false, failed: 1, succeeded: 0 });
+    const report = collector.report();
+    const lane = report.lanes[0]!;
+    assert.deepEqual(lane.outputs, [
+      { build: "b", step: "provisioner 1 (shell)", name: "version", value: "1.2", cached: true, atMs: 10 },
+    ]);
+    assert.deepEqual(
+      lane.tests.map((t) => [t.step, t.command, t.exitCode, t.passed, t.durationMs, t.atMs]),
+      [
+        ["docker-test", "nginx -t", 0, true, 12.346, 20],
+        ["docker-test", "curl -f localhost", 7, false, 3, 20],
+      ],
+    );
+    assert.deepEqual(schemaErrors(report), []);
+    const html = renderReportHtml(report);
+    assert.match(
+      html,
+      /<code>version<\/code><\/td><td><code>1\.2<\/code> <small>\(from the cache\)<\/small>/,
+    );
+    assert.match(
+      html,
+      /<tr class="fail"><td>✕ fail<\/td><td><code>curl -f localhost<\/code><\/td><td>7<\/td>/,
     );
   });
 

@@ -4,6 +4,7 @@ import type { Engine, ProgressEvent, RegistryAuth } from "../../../engine/types.
 import type { BuildUi } from "../../../ui/ui.js";
 import type { BuilderContext } from "../../../core/builder.js";
 import { BuildError } from "../../../core/errors.js";
+import { TransferTally } from "../../../core/transfer-tally.js";
 import type { DockerStep } from "../state.js";
 import { optionName, optionSetting, type TemplateFormat } from "../../../template/option-text.js";
 
@@ -24,15 +25,27 @@ export async function pullStep(
   engine: Engine,
   ui: BuildUi,
   image: string,
-  opts: { platform?: string; auth?: RegistryAuth; signal: AbortSignal; templateFormat?: TemplateFormat },
+  opts: {
+    platform?: string;
+    auth?: RegistryAuth;
+    signal: AbortSignal;
+    templateFormat?: TemplateFormat;
+    onBytes?: (moved: { current: number; total: number }) => void;
+  },
 ): Promise<void> {
   ui.say(`Pulling Docker image: ${image}`);
+  const print = progressPrinter(ui);
+  const tally = new TransferTally();
   try {
     await engine.pullImage(image, {
       platform: opts.platform || undefined,
       auth: opts.auth,
       signal: opts.signal,
-      onProgress: progressPrinter(ui),
+      onProgress: (ev) => {
+        print(ev);
+        const moved = tally.event(ev);
+        if (moved) opts.onBytes?.(moved);
+      },
     });
   } catch (e) {
     if (opts.signal.aborted) throw e;
@@ -71,6 +84,7 @@ export function pullStepOf(ctx: BuilderContext): DockerStep {
           auth: await ctx.pullAuth?.(image),
           signal: ctx.signal,
           ...(ctx.templateFormat ? { templateFormat: ctx.templateFormat } : {}),
+          onBytes: (moved) => ctx.report?.transfer?.({ direction: "pull", ref: image, ...moved }),
         });
       }
       ctx.signal.throwIfAborted();
