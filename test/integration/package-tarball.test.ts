@@ -16,6 +16,7 @@ import { assertNoKilnLeftovers } from "../harness/leaks.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  license: string;
   version: string;
   devDependencies: Record<string, string>;
   dependencies: Record<string, string>;
@@ -73,6 +74,7 @@ test("the tarball ships the CLI, the library with types, schemas, help and docs;
     "docs/compat.md",
     "package.json",
     "README.md",
+    "LICENSE",
   ])
     assert.ok(files.includes(f), `${f} is not in the tarball`);
   const allowed = /^(bin|dist|docs|help|schemas)\/|^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
@@ -84,6 +86,15 @@ test("the tarball ships the CLI, the library with types, schemas, help and docs;
       `${f} is a test file`,
     );
   }
+});
+
+test("the installed package carries the license text package.json names (MPL-2.0)", () => {
+  assert.equal(pkg.license, "MPL-2.0");
+  const text = readFileSync(join(installed, "LICENSE"), "utf8");
+  assert.match(text, /^Mozilla Public License Version 2\.0\n={34}\n/);
+  // The license's last section (Exhibit B) closes the official text: a truncated copy fails here.
+  assert.match(text, /Exhibit B - "Incompatible With Secondary Licenses" Notice/);
+  assert.equal(text, readFileSync(join(root, "LICENSE"), "utf8"));
 });
 
 test("installed with --omit=dev: no devDependency is present, the bin runs", () => {
