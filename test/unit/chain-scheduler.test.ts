@@ -15,15 +15,14 @@ async function runScripted(
   nodes: ScheduledNode[],
   limit: number | Record<string, number>,
   script: Script = {},
-  opts: { failFast?: boolean; abortAfterMs?: number } = {},
+  /** abortWhenStarted: abort (as SIGINT would) once all these nodes run; not on a timer, which a loaded machine could fire before the first node ends. */
+  opts: { failFast?: boolean; abortWhenStarted?: string[] } = {},
 ) {
   const log: string[] = [];
   const skips: string[] = [];
   let running = 0;
   let peak = 0;
   const controller = new AbortController();
-  if (opts.abortAfterMs !== undefined)
-    setTimeout(() => controller.abort(new Error("SIGINT")), opts.abortAfterMs);
   const final = await schedule(nodes, {
     limit: (engine) => (typeof limit === "number" ? limit : (limit[engine] ?? 1)),
     failFast: opts.failFast ?? false,
@@ -33,6 +32,8 @@ async function runScripted(
       running++;
       peak = Math.max(peak, running);
       log.push(`start ${name}`);
+      if (opts.abortWhenStarted?.every((n) => log.includes(`start ${n}`)))
+        setImmediate(() => controller.abort(new Error("SIGINT")));
       try {
         await new Promise<void>((resolve, reject) => {
           const t = setTimeout(resolve, script.ms?.[name] ?? 20);
@@ -147,7 +148,7 @@ describe("chain scheduler", () => {
       diamond,
       4,
       { ms: { left: 5000, right: 5000 } },
-      { abortAfterMs: 60 },
+      { abortWhenStarted: ["left", "right"] },
     );
     assert.deepEqual(statuses(final), {
       base: "built",
