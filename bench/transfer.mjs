@@ -3,7 +3,8 @@
 //  1. the file provisioner uploading and downloading many small files (2,000 files, 55 MB) and one
 //     large file (1 GiB by default), by kiln, by Packer 1.6.6, and by the docker CLI (`docker run`,
 //     `docker cp`, `docker rm`: the same container lifecycle); kiln's peak RSS per direction;
-//  2. export_path followed by docker-import (the export file kept), by kiln and by Packer.
+//  2. export_path followed by docker-import (the export file kept), by kiln, by Packer, and by the
+//     docker CLI (`docker export -o` then `docker import`, and `docker export | docker import -`).
 // Prints medians and the ratios kiln/cp (target ≤ 1.0) and kiln/packer for export+import (≤ 0.7).
 // Usage: node bench/transfer.mjs [--runs N] [--large-mb M]   (needs a built dist/, docker, packer)
 import { execFileSync, spawnSync } from "node:child_process";
@@ -141,6 +142,24 @@ function cli(c) {
     sh("docker", ["rm", "-f", id], { env });
   }
 }
+/**
+ * The docker CLI's export → import: written to the file then imported (what Packer does), or
+ * piped with no file (`docker export | docker import -`: the engine's own floor for a stream).
+ */
+function cliExport(piped) {
+  const id = sh("docker", ["run", "-d", "-i", "-t", "--entrypoint=/bin/sh", "--", DATA_IMAGE], { env });
+  try {
+    if (piped) {
+      sh("sh", ["-c", `docker export "$1" | docker import - "$2"`, "sh", id, `${IMPORTED}:1`], { env });
+    } else {
+      mkdirSync(join(work, "out"), { recursive: true });
+      sh("docker", ["export", "-o", join(work, "out/image.tar"), id], { env });
+      sh("docker", ["import", join(work, "out/image.tar"), `${IMPORTED}:1`], { env });
+    }
+  } finally {
+    sh("docker", ["rm", "-f", id], { env });
+  }
+}
 const clean = () => {
   rmSync(join(work, "back"), { recursive: true, force: true });
   mkdirSync(join(work, "back"));
@@ -181,6 +200,8 @@ try {
     for (const [who, fn] of [
       ["kiln", () => kiln(exportTpl)],
       ["packer", () => packer(exportTpl)],
+      ["cli", () => cliExport(false)],
+      ["cli piped", () => cliExport(true)],
     ]) {
       clean();
       const t = time(fn);
@@ -206,7 +227,7 @@ for (const name of Object.keys(cases)) {
   );
 }
 console.log(
-  `  export+import   kiln/packer = ${(m["export+import: kiln"] / m["export+import: packer"]).toFixed(2)} (target ≤ 0.70)`,
+  `  export+import   kiln/packer = ${(m["export+import: kiln"] / m["export+import: packer"]).toFixed(2)} (target ≤ 0.70)   kiln/cli = ${(m["export+import: kiln"] / m["export+import: cli"]).toFixed(2)}   cli piped/packer = ${(m["export+import: cli piped"] / m["export+import: packer"]).toFixed(2)} (the engine's floor for a stream, with no build around it)`,
 );
 console.log(
   `load average (1 min) during the run: ${load.map((l) => l.toFixed(1)).join(", ")} (median ${median(load).toFixed(1)}) on ${(await import("node:os")).cpus().length} cores`,

@@ -53,7 +53,9 @@ export interface BuilderContext {
    * Set when a post-processor will read the export (docker-import): the export step feeds its
    * stream here too, while it writes export_path (src/run/streamed-import.ts).
    */
-  exportTee?: (tar: Readable, signal: AbortSignal) => void;
+  exportTee?: (tar: Readable, signal: AbortSignal) => Promise<unknown> | void;
+  /** False when only exportTee reads the export: no export_path file is written. */
+  exportFileNeeded?: boolean;
 }
 
 /**

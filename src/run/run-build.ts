@@ -126,6 +126,7 @@ async function runBuildSteps(
     lazyContainer: cache !== undefined,
     templateFormat: template.format,
     exportTee: streamed ? (tar, signal) => streamed.consume(tar, signal) : undefined,
+    exportFileNeeded: streamed?.fileNeeded ?? true,
   };
   const provisioned: ProvisionResult = { cacheKeys: [] };
   let builderArtifact: Artifact;

@@ -90,7 +90,7 @@ describe("export_path streamed into docker-import", () => {
     assert.match(check, /'link' -> 'f1\.txt'/);
   });
 
-  it("without keep_input_artifact the export file is removed after the import, as in Packer", async (t) => {
+  it("without keep_input_artifact no export file is written at all (Packer writes it, then deletes it)", async (t) => {
     trackImage("kiln-it/streamed:2");
     const r = await build(t, {
       builders: [exported],
@@ -99,6 +99,8 @@ describe("export_path streamed into docker-import", () => {
     });
     assert.equal(r.code, 0, describeRun(r));
     assert.equal(existsSync(join(r.dir, "out/image.tar")), false);
+    // Not even its directory: the export went only into the import.
+    assert.equal(existsSync(join(r.dir, "out")), false, "no export file, no partial file, no directory");
     assert.equal((await inImage("kiln-it/streamed:2", "cat /two.txt")).trim(), "two");
   });
 

@@ -1,18 +1,18 @@
 // The docker builder's Communicator: exec and the archive endpoints of the Engine API. Nothing
 // here uses host bind mounts, so a remote DOCKER_HOST works the same as the local socket.
-import { createWriteStream } from "node:fs";
-import { inspect } from "node:util";
+import { closeSync, mkdirSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { basename, dirname, join, posix, resolve as resolvePath, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import { extract as tarExtract } from "tar-stream";
 import type { Engine } from "../../engine/types.js";
 import { EngineError } from "../../engine/errors.js";
 import type { Communicator, RemoteCommand, UploadOptions } from "../../core/communicator.js";
 import { LineSplitter } from "../../core/line-splitter.js";
 import { BuildError } from "../../core/errors.js";
 import { packData, packPath, type Owner } from "./tar-pack.js";
+import { TarReader } from "./tar-reader.js";
+import { fileSink } from "./file-sink.js";
 
 export interface DockerCommunicatorOptions {
   execUser: string;
@@ -188,13 +188,12 @@ export class DockerCommunicator implements Communicator {
       throw e;
     }
     const chunks: Buffer[] = [];
-    const ex = tarExtract();
-    ex.on("entry", (header, stream, next) => {
-      if (header.type === "file") stream.on("data", (c: unknown) => void chunks.push(c as Buffer));
-      stream.on("end", next);
-      stream.resume();
-    });
-    await pipeline(archive.tar, ex, { signal });
+    const reader = new TarReader((entry) =>
+      entry.type === "file"
+        ? { data: (c) => void chunks.push(Buffer.from(c)), end: () => undefined }
+        : undefined,
+    );
+    await pipeline(archive.tar, reader, { signal });
     return Buffer.concat(chunks);
   }
 
@@ -220,54 +219,41 @@ export class DockerCommunicator implements Communicator {
     const fence = srcIsDir ? root : dirname(root);
     await mkdir(fence, { recursive: true });
     const top = archive.stat.name;
-    const ex = tarExtract();
-    let failure: Error | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      ex.on("entry", (header, stream, next) => {
-        const rel =
-          header.name === top
-            ? ""
-            : header.name.startsWith(top + "/")
-              ? header.name.slice(top.length + 1)
-              : header.name;
-        const target = srcIsDir ? resolvePath(root, rel) : root;
-        // Entries are written only inside the destination (a hostile archive cannot escape it).
-        const inside = target === fence || target.startsWith(fence + sep);
-        const skip = (e?: Error) => {
-          failure ??= e;
-          stream.on("end", () => next());
-          stream.resume();
-        };
-        if (failure || !inside) {
-          skip(
-            inside
-              ? undefined
-              : new BuildError(`cannot download ${src}: archive entry ${header.name} points outside ${dst}`),
-          );
-          return;
-        }
-        const finish = (e?: unknown) => {
-          if (e) failure ??= e instanceof Error ? e : new Error(inspect(e));
-          next();
-        };
-        if (header.type === "directory") {
-          stream.resume();
-          mkdir(target, { recursive: true, mode: header.mode }).then(() => finish(), finish);
-        } else if (header.type === "file") {
-          mkdir(dirname(target), { recursive: true })
-            .then(() => pipeline(stream, createWriteStream(target, { mode: header.mode })))
-            .then(() => finish(), finish);
-        } else {
-          // symlinks and special files from the container are not recreated on the host
-          skip();
-        }
-      });
-      ex.on("finish", () => (failure ? reject(failure) : resolve()));
-      ex.on("error", (e) => reject(failure ?? e));
+    // Synchronous writes on purpose: the bytes arrive in order from one socket, and a thread-pool
+    // round trip per mkdir/open/write/close made each small file cost milliseconds (as for uploads).
+    let madeDir = "";
+    const reader = new TarReader((entry) => {
+      const rel =
+        entry.name === top
+          ? ""
+          : entry.name.startsWith(top + "/")
+            ? entry.name.slice(top.length + 1)
+            : entry.name;
+      const target = srcIsDir ? resolvePath(root, rel) : root;
+      // Entries are written only inside the destination (a hostile archive cannot escape it).
+      if (target !== fence && !target.startsWith(fence + sep)) {
+        throw new BuildError(`cannot download ${src}: archive entry ${entry.name} points outside ${dst}`);
+      }
+      if (entry.type === "directory") {
+        mkdirSync(target, { recursive: true, mode: entry.mode });
+        return undefined;
+      }
+      // symlinks and special files from the container are not recreated on the host
+      if (entry.type !== "file") return undefined;
+      const parent = dirname(target);
+      if (parent !== madeDir) {
+        mkdirSync(parent, { recursive: true });
+        madeDir = parent;
+      }
+      return fileSink(target, entry.mode, entry.size, (fd) => (openFd = fd));
     });
-    archive.tar.on("error", (e) => ex.destroy(e));
-    archive.tar.pipe(ex);
-    await done;
+    let openFd: number | undefined;
+    try {
+      // The request carries the signal: aborting it ends this stream.
+      await pipeline(archive.tar, reader);
+    } finally {
+      if (openFd !== undefined) closeSync(openFd);
+    }
   }
 }
 

@@ -121,7 +121,10 @@ async function* fileChunks(path: string, size: number): AsyncGenerator<Buffer> {
  * the archive root under `prefix`; otherwise the directory itself becomes `prefix`.
  */
 export function packPath(local: string, prefix: string, owner: Owner): Readable {
-  return Readable.from(treeChunks(local, prefix, owner), { objectMode: false, highWaterMark: 4 * CHUNK });
+  // Object mode, four chunks buffered: the upload iterates the stream, and a byte-mode readable
+  // read that way concatenates everything buffered into one new buffer at each step (a copy of
+  // every byte, 0.3 s of CPU for 55 MB in a profile).
+  return Readable.from(treeChunks(local, prefix, owner), { objectMode: true, highWaterMark: 4 });
 }
 
 /** A tar of in-memory entries (scripts, env files, inline content). */

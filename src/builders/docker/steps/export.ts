@@ -24,6 +24,26 @@ export function exportStep(ctx: BuilderContext): DockerStep {
       ctx.ui.say("Exporting the container");
       const st = await stat(path).catch(() => undefined);
       if (st?.isDirectory()) throw new BuildError(`export_path must be a file, not a directory: ${shown}`);
+      if (ctx.exportTee && ctx.exportFileNeeded === false) {
+        // Only the import reads it (Packer would delete the file right after): no file at all.
+        const tar = await ctx.engine.exportContainer(container.id, ctx.signal);
+        const branch = new PassThrough({ highWaterMark: 1 << 20 });
+        const imported = ctx.exportTee(branch, ctx.signal);
+        try {
+          await pipeline(tar, branch, { signal: ctx.signal });
+        } catch (e) {
+          // When the import stopped reading, its own error says why.
+          const why = await Promise.resolve(imported).then(
+            () => e,
+            (ie: unknown) => ie,
+          );
+          throw new BuildError(`Error exporting the container into docker-import: ${errorMessage(why)}`, {
+            cause: why,
+          });
+        }
+        state.artifact = { kind: "export", builderId: "packer.docker", path: shown };
+        return;
+      }
       await mkdir(dirname(path), { recursive: true });
       const temp = join(dirname(path), `.${basename(path)}.kiln-${process.pid}-${Date.now()}.partial`);
       ctx.track?.add(temp);
@@ -55,7 +75,7 @@ export function exportStep(ctx: BuilderContext): DockerStep {
  */
 function teeInto(
   tar: Readable,
-  consume: (tar: Readable, signal: AbortSignal) => void,
+  consume: (tar: Readable, signal: AbortSignal) => unknown,
   signal: AbortSignal,
 ): PassThrough {
   const branch = new PassThrough({ highWaterMark: 1 << 20 });
