@@ -13,6 +13,7 @@ import { initialBuildData } from "../core/build-data.js";
 import type { ComponentRegistry } from "../core/registry.js";
 import type { BuildDef, Template } from "../template/types.js";
 import { shortKey } from "../cache/key.js";
+import { parseEntryComment } from "../cache/entry.js";
 import type { LocalIndex } from "../cache/local-index.js";
 import type { StepCache } from "../cache/step-cache.js";
 import { formatDuration } from "../ui/duration.js";
@@ -203,6 +204,9 @@ export async function planBuild(build: BuildDef, deps: PlanDeps): Promise<BuildP
     const found = await cache.lookup(k.key, chain, deps.signal, { pull: false });
     if (found.decision === "hit") {
       plan.steps.push({ ...s, decision: "cached", key: k.key, ageMs: found.ageMs, source: found.source });
+      // As the build: a cached step publishes the outputs kept with its entry, which later steps'
+      // keys (and so their lookups) may use through {{ build `name` }}.
+      Object.assign(buildData, parseEntryComment(found.comment)?.outputs);
       parentKey = k.key;
       if (found.source === "local") {
         parentImage = found.imageId;

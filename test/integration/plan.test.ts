@@ -325,6 +325,50 @@ describe("kiln plan predicts the build (real engine)", () => {
     }
   });
 
+  it("a step using a cached step's output: plan restores the output as the build does, so both say cached", async () => {
+    const odir = mkdtempSync(path.join(os.tmpdir(), "kiln-plan-it-out-"));
+    const ofile = path.join(odir, "template.json");
+    writeFileSync(
+      ofile,
+      JSON.stringify({
+        builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+        provisioners: [
+          { type: "shell", inline: [`echo ver=${NONCE} >> "$KILN_OUTPUT"`] },
+          { type: "shell", inline: ["echo RAN-uses", "echo {{ build `ver` }} > /ver.txt"] },
+        ],
+      }),
+    );
+    const run = async (cmd: string[]) => {
+      const r = await runKiln([...cmd, ofile], { cwd: odir, env, timeoutMs: 180_000, expectLeftovers: true });
+      assert.equal(r.code, 0, describeRun(r));
+      return r;
+    };
+    try {
+      trackInOrder(await run(["build", "-color=false"]));
+      const p = JSON.parse((await run(["plan", "-json"])).stdout) as PlanDoc;
+      assert.deepEqual(
+        p.builds[0]!.steps.map((st) => st.decision),
+        ["cached", "cached"],
+        JSON.stringify(p, null, 2),
+      );
+      const warm = await run(["build", "-color=false"]);
+      trackInOrder(warm);
+      const done = decisions(warm);
+      assert.deepEqual(
+        done.map((d) => d.decision),
+        ["cached", "cached"],
+        warm.stdout,
+      );
+      assert.deepEqual(
+        p.builds[0]!.steps.map((st) => st.key?.slice(0, 12)),
+        done.map((d) => d.key),
+      );
+      assert.match(warm.stdout, new RegExp(`Output ver=${NONCE} \\(from the cache\\)`));
+    } finally {
+      rmSync(odir, { recursive: true, force: true });
+    }
+  });
+
   it("with no engine it exits 3 and says what it cannot know, in text and in -json", async () => {
     const gone = {
       ...env,
