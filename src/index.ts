@@ -10,7 +10,7 @@ export type { RunEnv, OnError } from "./run/run-env.js";
 export type { BuildOutcome } from "./run/run-build.js";
 export { defaultRegistry } from "./components/registry.js";
 export { EventBus } from "./core/events.js";
-export type { RunEvent, StepRef, CacheDecision } from "./core/events.js";
+export type { RunEvent, StepRef, CacheDecision, TestResult } from "./core/events.js";
 export type { Artifact } from "./core/artifact.js";
 export type { BuildFailure } from "./core/errors.js";
 export { run as runCli } from "./cli/main.js";

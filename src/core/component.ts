@@ -3,7 +3,7 @@
 import type { Communicator } from "./communicator.js";
 import type { Artifact } from "./artifact.js";
 import type { BuildData } from "./build-data.js";
-import type { StepRef } from "./events.js";
+import type { StepRef, TestResult } from "./events.js";
 import type { BuildUi } from "../ui/ui.js";
 import type { Engine } from "../engine/types.js";
 import type { RunIdentity } from "./ownership.js";
@@ -29,14 +29,7 @@ export interface ComponentReporter {
   /** A build output published by `step` (or restored from its cache entry). */
   output?(info: { step?: StepRef; name: string; value: string; cached: boolean }): void;
   /** One image-test command's result (`docker-test`). */
-  test?(info: {
-    step?: StepRef;
-    command: string;
-    exitCode?: number;
-    passed: boolean;
-    durationMs: number;
-    reason?: string;
-  }): void;
+  test?(info: TestResult): void;
 }
 
 export interface ComponentContext {

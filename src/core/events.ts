@@ -63,6 +63,18 @@ export type NodeSkipReason = "not-selected" | "dependency-failed" | "fail-fast" 
 
 export type NodeStatus = "built" | "cached" | "failed" | "cancelled";
 
+/** One image-test command's result (`docker-test`), as components report it and events carry it. */
+export interface TestResult {
+  step?: StepRef;
+  command: string;
+  /** Absent when the command could not run (the exec failed, the run was cancelled). */
+  exitCode?: number;
+  passed: boolean;
+  durationMs: number;
+  /** Why it failed, when it did (exit code outside valid_exit_codes, expect_stdout). */
+  reason?: string;
+}
+
 export type RunEvent = Timed &
   (
     | {
@@ -135,19 +147,11 @@ export type RunEvent = Timed &
         value: string;
         cached: boolean;
       }
-    | {
+    | ({
         /** One command of a `docker-test` post-processor, when it has run. */
         kind: "test-result";
         build: string;
-        step?: StepRef;
-        command: string;
-        /** Absent when the command could not run (the exec failed, the run was cancelled). */
-        exitCode?: number;
-        passed: boolean;
-        durationMs: number;
-        /** Why it failed, when it did (exit code outside valid_exit_codes, expect_stdout). */
-        reason?: string;
-      }
+      } & TestResult)
     | {
         kind: "build-finished";
         build: string;
