@@ -408,11 +408,12 @@ export class DockerEngine implements Engine {
     });
   }
 
-  inspectContainer(id: string): Promise<ContainerInspect | undefined> {
+  inspectContainer(id: string, opts: { size?: boolean } = {}): Promise<ContainerInspect | undefined> {
     return orUndefined(
       this.transport.json<ContainerInspect>({
         method: "GET",
         path: `/containers/${pathName(id)}/json`,
+        ...(opts.size ? { query: { size: true } } : {}),
         action: `inspect container ${shortId(id)}`,
       }),
     );
