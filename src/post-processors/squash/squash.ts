@@ -3,8 +3,8 @@
 // same config, and history entries saying what was squashed. It works against any engine API (no
 // experimental daemon flag): the image is saved, the layers above the base are merged here, and
 // the result is loaded back. The classic image store already has the base layers, so only the new
-// layer travels back; the containerd image store (Docker 26 with containerd-snapshotter) loads
-// an archive only with every layer in it, so there the base layers go back too. The result is cached under a key from the input image's layers and config: an
+// layer travels back; the containerd image store (Docker 26 with containerd-snapshotter) and
+// Podman load an archive only with every layer in it, so there the base layers go back too. The result is cached under a key from the input image's layers and config: an
 // unchanged rebuild followed by docker-squash costs one lookup. The per-step cache is left as it is.
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createReadStream } from "node:fs";
@@ -104,7 +104,7 @@ export class DockerSquash implements PostProcessor {
     const dir = await mkdtemp(join(tmpdir(), "kiln-squash-"));
     ctx.track?.add(dir);
     try {
-      const allLayersLoaded = await containerdImageStore(engine);
+      const allLayersLoaded = await loadNeedsAllLayers(engine);
       const saved = await readSavedImage(
         await engine.saveImages([image.Id], ctx.signal),
         dir,
@@ -153,8 +153,14 @@ function layerFile(files: ReadonlyMap<string, string>, id: string): string {
   return file;
 }
 
-/** Docker's containerd image store (`/info` names the snapshotter as the driver type). */
-async function containerdImageStore(engine: Engine): Promise<boolean> {
+/**
+ * Whether `docker load` needs every layer in the archive: Podman (from /version) and Docker's
+ * containerd image store (`/info` names the snapshotter as the driver type) do; Docker's classic
+ * store reuses the layers it has.
+ */
+async function loadNeedsAllLayers(engine: Engine): Promise<boolean> {
+  const version = await engine.version();
+  if ((version.Components ?? []).some((c) => /podman/i.test(c.Name))) return true;
   const info = await engine.info();
   return (info.DriverStatus ?? []).some(
     ([name, value]) => name === "driver-type" && value.startsWith("io.containerd.snapshotter"),
@@ -198,7 +204,8 @@ export function squashedConfig(
 /**
  * A `docker load` archive of the squashed image: its config, the merged layer, and a manifest
  * naming the base's layers, which the classic store already has and so does not read from the
- * archive (`baseFiles` empty); for the containerd store they are in it (`baseFiles`, in order).
+ * archive (`baseFiles` empty); for Podman and the containerd store they are in it (`baseFiles`,
+ * in order).
  */
 async function load(
   engine: Engine,
