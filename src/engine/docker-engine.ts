@@ -152,6 +152,14 @@ export class DockerEngine implements Engine {
     opts: { auth?: RegistryAuth; signal?: AbortSignal } = {},
   ): Promise<string | undefined> {
     const parsed = ImageReference.parse(ref);
+    if (await this.isPodman()) {
+      // Podman 4.3's compatible API has no /distribution endpoint (404 for any reference, as if
+      // the registry had no such manifest): say so rather than report every lookup as a miss.
+      throw new EngineError(
+        "unsupported",
+        "Podman's Docker-compatible API cannot look up a registry's manifest without pulling (no /distribution endpoint)",
+      );
+    }
     const found = await orUndefined(
       this.transport.json<{ Descriptor?: { digest?: string } }>({
         method: "GET",
@@ -408,11 +416,12 @@ export class DockerEngine implements Engine {
     });
   }
 
-  inspectContainer(id: string): Promise<ContainerInspect | undefined> {
+  inspectContainer(id: string, opts: { size?: boolean } = {}): Promise<ContainerInspect | undefined> {
     return orUndefined(
       this.transport.json<ContainerInspect>({
         method: "GET",
         path: `/containers/${pathName(id)}/json`,
+        ...(opts.size ? { query: { size: true } } : {}),
         action: `inspect container ${shortId(id)}`,
       }),
     );

@@ -62,6 +62,8 @@ export interface ContainerInspect {
   State: { Status: string; Running: boolean; ExitCode: number; Pid: number; OOMKilled?: boolean };
   Config: ImageConfig & { Image: string; Labels?: Record<string, string> | null };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
+  /** Bytes written in the container since it was created (only when asked with `size`). */
+  SizeRw?: number;
 }
 
 export interface Mount {
@@ -242,6 +244,8 @@ export interface EngineIdentity {
 
 /** The part of GET /info kiln reads: which registries the engine talks to over plain HTTP. */
 export interface EngineInfo {
+  /** Storage driver details; the containerd image store says `["driver-type", "io.containerd.snapshotter.v1"]`. */
+  DriverStatus?: [string, string][] | null;
   RegistryConfig?: {
     InsecureRegistryCIDRs?: string[] | null;
     IndexConfigs?: Record<string, { Name: string; Secure: boolean }> | null;
@@ -282,7 +286,7 @@ export interface Engine {
 
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
-  inspectContainer(id: string): Promise<ContainerInspect | undefined>;
+  inspectContainer(id: string, opts?: { size?: boolean }): Promise<ContainerInspect | undefined>;
   /** How many processes run in the container (`docker top`). */
   containerProcesses(id: string): Promise<number>;
   killContainer(id: string): Promise<void>;

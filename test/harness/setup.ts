@@ -120,6 +120,8 @@ async function setupPodman(started: number): Promise<Record<string, string>> {
       KILN_TEST_ENGINE: "podman",
       ...podman.env,
       ...images,
+      // As for dockerd: the leak checks compare untagged images with these.
+      [DANGLING_BASELINE_ENV]: (await danglingImages(endpoint)).join(","),
       ...(podman.pid !== undefined ? { KILN_TEST_PODMAN_PID: String(podman.pid) } : {}),
     };
   } catch (err) {

@@ -74,9 +74,7 @@ export class DockerBuildSession implements BuildSession {
     }
     running.atImage = imageId;
     this.state.imageId = imageId;
-    running.createdFromSize ??= (await engine.inspectImage(running.createdFrom))?.Size ?? 0;
-    const made = await engine.inspectImage(imageId);
-    if ((made?.Size ?? 0) - running.createdFromSize > REBASE_BYTES) {
+    if ((await writtenSinceCreated(this.state, this.ctx, imageId)) > REBASE_BYTES) {
       await removeContainer(this.state, this.ctx);
     }
     return imageId;
@@ -95,4 +93,22 @@ export class DockerBuildSession implements BuildSession {
     this.ctx.cleanup.release(running.cleanupKey);
     return running.id;
   }
+}
+
+/**
+ * The bytes the running container wrote since it was created: the engine's `SizeRw`, else (an
+ * engine that does not report it) the growth of the image size. Image sizes alone do not do: on
+ * the containerd image store an image's `Size` counts compressed content, so 17 MB of zeros
+ * weigh a few KB there and the container would never be replaced.
+ */
+async function writtenSinceCreated(
+  state: DockerBuildState,
+  ctx: BuilderContext,
+  imageId: string,
+): Promise<number> {
+  const running = state.container!;
+  const written = (await ctx.engine.inspectContainer(running.id, { size: true }))?.SizeRw;
+  if (typeof written === "number" && written >= 0) return written;
+  running.createdFromSize ??= (await ctx.engine.inspectImage(running.createdFrom))?.Size ?? 0;
+  return ((await ctx.engine.inspectImage(imageId))?.Size ?? 0) - running.createdFromSize;
 }

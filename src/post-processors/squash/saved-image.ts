@@ -2,13 +2,16 @@
 // a temp file, except the layers the caller says it does not need (the base image's: the engine
 // has them already). A layer's diff ID is the sha256 of its uncompressed tar, computed on the way
 // through, so the legacy layout (`<id>/layer.tar`) and the OCI one (`blobs/sha256/<digest>`) are
-// read the same way.
+// read the same way. The containerd image store (Docker 26 with containerd-snapshotter) saves its
+// layers gzip-compressed, as its content store holds them: those are uncompressed first, since
+// the diff ID is the digest of the uncompressed tar.
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
 
 export interface SavedImage {
@@ -88,6 +91,28 @@ export function legacyLayerNames(diffIds: readonly string[]): Set<string> {
 }
 
 /**
+ * The blob written to `file` (whose sha256 is `digest`) as an uncompressed file and its digest: a
+ * gzip blob is uncompressed next to it (`<file>.tar`) and removed.
+ */
+async function uncompressed(file: string, digest: string): Promise<{ file: string; id: string }> {
+  const head = Buffer.alloc(2);
+  const fd = await open(file, "r");
+  try {
+    await fd.read(head, 0, 2, 0);
+  } finally {
+    await fd.close();
+  }
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return { file, id: `sha256:${digest}` };
+  const tar = `${file}.tar`;
+  const hash = createHash("sha256");
+  const gunzip = createGunzip();
+  gunzip.on("data", (chunk: Buffer) => void hash.update(chunk));
+  await pipeline(createReadStream(file), gunzip, createWriteStream(tar));
+  await rm(file, { force: true });
+  return { file: tar, id: `sha256:${hash.digest("hex")}` };
+}
+
+/**
  * Streams the save archive once. `*.json` files are kept in memory (manifest, configs); every
  * other file is hashed while written to `dir` (layers; in the OCI layout also blobs such as the
  * config, which the manifest then names). Files whose diff ID is one of `base` are deleted at once.
@@ -127,14 +152,15 @@ export async function readSavedImage(
       return;
     }
     const file = join(dir, `blob-${n++}`);
-    temps.push(file);
+    temps.push(file, `${file}.tar`);
     const hash = createHash("sha256");
     stream.on("data", (chunk: unknown) => void hash.update(chunk as Buffer));
     pipeline(stream as unknown as Readable, createWriteStream(file)).then(
       async () => {
-        const id = `sha256:${hash.digest("hex")}`;
-        if (skip.has(id)) await rm(file, { force: true });
-        else files.set(name, { file, id });
+        const stored = await uncompressed(file, hash.digest("hex"));
+        const { id } = stored;
+        if (skip.has(id)) await rm(stored.file, { force: true });
+        else files.set(name, stored);
         next();
       },
       (e: unknown) => extract.destroy(e instanceof Error ? e : new Error(String(e))),

@@ -2,10 +2,11 @@
 // exactly one layer with everything the build added (or one layer in all, `all_layers`), with the
 // same config, and history entries saying what was squashed. It works against any engine API (no
 // experimental daemon flag): the image is saved, the layers above the base are merged here, and
-// the result is loaded back. The engine already has the base layers, so only the new layer
-// travels back. The result is cached under a key from the input image's layers and config: an
+// the result is loaded back. The classic image store already has the base layers, so only the new
+// layer travels back; the containerd image store (Docker 26 with containerd-snapshotter) and
+// Podman load an archive only with every layer in it, so there the base layers go back too. The result is cached under a key from the input image's layers and config: an
 // unchanged rebuild followed by docker-squash costs one lookup. The per-step cache is left as it is.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,17 +104,16 @@ export class DockerSquash implements PostProcessor {
     const dir = await mkdtemp(join(tmpdir(), "kiln-squash-"));
     ctx.track?.add(dir);
     try {
+      const allLayersLoaded = await loadNeedsAllLayers(engine);
       const saved = await readSavedImage(
         await engine.saveImages([image.Id], ctx.signal),
         dir,
-        baseLayers,
+        // Engines whose load needs every layer get the base layers back: keep them then.
+        allLayersLoaded ? [] : baseLayers,
         ctx.signal,
       );
-      const upper = layers.slice(baseLayers.length).map((id) => {
-        const file = saved.layerFiles.get(id);
-        if (!file) throw new BuildError(`docker-squash: layer ${id.slice(0, 19)} was not in the saved image`);
-        return file;
-      });
+      const baseFiles = allLayersLoaded ? baseLayers.map((id) => layerFile(saved.layerFiles, id)) : [];
+      const upper = layers.slice(baseLayers.length).map((id) => layerFile(saved.layerFiles, id));
       const mergedFile = join(dir, "squashed.tar");
       const merged = await mergeLayers(upper, mergedFile, ctx.signal);
       const config = {
@@ -121,15 +121,19 @@ export class DockerSquash implements PostProcessor {
         comment: entryComment("docker-squash", key),
       };
       const configBytes = Buffer.from(JSON.stringify(config));
-      const imageId = `sha256:${sha256Hex(configBytes.toString("utf8"))}`;
+      const configId = `sha256:${sha256Hex(configBytes.toString("utf8"))}`;
       await load(
         engine,
-        { configBytes, baseLayers, mergedFile, mergedSize: merged.size, tag: key },
+        { configBytes, baseLayers, baseFiles, mergedFile, mergedSize: merged.size, tag: key },
         ctx.signal,
       );
-      const loaded = await engine.inspectImage(imageId);
-      if (!loaded)
-        throw new BuildError(`docker-squash: the engine did not load the squashed image ${imageId}`);
+      // Found by its tag: the containerd image store names an image by its manifest's digest,
+      // which kiln does not write, not by its config's.
+      const loaded = await engine.inspectImage(entryRef(key));
+      const wantedLayers = [...baseLayers, merged.diffId];
+      if (!loaded || (loaded.RootFS?.Layers ?? []).join() !== wantedLayers.join())
+        throw new BuildError(`docker-squash: the engine did not load the squashed image ${configId}`);
+      const imageId = loaded.Id;
       ui.message(
         `Squashed image: ${imageId} (${baseLayers.length} base layer(s) + 1 layer of ${human(merged.size)}, ${merged.entries} entries) in ${formatDuration(BigInt(Math.round((performance.now() - started) * 1e6)))}`,
       );
@@ -142,6 +146,26 @@ export class DockerSquash implements PostProcessor {
       ctx.track?.remove(dir);
     }
   }
+}
+
+function layerFile(files: ReadonlyMap<string, string>, id: string): string {
+  const file = files.get(id);
+  if (!file) throw new BuildError(`docker-squash: layer ${id.slice(0, 19)} was not in the saved image`);
+  return file;
+}
+
+/**
+ * Whether `docker load` needs every layer in the archive: Podman (from /version) and Docker's
+ * containerd image store (`/info` names the snapshotter as the driver type) do; Docker's classic
+ * store reuses the layers it has.
+ */
+async function loadNeedsAllLayers(engine: Engine): Promise<boolean> {
+  const version = await engine.version();
+  if ((version.Components ?? []).some((c) => /podman/i.test(c.Name))) return true;
+  const info = await engine.info();
+  return (info.DriverStatus ?? []).some(
+    ([name, value]) => name === "driver-type" && value.startsWith("io.containerd.snapshotter"),
+  );
 }
 
 function squashedArtifact(imageId: string): Artifact {
@@ -180,11 +204,20 @@ export function squashedConfig(
 
 /**
  * A `docker load` archive of the squashed image: its config, the merged layer, and a manifest
- * naming the base's layers, which the engine already has and so does not read from the archive.
+ * naming the base's layers, which the classic store already has and so does not read from the
+ * archive (`baseFiles` empty); for Podman and the containerd store they are in it (`baseFiles`,
+ * in order).
  */
 async function load(
   engine: Engine,
-  image: { configBytes: Buffer; baseLayers: string[]; mergedFile: string; mergedSize: number; tag: string },
+  image: {
+    configBytes: Buffer;
+    baseLayers: string[];
+    baseFiles: string[];
+    mergedFile: string;
+    mergedSize: number;
+    tag: string;
+  },
   signal: AbortSignal,
 ): Promise<void> {
   const configName = `${sha256Hex(image.configBytes.toString("utf8"))}.json`;
@@ -201,15 +234,18 @@ async function load(
   const writing = (async () => {
     const entry = (name: string, data: Buffer) =>
       new Promise<void>((resolve, reject) => pack.entry({ name }, data, (e) => (e ? reject(e) : resolve())));
+    const file = (name: string, path: string, size: number) =>
+      new Promise<void>((resolve, reject) => {
+        const sink = pack.entry({ name, size }, (e) => (e ? reject(e) : resolve()));
+        createReadStream(path, { highWaterMark: 1024 * 1024 })
+          .on("error", reject)
+          .pipe(sink);
+      });
     await entry(configName, image.configBytes);
-    await new Promise<void>((resolve, reject) => {
-      const sink = pack.entry({ name: "squashed/layer.tar", size: image.mergedSize }, (e) =>
-        e ? reject(e) : resolve(),
-      );
-      createReadStream(image.mergedFile, { highWaterMark: 1024 * 1024 })
-        .on("error", reject)
-        .pipe(sink);
-    });
+    for (const [i, path] of image.baseFiles.entries()) {
+      await file(`${image.baseLayers[i]!.slice(7)}/layer.tar`, path, (await stat(path)).size);
+    }
+    await file("squashed/layer.tar", image.mergedFile, image.mergedSize);
     await entry("manifest.json", Buffer.from(JSON.stringify(manifest)));
     pack.finalize();
   })();
