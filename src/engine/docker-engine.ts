@@ -126,13 +126,30 @@ export class DockerEngine implements Engine {
   // Images
 
   async inspectImage(ref: string): Promise<ImageInspect | undefined> {
-    const image = await orUndefined(
-      this.transport.json<ImageInspect>({
-        method: "GET",
-        path: `/images/${pathName(ref)}/json`,
-        action: `inspect image ${ref}`,
-      }),
-    );
+    const inspect = () =>
+      orUndefined(
+        this.transport.json<ImageInspect>({
+          method: "GET",
+          path: `/images/${pathName(ref)}/json`,
+          action: `inspect image ${ref}`,
+        }),
+      );
+    let image: ImageInspect | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        image = await inspect();
+        break;
+      } catch (err) {
+        // Podman 4.3 names an image another process is still committing before its manifest is
+        // written, and answers 500 for it meanwhile: that is a race to wait out, not a failure.
+        if (
+          attempt >= 10 ||
+          !(err instanceof EngineError && err.kind === "server" && PODMAN_COMMITTING.test(err.message))
+        )
+          throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
     if (image === undefined || !(await this.isPodman())) return image;
     return {
       ...image,
@@ -672,6 +689,9 @@ export class DockerEngine implements Engine {
     return undefined;
   }
 }
+
+/** Podman's answer for an image whose commit (by another process) has not written its manifest yet. */
+const PODMAN_COMMITTING = /locating item named "manifest" for image/;
 
 async function orUndefined<T>(request: Promise<T>): Promise<T | undefined> {
   try {

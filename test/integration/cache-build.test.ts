@@ -295,10 +295,20 @@ describe("per-step cache (real engine)", () => {
       (m) => `kiln-cache:${m[1]!}`,
     );
     assert.equal(keys.length, 3, describeRun(r));
-    const entries = (await cacheEntries())
-      .filter((e) => (e.RepoTags ?? []).some((tag) => keys.some((k) => tag.startsWith(k))))
+    const all = await cacheEntries();
+    const entries = all
+      // Podman lists names in full (`docker.io/library/…`, or `localhost/…`).
+      .filter((e) =>
+        (e.RepoTags ?? []).some((tag) =>
+          keys.some((k) => tag.replace(/^(localhost|docker\.io\/library)\//, "").startsWith(k)),
+        ),
+      )
       .map((e) => e.Id);
-    assert.equal(entries.length, 3);
+    assert.equal(
+      entries.length,
+      3,
+      `keys ${keys.join(" ")}; entries ${JSON.stringify(all.map((e) => e.RepoTags))}`,
+    );
     for (const id of [...entries, imageOf(r)]) {
       const snap = await snapshotImage(id);
       assert.ok(snap);

@@ -364,6 +364,30 @@ describe("DockerEngine requests", () => {
     await assert.rejects(engine.startContainer("c1"), isEngineError("server", /bad gateway from a proxy/));
   });
 
+  it("Podman: an image another process is still committing (500, no manifest yet) is waited for", async () => {
+    const podman = await podmanEngine();
+    try {
+      let asked = 0;
+      route("GET", "/v1.41/images/kiln-cache:k/json", (_req, res) =>
+        ++asked < 3
+          ? json(res, 500, {
+              message: `failed to convert ImageData to ImageInspect 'kiln-cache:k': locating item named "manifest" for image with ID "${ID}": file does not exist`,
+            })
+          : json(res, 200, { Id: ID, RepoTags: ["localhost/kiln-cache:k"] }),
+      );
+      const image = await podman.inspectImage("kiln-cache:k");
+      assert.equal(asked, 3);
+      assert.equal(image?.Id, `sha256:${ID}`);
+      // Any other server error still fails at once.
+      route("GET", "/v1.41/images/broken/json", (_req, res) =>
+        json(res, 500, { message: "database is locked" }),
+      );
+      await assert.rejects(podman.inspectImage("broken"), isEngineError("server", /database is locked/));
+    } finally {
+      podman.close();
+    }
+  });
+
   it("is quiet where the interface says so: inspect 404, kill 409, remove 404", async () => {
     route("GET", "/v1.41/containers/gone/json", (_req, res) =>
       json(res, 404, { message: "No such container: gone" }),
