@@ -77,12 +77,22 @@ export interface BuildSession {
   /** A running container at `imageId`: the existing one, or a new one started from it. */
   communicator(): Promise<Communicator>;
   /**
-   * Commits the running container as it is (no config changes) and moves `imageId` to the new
-   * image. The image belongs to the caller (the cache); the session does not remove it.
+   * The directory the builder made in the container for the build's own use (the docker
+   * builder's `container_dir`), which results never contain; undefined when it made none.
    */
-  snapshot(comment: string): Promise<string>;
-  /** Continues from another image (a cache hit): a running container is removed. */
-  resumeFrom(imageId: string): Promise<void>;
+  readonly scratchDir: string | undefined;
+  /**
+   * Commits the running container as it is (no config changes) and moves `imageId` to the new
+   * image. The image belongs to the caller (the cache); the session does not remove it. With
+   * `keepScratch`, the image keeps `scratchDir` (the next step finds it there, and the result's
+   * commit removes it); without, it is removed first.
+   */
+  snapshot(comment: string, options?: { keepScratch?: boolean }): Promise<string>;
+  /**
+   * Continues from another image (a cache hit): a running container is removed. `scratch` names
+   * the scratch directory that image keeps (a snapshot made with `keepScratch`).
+   */
+  resumeFrom(imageId: string, options?: { scratch?: string }): Promise<void>;
   /**
    * Keeps the running container after the build (-on-error=abort): its removal is dropped from
    * the cleanup; returns its ID.

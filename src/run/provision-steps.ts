@@ -114,8 +114,9 @@ export async function provisionAll(
           });
           const from = found.source === "local" ? "" : `, pulled from ${found.source}`;
           ui.say(`${capitalize(step.name)} is cached: key ${shortKey(key)}, ${age(found.ageMs)} old${from}`);
-          await session.resumeFrom(found.imageId);
-          publishOutputs(parseEntryComment(found.comment)?.outputs, context, step, "from the cache");
+          const entry = parseEntryComment(found.comment);
+          await session.resumeFrom(found.imageId, entry?.scratch ? { scratch: entry.scratch } : {});
+          publishOutputs(entry?.outputs, context, step, "from the cache");
           chain.push(found.imageId);
           cache.touch(key);
           parentKey = key;
@@ -144,7 +145,10 @@ export async function provisionAll(
           uncachedFrom ??= `${step.name} was not cached (a sensitive output) and changed the container before it`;
           return;
         }
-        const imageId = await snapshot(session, entryComment(step.name, key, outputs), cache, env, ui);
+        // The next step finds the scratch directory in the image; the last step's is the result's.
+        const keepScratch = i < build.provisioners.length - 1;
+        const comment = entryComment(step.name, key, outputs, keepScratch ? session.scratchDir : undefined);
+        const imageId = await snapshot(session, comment, keepScratch, cache, env, ui);
         await cache.save(key, imageId, {
           doc,
           template: env.cacheOptions?.template ?? "",
@@ -193,11 +197,12 @@ function capitalize(s: string): string {
 async function snapshot(
   session: BuildSession,
   comment: string,
+  keepScratch: boolean,
   cache: StepCache,
   env: RunEnv,
   ui: BuildUi,
 ): Promise<string> {
-  const imageId = await session.snapshot(comment);
+  const imageId = await session.snapshot(comment, { keepScratch });
   if (env.signal.aborted) {
     ui.say(`Removing the step image committed after the build was cancelled: ${imageId}`);
     await cache.engine.removeImage(imageId, { force: true });

@@ -269,54 +269,80 @@ describe("per-step cache (real engine)", () => {
     await assertNoKilnLeftovers({ context: "after SIGINT" });
   });
 
-  it("container_dir is there for every step, made again after each snapshot; no entry holds it", async (t) => {
+  it("container_dir is there for every step; entries before the last keep it, no result holds it", async (t) => {
     const dir = tempDir(t);
     const nonce = `${NONCE}-cdir`;
     const look = (name: string) => ({
       type: "shell",
       inline: [
         `echo ${name}-${nonce} > /${name}.txt`,
-        // Each directory kiln made: mode and owner, as the first upload made them.
+        // Each directory kiln made: mode and owner, as the first upload made them; and what the
+        // steps before left there (as in Packer's bind mount, it stays for the next steps).
         "echo DIR-$(stat -c '%a:%u' /kiln /kiln/share /kiln/share/in | tr '\\n' ' ')",
-        "touch /kiln/share/in/left",
+        "echo LEFT-$(ls /kiln/share/in | tr '\\n' ' ')",
+        `touch /kiln/share/in/${name}`,
       ],
     });
-    const template = {
+    const template = (steps: string[]) => ({
       builders: [
         { type: "docker", image: BUSYBOX, pull: false, commit: true, container_dir: "/kiln/share/in" },
       ],
-      provisioners: [look("one"), look("two"), look("three")],
+      provisioners: steps.map(look),
+    });
+    const dirsOf = (r: RunResult) => [...r.stdout.matchAll(/docker: DIR-(.*)$/gm)].map((m) => m[1]!.trim());
+    const leftOf = (r: RunResult) => [...r.stdout.matchAll(/docker: LEFT-(.*)$/gm)].map((m) => m[1]!.trim());
+    const noContainerDir = async (id: string, what: string) => {
+      const snap = await snapshotImage(id);
+      assert.ok(snap);
+      assert.ok(![...snap.fs.keys()].some((p) => /^\/?kiln(\/|$)/.test(p)), `no container_dir in ${what}`);
     };
-    const r = await kilnBuild(dir, template);
+
+    const r = await kilnBuild(dir, template(["one", "two", "three"]));
     assert.equal(r.code, 0, describeRun(r));
-    const dirs = [...r.stdout.matchAll(/docker: DIR-(.*)$/gm)].map((m) => m[1]!.trim());
-    assert.deepEqual(dirs, ["755:0 755:0 755:0", "755:0 755:0 755:0", "755:0 755:0 755:0"]);
+    assert.deepEqual(dirsOf(r), ["755:0 755:0 755:0", "755:0 755:0 755:0", "755:0 755:0 755:0"]);
+    assert.deepEqual(leftOf(r), ["", "one", "one two"]);
     const keys = [...r.stdout.matchAll(/Cached provisioner \d+ \(shell\) as key ([0-9a-f]{12})/g)].map(
       (m) => `kiln-cache:${m[1]!}`,
     );
     assert.equal(keys.length, 3, describeRun(r));
     const all = await cacheEntries();
-    const entries = all
-      // Podman lists names in full (`docker.io/library/…`, or `localhost/…`).
-      .filter((e) =>
+    const entryOf = (key: string) =>
+      all.find((e) =>
+        // Podman lists names in full (`docker.io/library/…`, or `localhost/…`).
         (e.RepoTags ?? []).some((tag) =>
-          keys.some((k) => tag.replace(/^(localhost|docker\.io\/library)\//, "").startsWith(k)),
+          tag.replace(/^(localhost|docker\.io\/library)\//, "").startsWith(key),
         ),
-      )
-      .map((e) => e.Id);
-    assert.equal(
-      entries.length,
-      3,
+      )?.Id;
+    const entries = keys.map(entryOf);
+    assert.ok(
+      entries.every(Boolean),
       `keys ${keys.join(" ")}; entries ${JSON.stringify(all.map((e) => e.RepoTags))}`,
     );
-    for (const id of [...entries, imageOf(r)]) {
-      const snap = await snapshotImage(id);
+    for (const [i, id] of entries.entries()) {
+      const snap = await snapshotImage(id!);
       assert.ok(snap);
-      assert.ok(
-        ![...snap.fs.keys()].some((p) => /^\/?kiln(\/|$)/.test(p)),
-        `no container_dir in ${id.slice(0, 19)}`,
-      );
+      const kept = [...snap.fs.keys()].some((p) => /^\/?kiln\/share\/in$/.test(p));
+      assert.equal(kept, i < 2, `entry ${i + 1} ${i < 2 ? "keeps" : "does not keep"} container_dir`);
+      assert.match(String(snap.config.Comment), i < 2 ? /\[scratch \/kiln\]$/ : /\]$/);
+      if (i === 2) assert.doesNotMatch(String(snap.config.Comment), /scratch/);
     }
+    await noContainerDir(imageOf(r), "the result");
+
+    // Step three changed: it runs in a container started from entry 2, which has the directory.
+    const changed = await kilnBuild(dir, template(["one", "two", "three-b"]));
+    assert.equal(changed.code, 0, describeRun(changed));
+    assert.deepEqual(cachedSteps(changed), ["1", "2"]);
+    assert.deepEqual(dirsOf(changed), ["755:0 755:0 755:0"]);
+    assert.deepEqual(leftOf(changed), ["one two"]);
+    await noContainerDir(imageOf(changed), "the result resumed from an entry that keeps it");
+
+    // The last step dropped: every step is cached and the last one's entry keeps the directory;
+    // the result does not.
+    const shorter = await kilnBuild(dir, template(["one", "two"]));
+    assert.equal(shorter.code, 0, describeRun(shorter));
+    assert.deepEqual(cachedSteps(shorter), ["1", "2"]);
+    assert.deepEqual(ran(shorter), []);
+    await noContainerDir(imageOf(shorter), "the result of a fully cached build whose last entry keeps it");
   });
 
   it("a step that leaves a process running: its snapshot is committed paused, nothing left over", async (t) => {

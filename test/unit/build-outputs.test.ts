@@ -53,6 +53,21 @@ describe("cache entry comment", () => {
     );
     assert.deepEqual(parseEntryComment(entryComment("p", key))?.outputs, {});
   });
+  it("says which scratch directory the entry keeps, with or without outputs", () => {
+    const comment = entryComment("provisioner 1 (shell)", key, { v: "1" }, "/packer-files");
+    assert.equal(
+      comment,
+      'kiln: provisioner 1 (shell) [cache 3f2a9c1b7d4e] [scratch /packer-files] outputs {"v":"1"}',
+    );
+    assert.deepEqual(parseEntryComment(comment), {
+      step: "provisioner 1 (shell)",
+      shortKey: "3f2a9c1b7d4e",
+      outputs: { v: "1" },
+      scratch: "/packer-files",
+    });
+    assert.equal(parseEntryComment(entryComment("p", key, undefined, "/a/b"))?.scratch, "/a/b");
+    assert.equal(parseEntryComment(entryComment("p", key))?.scratch, undefined);
+  });
 });
 
 describe("resolving outputs at run time", () => {

@@ -106,6 +106,60 @@ describe("BuildSession (docker builder)", () => {
     assert.equal(engine.containers.size, 0);
   });
 
+  it("a snapshot that keeps the scratch directory neither removes nor remakes it; the result's commit does", async () => {
+    const execs = (eng: FakeEngine) => eng.callsOf("exec").map((c) => (c.args[1] as string[]).join(" "));
+    let kept = "";
+    const { engine, artifact } = await withSession({ commit: true }, async (session, eng) => {
+      await session.communicator();
+      assert.equal(session.scratchDir, "/packer-files", "container_dir made by kiln");
+      kept = await session.snapshot("step 1", { keepScratch: true });
+      await session.communicator();
+      assert.deepEqual(execs(eng), [], "no rm before the snapshot, no mkdir after it");
+      await session.snapshot("step 2");
+      assert.deepEqual(execs(eng), ["rm -rf -- /packer-files"], "the last step's snapshot drops it");
+    });
+    assert.ok(engine.images.has(kept));
+    assert.equal(artifact.kind, "image");
+    assert.deepEqual(execs(engine), ["rm -rf -- /packer-files"], "the result: nothing more to remove");
+  });
+
+  it("resumed from an entry that keeps the scratch directory: no mkdir for the next step; removed before the result, even with every step cached", async () => {
+    const execs = (eng: FakeEngine) => eng.callsOf("exec").map((c) => (c.args[1] as string[]).join(" "));
+    const stepRun = await withSession({ commit: true }, async (session, eng) => {
+      const entry = eng.addImage("local/entry:1", { Cmd: ["bash"] });
+      await session.resumeFrom(entry.id, { scratch: "/packer-files" });
+      await session.communicator();
+      assert.equal(session.scratchDir, "/packer-files");
+      assert.deepEqual(eng.callsOf("putArchive"), [], "not uploaded again");
+      assert.deepEqual(execs(eng), [], "not made again");
+    });
+    assert.deepEqual(execs(stepRun.engine), ["rm -rf -- /packer-files"], "removed before the commit");
+
+    const allCached = await withSession({ commit: true }, async (session, eng) => {
+      const entry = eng.addImage("local/entry:1", { Cmd: ["bash"] });
+      await session.resumeFrom(entry.id, { scratch: "/packer-files" });
+    });
+    assert.deepEqual(
+      execs(allCached.engine),
+      ["rm -rf -- /packer-files"],
+      "a container started to remove it",
+    );
+    assert.equal(allCached.engine.containers.size, 0);
+
+    const otherDir = await withSession(
+      { commit: true, container_dir: "/elsewhere" },
+      async (session, eng) => {
+        const entry = eng.addImage("local/entry:1", { Cmd: ["bash"] });
+        await session.resumeFrom(entry.id, { scratch: "/packer-files" });
+      },
+    );
+    assert.deepEqual(
+      execs(otherDir.engine),
+      [],
+      "a scratch that is not this build's container_dir is ignored",
+    );
+  });
+
   it("keepContainer drops the container's removal from the cleanup and returns its ID", async () => {
     let kept: string | undefined;
     const { engine } = await withSession({ discard: true }, async (session) => {

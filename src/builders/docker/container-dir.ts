@@ -4,14 +4,41 @@
 // committed or exported: no empty stub is left in the image (Packer leaves one; docs/compat.md).
 // A tmpfs mount would not do: the daemon creates the mount point in the container's own layer,
 // and commit captures it (checked with Docker 20.10). The per-step cache's snapshots are images
-// too, so the directory is removed before each snapshot and made again when the next step runs:
-// by an archive upload the first time (no shell needed), then by a `mkdir -p` exec, which costs
-// about half as much on Docker 20.10 (an upload re-executes the daemon to unpack in a chroot).
+// too: a step that is not the build's last keeps the directory in its snapshot (the next step,
+// in the same container or one started from that image, finds it there: removing it and making
+// it again cost two execs per step, as much as the commit), and the entry's comment says so; the
+// last step's snapshot, and the result, are committed without it. When the directory must be
+// made again (after the last step's snapshot), a `mkdir -p` exec does it: about half the cost of
+// an archive upload on Docker 20.10 (an upload re-executes the daemon to unpack in a chroot).
 import { posix } from "node:path";
 import type { BuilderContext } from "../../core/builder.js";
 import type { Engine } from "../../engine/types.js";
 import type { DockerBuildState } from "./state.js";
+import { createContainer, removeContainer, startContainer } from "./steps/container.js";
 import { packDirs } from "./tar-pack.js";
+
+/**
+ * Before the result's commit or export: removes container_dir, also when the image the result
+ * starts from keeps it (a cache entry of a step that was not the last when it was made), which
+ * takes a running container even when every step came from the cache.
+ */
+export async function dropContainerDirForResult(state: DockerBuildState, ctx: BuilderContext): Promise<void> {
+  const image = state.imageId;
+  const kept = image === undefined ? undefined : state.scratchImages?.get(image);
+  const running = state.container;
+  if (kept !== undefined && !(running?.started && running.atImage === image)) {
+    if (running && running.atImage !== image) await removeContainer(state, ctx);
+    if (!state.container) await createContainer(state, ctx, image);
+    await startContainer(state, ctx);
+  }
+  await dropContainerDir(state, ctx);
+}
+
+/** Whether `top` (a scratch directory a cache entry keeps) is what this build makes for `dir`. */
+export function isContainerDirTop(top: string, dir: string): boolean {
+  const full = posix.normalize(dir);
+  return top.startsWith("/") && (full === top || full.startsWith(`${top}/`));
+}
 
 /** Makes container_dir exist in the running container (once per container, when kiln must). */
 export async function ensureContainerDir(state: DockerBuildState, ctx: BuilderContext): Promise<void> {

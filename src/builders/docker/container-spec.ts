@@ -105,6 +105,8 @@ export function containerSettings(plan: ContainerPlan, config: DockerBuilderConf
     spec,
     exec_user: config.exec_user,
     pty: config.pty,
+    // Step images that are not the build's last keep the directory (container-dir.ts).
+    container_dir: config.container_dir,
     fix_upload_owner: config.fix_upload_owner,
   };
 }

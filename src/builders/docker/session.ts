@@ -11,7 +11,7 @@ import type { Communicator } from "../../core/communicator.js";
 import { containerSettings } from "./container-spec.js";
 import { createContainer, removeContainer, startContainer } from "./steps/container.js";
 import type { DockerBuildState } from "./state.js";
-import { dropContainerDir, ensureContainerDir } from "./container-dir.js";
+import { dropContainerDir, ensureContainerDir, isContainerDirTop } from "./container-dir.js";
 
 /** Above this many bytes in a snapshot's layer, the next steps run in a container started from it. */
 export const REBASE_BYTES = 16 * 1024 * 1024;
@@ -34,6 +34,10 @@ export class DockerBuildSession implements BuildSession {
     return this.state.tempDir ?? "";
   }
 
+  get scratchDir(): string | undefined {
+    return this.state.container?.containerDir?.made;
+  }
+
   get settings(): Readonly<Record<string, unknown>> {
     return this.state.plan ? containerSettings(this.state.plan, this.state.config) : {};
   }
@@ -50,7 +54,7 @@ export class DockerBuildSession implements BuildSession {
     return this.state.container!.comm;
   }
 
-  async snapshot(comment: string): Promise<string> {
+  async snapshot(comment: string, options: { keepScratch?: boolean } = {}): Promise<string> {
     const running = this.state.container;
     if (!running) throw new Error("internal: snapshot without a container");
     const { engine } = this.ctx;
@@ -59,7 +63,8 @@ export class DockerBuildSession implements BuildSession {
     // Listing the processes (the daemon runs `ps` on the host) goes on while the container is
     // committed unpaused: no step runs meanwhile, so a process that could write is one that was
     // there already, and the list shows it; then that commit is discarded and made again paused.
-    await dropContainerDir(this.state, this.ctx);
+    const kept = options.keepScratch ? running.containerDir?.made : undefined;
+    if (kept === undefined) await dropContainerDir(this.state, this.ctx);
     const [unpaused, processes] = await Promise.all([
       engine.commitContainer(running.id, { comment, pause: false }),
       engine.containerProcesses(running.id).catch(() => 2),
@@ -74,17 +79,23 @@ export class DockerBuildSession implements BuildSession {
     }
     running.atImage = imageId;
     this.state.imageId = imageId;
+    if (kept !== undefined) (this.state.scratchImages ??= new Map()).set(imageId, kept);
     if ((await writtenSinceCreated(this.state, this.ctx, imageId)) > REBASE_BYTES) {
       await removeContainer(this.state, this.ctx);
     }
     return imageId;
   }
 
-  async resumeFrom(imageId: string): Promise<void> {
+  async resumeFrom(imageId: string, options: { scratch?: string } = {}): Promise<void> {
     if (this.state.container && this.state.container.atImage !== imageId) {
       await removeContainer(this.state, this.ctx);
     }
     this.state.imageId = imageId;
+    const { scratch } = options;
+    // The key hashes container_dir, so an entry's scratch is this build's; checked all the same.
+    if (scratch !== undefined && isContainerDirTop(scratch, this.state.config.container_dir)) {
+      (this.state.scratchImages ??= new Map()).set(imageId, scratch);
+    }
   }
 
   keepContainer(): string | undefined {

@@ -42,6 +42,12 @@ export interface DockerBuildState {
   /** The image the next step starts from: the base image's ID, then each snapshot's. */
   imageId?: string;
   container?: RunningContainer;
+  /**
+   * Images that keep the container_dir kiln made (step snapshots that are not the build's last,
+   * and cache entries that say so), with its topmost directory: a container started from one has
+   * it already, and the result's commit removes it.
+   */
+  scratchImages?: Map<string, string>;
   artifact?: Artifact;
 }
 

@@ -3,7 +3,7 @@
 import type { BuilderContext } from "../../../core/builder.js";
 import { commitChanges } from "../commit-changes.js";
 import { containerAtSessionImage } from "./container.js";
-import { dropContainerDir } from "../container-dir.js";
+import { dropContainerDirForResult } from "../container-dir.js";
 import type { DockerStep } from "../state.js";
 
 export function commitStep(ctx: BuilderContext): DockerStep {
@@ -11,7 +11,7 @@ export function commitStep(ctx: BuilderContext): DockerStep {
     name: "commit",
     async run(state) {
       const { engine, ui, signal } = ctx;
-      await dropContainerDir(state, ctx);
+      await dropContainerDirForResult(state, ctx);
       const container = await containerAtSessionImage(state, ctx);
       const c = state.config;
       ui.say("Committing the container");

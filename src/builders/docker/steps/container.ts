@@ -76,6 +76,9 @@ export async function createContainer(
       },
     }),
   };
+  // A step image that keeps the container_dir kiln made: the directory is there already.
+  const kept = state.scratchImages?.get(createdFrom);
+  if (kept !== undefined) state.container.containerDir = { made: kept };
 }
 
 export async function startContainer(state: DockerBuildState, ctx: BuilderContext): Promise<void> {

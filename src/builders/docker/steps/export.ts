@@ -10,14 +10,14 @@ import { pipeline } from "node:stream/promises";
 import type { BuilderContext } from "../../../core/builder.js";
 import { BuildError, errorMessage } from "../../../core/errors.js";
 import { containerAtSessionImage } from "./container.js";
-import { dropContainerDir } from "../container-dir.js";
+import { dropContainerDirForResult } from "../container-dir.js";
 import type { DockerStep } from "../state.js";
 
 export function exportStep(ctx: BuilderContext): DockerStep {
   return {
     name: "export",
     async run(state) {
-      await dropContainerDir(state, ctx);
+      await dropContainerDirForResult(state, ctx);
       const container = await containerAtSessionImage(state, ctx);
       const shown = state.config.export_path ?? "";
       const path = resolve(ctx.cwd, shown);
