@@ -153,4 +153,23 @@ describe("fileSink", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a large file fed in uneven chunks, past the in-flight window: every byte in place", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiln-file-sink-"));
+    try {
+      const data = randomBytes(20 * 1024 * 1024 + 12_345);
+      const target = join(dir, "big.bin");
+      const sink = fileSink(target, 0o600, data.length, () => {});
+      for (let off = 0, i = 0; off < data.length; i++) {
+        const n = [65_536, 1, 999_999, 4_096, 3 << 20][i % 5]!;
+        await sink.data(data.subarray(off, off + n));
+        off += n;
+      }
+      await sink.end();
+      assert.equal(sha(readFileSync(target)), sha(data));
+      assert.equal(statSync(target).mode & 0o777, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
