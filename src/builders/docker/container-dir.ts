@@ -80,6 +80,7 @@ export async function dropContainerDir(state: DockerBuildState, ctx: BuilderCont
   const top = running?.containerDir?.made;
   if (!running || top === undefined) return;
   delete running.containerDir;
+  delete running.cleanAt;
   const problem = await removeContainerDir(ctx.engine, running.id, top);
   if (!problem) running.containerDirRemoved = top;
   if (problem) {

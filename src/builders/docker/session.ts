@@ -51,7 +51,9 @@ export class DockerBuildSession implements BuildSession {
     }
     // Templates look at container_dir (Packer bind-mounts it there).
     await ensureContainerDir(this.state, this.ctx);
-    return this.state.container!.comm;
+    const container = this.state.container!;
+    delete container.cleanAt; // the step may change it
+    return container.comm;
   }
 
   async snapshot(comment: string, options: { keepScratch?: boolean } = {}): Promise<string> {
@@ -78,6 +80,7 @@ export class DockerBuildSession implements BuildSession {
       imageId = await engine.commitContainer(running.id, { comment, pause: true });
     }
     running.atImage = imageId;
+    running.cleanAt = imageId;
     this.state.imageId = imageId;
     if (kept !== undefined) (this.state.scratchImages ??= new Map()).set(imageId, kept);
     if ((await writtenSinceCreated(this.state, this.ctx, imageId)) > REBASE_BYTES) {

@@ -12,6 +12,11 @@ export interface RunningContainer {
   createdFrom: string;
   /** The content it holds: `createdFrom`, or the image its last snapshot produced. */
   atImage: string;
+  /**
+   * The step image this container's filesystem equals: set by a snapshot, cleared as soon as a
+   * step may change the container again.
+   */
+  cleanAt?: string;
   /** Started (a container created only to be committed or exported is not). */
   started: boolean;
   /** Size of `createdFrom`, once asked (a snapshot's layer is its size minus this). */

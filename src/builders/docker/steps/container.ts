@@ -109,8 +109,17 @@ export async function removeContainer(state: DockerBuildState, ctx: BuilderConte
  */
 export async function containerAtSessionImage(state: DockerBuildState, ctx: BuilderContext) {
   const running = state.container;
-  if (running && running.atImage === state.imageId) return running;
-  if (running) await removeContainer(state, ctx);
+  if (running && running.atImage === state.imageId) {
+    // A container holding exactly the last step's image, which it did not start from: committing
+    // it would diff again everything since it started (on the containerd image store, into a layer
+    // of another digest than the entry's, so a cold and a warm build would differ); a container
+    // created from that image has nothing new, as in a fully cached build. The running one stays
+    // in the cleanup stack, removed at the end.
+    if (!(running.cleanAt === state.imageId && running.createdFrom !== state.imageId)) return running;
+    state.container = undefined;
+  } else if (running) {
+    await removeContainer(state, ctx);
+  }
   await createContainer(state, ctx, state.imageId, "commit");
   return state.container!;
 }
