@@ -1,5 +1,7 @@
 // Shared by the benchmarks: the test harness's engine and base images, commands, medians.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -63,4 +65,28 @@ export function report(title, times) {
 
 export function imageFromOutput(out) {
   return [...out.matchAll(/Image ID: (sha256:[0-9a-f]{64})/g)].at(-1)?.[1];
+}
+
+/**
+ * The file-transfer benches' data: `files` files of deterministic sizes around the mean (`bytes` in
+ * all, random content, in 20 directories, every ninth 0755) under `smallDir`, and one file of
+ * `largeMb` MiB of random bytes at `largeFile`.
+ */
+export function makeTransferData(smallDir, largeFile, largeMb, files = 2000, bytes = 55_000_000) {
+  let seed = 1;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const sizes = Array.from({ length: files }, () => 1000 + Math.floor(rand() * 53_000));
+  const scale = bytes / sizes.reduce((a, b) => a + b, 0);
+  for (const [i, s] of sizes.entries()) {
+    const dir = join(smallDir, `d${String(i % 20).padStart(2, "0")}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `f${i}.bin`), randomBytes(Math.floor(s * scale)), {
+      mode: i % 9 === 0 ? 0o755 : 0o644,
+    });
+  }
+  mkdirSync(dirname(largeFile), { recursive: true });
+  const fd = openSync(largeFile, "w");
+  const block = randomBytes(1024 * 1024);
+  for (let i = 0; i < largeMb; i++) writeSync(fd, block);
+  closeSync(fd);
 }

@@ -8,24 +8,14 @@
 //   npm install --prefix /tmp/tarlibs tar-stream@3.2.2 tar-fs@3.1.3 modern-tar tar
 //   node bench/tar-extract.mjs --libs /tmp/tarlibs [--runs 5] [--large-mb 256]
 import { spawnSync } from "node:child_process";
-import {
-  createReadStream,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  writeSync,
-  closeSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { createReadStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { median, root, runsFromArgs } from "./lib.mjs";
+import { makeTransferData, median, root, runsFromArgs } from "./lib.mjs";
 
 const runs = runsFromArgs(5);
 const arg = (name, dflt) => {
@@ -54,22 +44,7 @@ const nodeTar = nodeTarMod.x ? nodeTarMod : nodeTarMod.default;
 const work = mkdtempSync(join(tmpdir(), "kiln-bench-tarx-"));
 
 function makeData() {
-  let seed = 1;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const sizes = Array.from({ length: 2000 }, () => 1000 + Math.floor(rand() * 53_000));
-  const scale = 55_000_000 / sizes.reduce((a, b) => a + b, 0);
-  for (const [i, s] of sizes.entries()) {
-    const dir = join(work, "src/small", `d${String(i % 20).padStart(2, "0")}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `f${i}.bin`), randomBytes(Math.floor(s * scale)), {
-      mode: i % 9 === 0 ? 0o755 : 0o644,
-    });
-  }
-  mkdirSync(join(work, "src/large"));
-  const fd = openSync(join(work, "src/large/large.bin"), "w");
-  const block = randomBytes(1024 * 1024);
-  for (let i = 0; i < largeMb; i++) writeSync(fd, block);
-  closeSync(fd);
+  makeTransferData(join(work, "src/small"), join(work, "src/large/large.bin"), largeMb);
   for (const which of ["small", "large"]) {
     const r = spawnSync("tar", [
       "--format=pax",

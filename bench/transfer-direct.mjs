@@ -5,11 +5,10 @@
 // times whole processes (a `kiln build` against `docker run` + `docker cp` + `docker rm`); this one
 // separates the transfer from the fixed cost of a build.
 // Usage: node bench/transfer-direct.mjs [--runs N] [--large-mb M]   (needs a built dist/, docker)
-import { mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, loadavg } from "node:os";
 import { join } from "node:path";
-import { harness, median, root, runsFromArgs, sh } from "./lib.mjs";
+import { harness, makeTransferData, median, root, runsFromArgs, sh } from "./lib.mjs";
 
 const runs = runsFromArgs(5);
 const mbArg = process.argv.indexOf("--large-mb");
@@ -21,25 +20,6 @@ Object.assign(process.env, env);
 const { createEngine } = await import(join(root, "dist/engine/index.js"));
 const { DockerCommunicator } = await import(join(root, "dist/builders/docker/communicator.js"));
 const work = mkdtempSync(join(tmpdir(), "kiln-bench-direct-"));
-
-// The same data as bench/transfer.mjs: sizes around the mean, in 20 directories, some executable.
-function makeData() {
-  let seed = 1;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const sizes = Array.from({ length: 2000 }, () => 1000 + Math.floor(rand() * 53_000));
-  const scale = 55_000_000 / sizes.reduce((a, b) => a + b, 0);
-  for (const [i, s] of sizes.entries()) {
-    const dir = join(work, "data/small", `d${String(i % 20).padStart(2, "0")}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `f${i}.bin`), randomBytes(Math.floor(s * scale)), {
-      mode: i % 9 === 0 ? 0o755 : 0o644,
-    });
-  }
-  const fd = openSync(join(work, "data/large.bin"), "w");
-  const block = randomBytes(1024 * 1024);
-  for (let i = 0; i < largeMb; i++) writeSync(fd, block);
-  closeSync(fd);
-}
 
 const engine = createEngine(process.env);
 const id = sh("docker", ["run", "-d", "-i", "-t", "--entrypoint=/bin/sh", "--", h.busybox], { env }).trim();
@@ -54,7 +34,7 @@ const timeIt = async (label, fn) => {
 const load = [];
 
 try {
-  makeData();
+  makeTransferData(join(work, "data/small"), join(work, "data/large.bin"), largeMb);
   inContainer("mkdir", "-p", "/up", "/data");
   sh("docker", ["cp", join(work, "data/small"), `${id}:/data/small`], { env });
   sh("docker", ["cp", join(work, "data/large.bin"), `${id}:/data/large.bin`], { env });

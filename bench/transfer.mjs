@@ -8,20 +8,10 @@
 // Prints medians and the ratios kiln/cp (target ≤ 1.0) and kiln/packer for export+import (≤ 0.7).
 // Usage: node bench/transfer.mjs [--runs N] [--large-mb M]   (needs a built dist/, docker, packer)
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  closeSync,
-  writeSync,
-  rmSync,
-  writeFileSync,
-  readFileSync,
-} from "node:fs";
-import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir, loadavg } from "node:os";
 import { join } from "node:path";
-import { harness, median, report, root, runsFromArgs, sh, time } from "./lib.mjs";
+import { harness, makeTransferData, median, report, root, runsFromArgs, sh, time } from "./lib.mjs";
 
 const runs = runsFromArgs(5);
 const mbArg = process.argv.indexOf("--large-mb");
@@ -36,25 +26,6 @@ const { env } = h;
 const work = mkdtempSync(join(tmpdir(), "kiln-bench-transfer-"));
 const DATA_IMAGE = "kiln-bench/transfer-data:1";
 const IMPORTED = "kiln-bench/imported";
-
-// Deterministic sizes around the mean, in 20 directories, some executable.
-function makeData() {
-  let seed = 1;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const sizes = Array.from({ length: SMALL_FILES }, () => 1000 + Math.floor(rand() * 53_000));
-  const scale = SMALL_BYTES / sizes.reduce((a, b) => a + b, 0);
-  for (const [i, s] of sizes.entries()) {
-    const dir = join(work, "data/small", `d${String(i % 20).padStart(2, "0")}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `f${i}.bin`), randomBytes(Math.floor(s * scale)), {
-      mode: i % 9 === 0 ? 0o755 : 0o644,
-    });
-  }
-  const fd = openSync(join(work, "data/large.bin"), "w");
-  const block = randomBytes(1024 * 1024);
-  for (let i = 0; i < largeMb; i++) writeSync(fd, block);
-  closeSync(fd);
-}
 
 function template(name, builder, provisioners, postProcessors = []) {
   const path = join(work, `${name}.json`);
@@ -171,7 +142,7 @@ const times = {};
 const rss = {};
 const load = [loadavg()[0]];
 try {
-  makeData();
+  makeTransferData(join(work, "data/small"), join(work, "data/large.bin"), largeMb, SMALL_FILES, SMALL_BYTES);
   // The download source: the same data inside an image.
   const id = sh("docker", ["create", "--", h.busybox, "true"], { env });
   try {
