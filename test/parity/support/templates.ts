@@ -121,6 +121,19 @@ export function loadTemplates(filter?: string): ParityTemplate[] {
           ? (JSON.parse(readFileSync(sidecarPath, "utf8")) as SidecarFile)
           : {};
         const args = (sidecar.args ?? []).map(expand);
+        const repoPrefix = `kiln-it/parity-${name.replace(/^\d+-/, "")}`;
+        // Between the two tools' runs only images under the prefix are removed: an image named
+        // otherwise would leak from one run into the other's comparison.
+        const hclPath = path.join(TEMPLATES_DIR, `${name}.pkr.hcl`);
+        const texts = [readFileSync(json, "utf8"), existsSync(hclPath) ? readFileSync(hclPath, "utf8") : ""];
+        for (const text of texts) {
+          for (const [ref] of text.matchAll(/kiln-it\/parity-[\w.-]+/g)) {
+            if (!ref.startsWith(repoPrefix))
+              throw new Error(
+                `parity template ${name} names ${ref}; its images must start with ${repoPrefix}`,
+              );
+          }
+        }
         return {
           name,
           json,
@@ -133,7 +146,7 @@ export function loadTemplates(filter?: string): ParityTemplate[] {
           twin: (sidecar.twin ?? []).map((e) => toExpectation(e, "json", "hcl")),
           noTwin: sidecar.noTwin,
           registryRepos: sidecar.registry ?? [],
-          repoPrefix: `kiln-it/parity-${name.replace(/^\d+-/, "")}`,
+          repoPrefix,
           reference:
             sidecar.reference === undefined
               ? undefined

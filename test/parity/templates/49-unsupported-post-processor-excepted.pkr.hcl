@@ -17,7 +17,7 @@ build {
 
   post-processors {
     post-processor "docker-tag" {
-      repository = "kiln-it/parity-unsupported-pp-excepted"
+      repository = "kiln-it/parity-unsupported-post-processor-excepted"
       tags       = ["a"]
     }
     post-processor "checksum" {
