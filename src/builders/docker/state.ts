@@ -24,13 +24,13 @@ export interface RunningContainer {
   comm: DockerCommunicator;
   /**
    * container_dir, once a step asked: `made` is the topmost directory kiln made for it (removed
-   * before each commit), undefined when the image has it.
+   * before the last step's snapshot and the result's commit), undefined when the image has it.
    */
   containerDir?: { made: string | undefined };
   /**
-   * The topmost directory kiln made for container_dir and removed before a snapshot: the next
-   * step makes it again with one `mkdir -p` exec, half the cost of an archive upload (the stat of
-   * each ancestor is known already).
+   * The topmost directory kiln made for container_dir and removed before a snapshot (the last
+   * step's): a step after it makes it again with one `mkdir -p` exec, half the cost of an archive
+   * upload (the stat of each ancestor is known already).
    */
   containerDirRemoved?: string;
   /** The description its removal is registered under in the cleanup stack. */
