@@ -45,6 +45,16 @@ export function splitHistory(history: HistoryEntry[], baseLayers: number): [Hist
   return [history.slice(0, cut), history.slice(cut)];
 }
 
+/** The variables a container gets from `Env`: the last setting of each name wins; sorted by name. */
+export function effectiveEnv(env: readonly string[]): string[] {
+  const byName = new Map<string, string>();
+  for (const entry of env) {
+    const eq = entry.indexOf("=");
+    byName.set(eq < 0 ? entry : entry.slice(0, eq), entry);
+  }
+  return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+}
+
 export class DockerSquash implements PostProcessor {
   constructor(private readonly c: DockerSquashConfig) {}
 
@@ -81,7 +91,15 @@ export class DockerSquash implements PostProcessor {
         // The input's content, not its ID: a fully cached rebuild commits a new image (a new
         // creation time and container hostname) with the same layers and config, and must hit.
         layers,
-        config: { ...(image.Config ?? {}), Hostname: undefined, Domainname: undefined, Image: undefined },
+        config: {
+          ...(image.Config ?? {}),
+          Hostname: undefined,
+          Domainname: undefined,
+          Image: undefined,
+          // Podman 4.3's commit lists the Env it adds (container=podman, TERM) in a different
+          // order from one commit to the next: the key takes the variables as the container sees them.
+          Env: effectiveEnv(image.Config?.Env ?? []),
+        },
         base: baseLayers,
         all: this.c.all_layers,
       }),
