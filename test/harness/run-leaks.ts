@@ -164,13 +164,18 @@ export async function findRunLeftovers(scope: RunScope): Promise<Leftover[]> {
     reportedImages.set(id, line.trim());
   }
   const parents = await parentImages(endpoint);
+  const stepImages = new Set(
+    [...scope.output.matchAll(/(?:^|\s)-{2,3}> ([0-9a-f]{11,64})\b/gm)].map((m) => m[1]!.slice(0, 11)),
+  );
   for (const [id, tags] of await listImages(endpoint)) {
     if (scope.baseline.images.has(id) || reported.includes(id)) continue;
     // Per-step cache entries are kept on purpose (kiln cache ls / prune; the teardown sweeps them).
     if (tags.length > 0 && tags.every((t) => t.startsWith("kiln-cache:"))) continue;
     // A Dockerfile build's intermediate images (the engine's build cache, parents of its result)
-    // belong to the engine, as with `docker build`.
-    if (tags.length === 0 && parents.has(id)) continue;
+    // belong to the engine, as with `docker build`. Podman lists no parents: there they are the
+    // images its build output names as a step's result (`--> 0f4429c161c`).
+    if (tags.length === 0 && (parents.has(id) || stepImages.has(id.replace(/^sha256:/, "").slice(0, 11))))
+      continue;
     const res = await dockerRequest("GET", `/images/${id}/json`, { endpoint });
     if (res.status !== 200) continue; // removed meanwhile
     const detail = JSON.parse(res.body.toString("utf8")) as ImageDetail;

@@ -86,8 +86,10 @@ async function startMatrixDockerd(name: string): Promise<Awaited<ReturnType<type
   const root = process.env.KILN_TEST_DOCKER26_ROOT || "/var/cache/kiln-engines/trixie/root";
   const binary = path.join(root, "usr/sbin/dockerd");
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run .ci/fetch-trixie-docker first`);
-  const run = `/run/kiln-test-${name}`;
-  const dataRoot = `/var/lib/kiln-test-${name}`;
+  // A developer's second instance (KILN_TEST_MATRIX_INSTANCE) keeps out of CI's matrix run.
+  const instance = process.env.KILN_TEST_MATRIX_INSTANCE ? `-${process.env.KILN_TEST_MATRIX_INSTANCE}` : "";
+  const run = `/run/kiln-test-${name}${instance}`;
+  const dataRoot = `/var/lib/kiln-test-${name}${instance}`;
   mkdirSync(run, { recursive: true });
   const config = path.join(run, "daemon.json");
   writeFileSync(config, JSON.stringify({ features: MATRIX_DOCKERDS[name]?.features ?? {} }));

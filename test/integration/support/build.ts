@@ -40,9 +40,13 @@ export async function removeProduced(): Promise<void> {
   }
   // Results whose tag a later build of the same file moved on are left untagged: the file's own.
   // (What a kiln run loses itself is caught by each run's check, run-leaks.ts, when it ends.)
+  // Untagged parents are listed once their children are gone (the containerd image store keeps
+  // no parent chain to delete with a child, as the classic store does): passes until none is new.
   const baseline = danglingBaseline();
-  for (const id of await danglingImages()) {
-    if (!baseline.has(id)) await dockerRequest("DELETE", `/images/${id}`, { query: { force: 1 } });
+  for (let pass = 0; pass < 10; pass++) {
+    const left = (await danglingImages()).filter((id) => !baseline.has(id));
+    if (left.length === 0) break;
+    for (const id of left) await dockerRequest("DELETE", `/images/${id}`, { query: { force: 1 } });
   }
 }
 
