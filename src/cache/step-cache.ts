@@ -66,11 +66,11 @@ export class StepCache {
       const host = ImageReference.parse(ref).registry;
       const auth = await this.registries.auth(host, signal);
       // Asked through the engine (its TLS and insecure-registry settings), without pulling.
-      const digest = await this.engine.distributionDigest(ref, { auth, signal }).catch((e: unknown) => {
+      const found = await this.engine.registryHasTag(ref, { auth, signal }).catch((e: unknown) => {
         reason += `; ${repo} could not be asked (${e instanceof Error ? e.message : String(e)})`;
-        return undefined;
+        return false;
       });
-      if (!digest) continue;
+      if (!found) continue;
       if (!opts.pull) return { decision: "hit", imageId: "", ageMs: 0, source: repo };
       await this.engine.pullImage(ref, { auth, signal });
       await this.engine.tagImage(ref, CACHE_REPO, key);

@@ -189,6 +189,39 @@ export class DockerEngine implements Engine {
     return found?.Descriptor?.digest;
   }
 
+  async registryHasTag(
+    ref: string,
+    opts: { auth?: RegistryAuth; signal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    const parsed = ImageReference.parse(ref);
+    if (!(await this.isPodman())) return (await this.distributionDigest(ref, opts)) !== undefined;
+    // Podman's search lists a repository's tags (listTags), with its registry settings; a
+    // repository the registry does not know is an error there (404 on its tag list).
+    const tag = parsed.tagOrLatest;
+    const results = await this.transport
+      .json<{ Tag?: string }[]>({
+        method: "GET",
+        path: "/images/search",
+        query: {
+          term: parsed.repository.name,
+          listTags: true,
+          // Its default limit (25) also cuts the tag list.
+          limit: 1_000_000,
+          ...(await this.podmanTlsQuery(parsed)),
+        },
+        // Podman's search takes credentials from X-Registry-Config (by registry), not X-Registry-Auth.
+        headers: registryConfigHeaders(opts.auth ? { [parsed.authKey]: opts.auth } : undefined),
+        signal: opts.signal,
+        action: `list the tags of ${parsed.repository.toString()} in its registry`,
+      })
+      .catch((e: unknown) => {
+        if (e instanceof EngineError && e.kind === "server" && PODMAN_NO_REPOSITORY.test(e.message))
+          return [];
+        throw e;
+      });
+    return results.some((r) => r.Tag === tag);
+  }
+
   async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {
     const parsed = ImageReference.parse(ref);
     const action = `pull ${parsed.toString()}`;
@@ -689,6 +722,9 @@ export class DockerEngine implements Engine {
     return undefined;
   }
 }
+
+/** Podman's search answer (500) for a repository the registry does not know: its tag list is a 404. */
+const PODMAN_NO_REPOSITORY = /fetching tags list: invalid status code from registry 404/;
 
 /** Podman's answer for an image whose commit (by another process) has not written its manifest yet. */
 const PODMAN_COMMITTING = /locating item named "manifest" for image/;

@@ -399,8 +399,25 @@ export class EngineTransport {
       // Not JSON: keep the text (HEAD responses have none).
     }
     if (detail === "") detail = `HTTP ${status} ${res.statusMessage ?? ""}`.trim();
-    return new EngineError(kindForStatus(status), `${req.action}: ${detail}`, status);
+    return new EngineError(kindForStatus(status), `${req.action}: ${oneLineDetail(detail)}`, status);
   }
+}
+
+/**
+ * An engine's error text on one line: Podman sends Go's multi-error form ("1 error occurred:\n\t*
+ * cause\n\n"), which would otherwise break a build's output across lines.
+ */
+export function oneLineDetail(detail: string): string {
+  const items = /^\d+ errors? occurred:\s*\n/.test(detail)
+    ? detail
+        .replace(/^\d+ errors? occurred:\s*\n/, "")
+        .split(/\n\s*\*\s+/)
+        .map((item) => item.replace(/^\s*\*\s+/, ""))
+    : [detail];
+  return items
+    .map((item) => item.replace(/\s*\n\s*/g, " ").trim())
+    .filter((item) => item !== "")
+    .join("; ");
 }
 
 export function kindForStatus(status: number): EngineErrorKind {

@@ -265,6 +265,11 @@ export interface Engine {
     ref: string,
     opts?: { auth?: RegistryAuth; signal?: AbortSignal },
   ): Promise<string | undefined>;
+  /**
+   * Whether the registry has `ref` (a tag), without pulling: the manifest lookup where the engine
+   * has one, the repository's tag list on Podman (whose compatible API has no manifest lookup).
+   */
+  registryHasTag(ref: string, opts?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<boolean>;
   /** Resolves when the stream ends without an in-band error; throws EngineError otherwise. */
   pullImage(ref: string, opts?: StreamOptions): Promise<void>;
   /** Pushes `name:tag`; resolves with the manifest digest confirmed by the stream. */

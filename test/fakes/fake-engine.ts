@@ -251,6 +251,11 @@ export class FakeEngine implements Engine {
     return id ? `sha256:${sha(id)}` : undefined;
   }
 
+  async registryHasTag(ref: string): Promise<boolean> {
+    this.record("registryHasTag", ref);
+    return this.registry.has(ref);
+  }
+
   async pullImage(ref: string, opts: StreamOptions = {}): Promise<void> {
     this.record("pullImage", ref, opts.auth);
     if (!this.findImage(ref)) throw new EngineError("stream", `pull access denied for ${ref}`);

@@ -119,7 +119,7 @@ describe("per-step cache shared through a registry", () => {
     assert.equal((await kiln(["cache", "prune", "-all"])).code, 0);
     const second = await build(tempDir(t), template(nonce), [`-cache-from=${repo}`], env);
     assert.equal(second.code, 0, describeRun(second));
-    assert.deepEqual(ran(second), []);
+    assert.deepEqual(ran(second), [], describeRun(second));
     assert.ok(!second.output.includes(USER.password) && !first.output.includes(USER.password));
   });
 
