@@ -134,7 +134,9 @@ async function runBuildSteps(
     builderArtifact = await builder.run(build, builderCtx, async (session) => {
       await provisionAll(build, session, context, env, observe, provisioned, cache);
       if (cache?.settings.to && provisioned.cacheKeys.length > 0) {
-        ui.say(`Pushing ${provisioned.cacheKeys.length} cache entries to ${cache.settings.to}`);
+        ui.say(
+          `Pushing ${provisioned.cacheKeys.length} cache entr${provisioned.cacheKeys.length === 1 ? "y" : "ies"} to ${cache.settings.to}`,
+        );
         await cache.push(provisioned.cacheKeys, env.signal, (ref) => ui.message(`Pushed ${ref}`));
       }
     });

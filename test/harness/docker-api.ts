@@ -223,6 +223,11 @@ export interface ImageInspect {
   } | null;
 }
 
+/** A tag in the familiar form Docker lists: Podman lists Docker Hub names in full (`docker.io/library/x`). */
+export function familiarTag(tag: string): string {
+  return tag.replace(/^docker\.io\/(?:library\/)?/, "");
+}
+
 export async function inspectImage(
   ref: string,
   endpoint?: DockerEndpoint,
@@ -232,12 +237,8 @@ export async function inspectImage(
   if (res.status !== 200)
     throw new DockerApiError("GET", `/images/${ref}/json`, res.status, errorDetail(res.body));
   const image = JSON.parse(res.body.toString("utf8")) as ImageInspect;
-  // Podman names Docker Hub images in full (docker.io/library/x); the tests compare the familiar
-  // form, which is what Docker (and kiln on either engine) prints.
-  return {
-    ...image,
-    RepoTags: image.RepoTags && image.RepoTags.map((t) => t.replace(/^docker\.io\/(library\/)?/, "")),
-  };
+  // The tests compare the familiar form, which is what Docker (and kiln on either engine) prints.
+  return { ...image, RepoTags: image.RepoTags && image.RepoTags.map(familiarTag) };
 }
 
 export interface RunResult {

@@ -6,7 +6,7 @@
 // checked on its own, exactly, right after it ends (run-leaks.ts, called by runKiln).
 import assert from "node:assert/strict";
 import type { DockerEndpoint } from "./docker-api.js";
-import { dockerJson, dockerRequest, endpointFromEnv } from "./docker-api.js";
+import { dockerJson, dockerRequest, endpointFromEnv, familiarTag } from "./docker-api.js";
 import { reportedImages } from "./run-leaks.js";
 import { parseContainerName } from "../../src/core/ownership.js";
 import { ownerLiveness } from "../../src/run/reconcile.js";
@@ -180,11 +180,6 @@ function containersFirst(objects: KilnObject[]): KilnObject[] {
   return [...objects.filter((o) => o.kind === "container"), ...objects.filter((o) => o.kind === "image")];
 }
 
-/** A tag as Docker lists it: Podman lists `kiln-it/x:1` as `docker.io/kiln-it/x:1` (and `docker.io/library/…`). */
-export function shortName(tag: string): string {
-  return tag.replace(/^docker\.io\/(?:library\/)?/, "");
-}
-
 /** Force-removes test-created containers and images (label and tag prefix); returns what it removed. */
 export async function sweep(opts: SweepOptions = {}): Promise<KilnObject[]> {
   const endpoint = opts.endpoint ?? endpointFromEnv();
@@ -193,7 +188,7 @@ export async function sweep(opts: SweepOptions = {}): Promise<KilnObject[]> {
   if (prefixes.length > 0) {
     const images = await dockerJson<ImageSummary[]>("GET", "/images/json", { endpoint });
     for (const image of images) {
-      const tags = (image.RepoTags ?? []).filter((t) => prefixes.some((p) => shortName(t).startsWith(p)));
+      const tags = (image.RepoTags ?? []).filter((t) => prefixes.some((p) => familiarTag(t).startsWith(p)));
       if (tags.length > 0 && !objects.some((o) => o.id === image.Id)) {
         objects.push({ kind: "image", id: image.Id, description: `image ${tags.join(",")}` });
       }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { DockerEndpoint } from "./docker-api.js";
-import { dockerJson, dockerRequest, endpointFromEnv } from "./docker-api.js";
+import { dockerJson, dockerRequest, endpointFromEnv, familiarTag } from "./docker-api.js";
 
 export type LeftoverKind = "container" | "image" | "temp" | "journal";
 
@@ -170,7 +170,7 @@ export async function findRunLeftovers(scope: RunScope): Promise<Leftover[]> {
   for (const [id, tags] of await listImages(endpoint)) {
     if (scope.baseline.images.has(id) || reported.includes(id)) continue;
     // Per-step cache entries are kept on purpose (kiln cache ls / prune; the teardown sweeps them).
-    if (tags.length > 0 && tags.every((t) => t.startsWith("kiln-cache:"))) continue;
+    if (tags.length > 0 && tags.every((t) => familiarTag(t).startsWith("kiln-cache:"))) continue;
     // A Dockerfile build's intermediate images (the engine's build cache, parents of its result)
     // belong to the engine, as with `docker build`. Podman lists no parents: there they are the
     // images its build output names as a step's result (`--> 0f4429c161c`).

@@ -7,6 +7,7 @@ import {
   demuxStream,
   dockerJson,
   dockerRequest,
+  familiarTag,
   inspectImage,
   removeContainer,
   runContainer,
@@ -31,7 +32,9 @@ export async function removeProduced(): Promise<void> {
   // Per-step cache entries made from these images are their children, which keep a forced
   // delete from removing a parent: they go first.
   const images = await dockerJson<{ RepoTags: string[] | null }[]>("GET", "/images/json");
-  for (const tag of images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith("kiln-cache:"))) {
+  for (const tag of images
+    .flatMap((i) => i.RepoTags ?? [])
+    .filter((t) => familiarTag(t).startsWith("kiln-cache:"))) {
     await dockerRequest("DELETE", `/images/${encodeURIComponent(tag)}`, { query: { force: 1 } });
   }
   for (const ref of [...produced].reverse()) {
