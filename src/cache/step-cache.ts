@@ -1,10 +1,12 @@
 // The per-step cache of one engine: lookups (local tag, then each `-cache-from` repository),
 // entries saved under a key lock, and `-cache-to` pushes. An entry is used only when its layers are
 // exactly its parent's plus one (a tag moved by hand, or a corrupt pull, is refused) and it is not
-// older than the maximum age.
+// older than the maximum age. On the containerd image store a commit that changed no file adds no
+// layer (only an empty history entry), so an entry with exactly its parent's layers is used too
+// when its commit comment names its own key: a tag moved onto another image never carries that.
 import type { Engine, RegistryAuth } from "../engine/types.js";
 import { ImageReference } from "../engine/reference.js";
-import { entryRef, CACHE_REPO } from "./entry.js";
+import { entryRef, CACHE_REPO, parseEntryComment } from "./entry.js";
 import { shortKey } from "./key.js";
 import { LocalIndex, type IndexRecord } from "./local-index.js";
 import { KeyLocks } from "./locks.js";
@@ -57,7 +59,7 @@ export class StepCache {
     signal: AbortSignal,
     opts: { pull: boolean } = { pull: true },
   ): Promise<Lookup> {
-    const local = await this.verified(entryRef(key), chain);
+    const local = await this.verified(key, chain);
     if (local.kind === "ok") return this.fresh(local, "local");
     let reason = local.kind === "bad" ? local.why : `no cache entry for key ${shortKey(key)}`;
     for (const repo of this.settings.from) {
@@ -75,7 +77,7 @@ export class StepCache {
       await this.engine.pullImage(ref, { auth, signal });
       await this.engine.tagImage(ref, CACHE_REPO, key);
       await this.engine.removeImage(ref, { noprune: true }).catch(() => undefined);
-      const pulled = await this.verified(entryRef(key), chain);
+      const pulled = await this.verified(key, chain);
       if (pulled.kind === "ok") return this.fresh(pulled, repo);
       reason = pulled.kind === "bad" ? pulled.why : reason;
     }
@@ -104,19 +106,21 @@ export class StepCache {
   }
 
   private async verified(
-    ref: string,
+    key: string,
     chain: readonly string[],
   ): Promise<
     | { kind: "ok"; imageId: string; created: Date; comment?: string }
     | { kind: "none" }
     | { kind: "bad"; why: string }
   > {
+    const ref = entryRef(key);
     const entry = await this.engine.inspectImage(ref);
     if (!entry) return { kind: "none" };
-    const below = (entry.RootFS?.Layers ?? []).slice(0, -1);
+    const layers = entry.RootFS?.Layers ?? [];
+    const noLayer = parseEntryComment(entry.Comment)?.shortKey === shortKey(key);
     for (const image of chain) {
       const parent = await this.layersOf(image);
-      if (parent && parent.length === below.length && parent.every((l, i) => below[i] === l)) {
+      if (parent && (sameLayers(parent, layers.slice(0, -1)) || (noLayer && sameLayers(parent, layers)))) {
         return {
           kind: "ok",
           imageId: entry.Id,
@@ -169,4 +173,8 @@ export class StepCache {
     }
     return pushed;
   }
+}
+
+function sameLayers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((l, i) => b[i] === l);
 }

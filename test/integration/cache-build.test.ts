@@ -204,6 +204,43 @@ describe("per-step cache (real engine)", () => {
     assert.match(bad.stderr, /-cache-max-age: "soon" is not an age/);
   });
 
+  it("a step that changes no file is cached; an entry tag moved onto another image is refused", async (t) => {
+    // The containerd image store commits an unchanged container without a new layer (an empty
+    // history entry): the entry then has exactly its parent's layers and must still be used.
+    const dir = tempDir(t);
+    const nonce = `${NONCE}-nochange`;
+    const template = {
+      builders: [{ type: "docker", image: BUSYBOX, pull: false, commit: true }],
+      provisioners: [{ type: "shell", inline: [`echo RAN-nochange-${nonce}`] }],
+    };
+    const cold = await kilnBuild(dir, template);
+    assert.equal(cold.code, 0, describeRun(cold));
+    const short = /Provisioner 1 \(shell\) runs: no cache entry for key ([0-9a-f]{12})/.exec(
+      cold.stdout,
+    )?.[1];
+    assert.ok(short, describeRun(cold));
+    const warm = await kilnBuild(dir, template);
+    assert.equal(warm.code, 0, describeRun(warm));
+    assert.deepEqual(cachedSteps(warm), ["1"], describeRun(warm));
+    assert.doesNotMatch(warm.stdout, /RAN-nochange/);
+
+    // The entry's tag put on the base image by hand (the same layers, another image): refused.
+    const entry = (await cacheEntries())
+      .flatMap((e) => e.RepoTags ?? [])
+      .find((tag) => tag.includes(`:${short}`));
+    assert.ok(entry, `an entry tagged kiln-cache:${short}…`);
+    await tagAs(BUSYBOX, entry);
+    const moved = await kilnBuild(dir, template);
+    assert.equal(moved.code, 0, describeRun(moved));
+    assert.match(
+      moved.stdout,
+      new RegExp(
+        `Provisioner 1 \\(shell\\) runs: the cache entry kiln-cache:${short} is not an image of this build plus one layer: not used`,
+      ),
+    );
+    assert.match(moved.stdout, /RAN-nochange/);
+  });
+
   it("a download runs on a cached rebuild (its file is there afterwards); shell-local feeds a file step", async (t) => {
     const dir = tempDir(t);
     const nonce = `${NONCE}-host`;
