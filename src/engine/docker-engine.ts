@@ -10,7 +10,7 @@ import { resolveEngineHost } from "./endpoint.js";
 import type { EngineHost } from "./host.js";
 import { EngineTransport, pathName } from "./http.js";
 import type { EngineRequest } from "./http.js";
-import { podmanChanges } from "./podman-changes.js";
+import { podmanChanges, podmanEntrypointResetsCmd } from "./podman-changes.js";
 import { consumeProgress, consumePushProgress, readProgress } from "./progress.js";
 import { ImageReference, isImageId } from "./reference.js";
 import type {
@@ -549,7 +549,11 @@ export class DockerEngine implements Engine {
     // own changes then override, as they override the body on Docker).
     const podman = await this.isPodman();
     const changes = podman
-      ? podmanChanges([...configAsChanges(opts.config ?? {}), ...(opts.changes ?? [])])
+      ? podmanChanges([
+          ...configAsChanges(opts.config ?? {}),
+          ...(opts.changes ?? []),
+          ...podmanEntrypointResetsCmd(opts.changes ?? []),
+        ])
       : opts.changes;
     const committed = await this.transport.json<{ Id: string }>({
       method: "POST",

@@ -8,6 +8,17 @@ export function podmanChanges(lines: readonly string[]): string[] {
   return lines.flatMap(rewriteLine);
 }
 
+/**
+ * Docker applies `changes` as a Dockerfile does: an ENTRYPOINT clears the Cmd unless the changes
+ * also set a CMD. Podman 4.3 keeps the Cmd (the base's, or the build container's `/bin/sh`), so
+ * an explicit empty CMD follows such changes there.
+ */
+export function podmanEntrypointResetsCmd(changes: readonly string[]): string[] {
+  const sets = (name: string) =>
+    changes.some((c) => (c.trimStart().split(/\s/, 1)[0] ?? "").toUpperCase() === name);
+  return sets("ENTRYPOINT") && !sets("CMD") ? ["CMD []"] : [];
+}
+
 function rewriteLine(line: string): string[] {
   const match = /^\s*(\S+)\s+(.*?)\s*$/s.exec(line);
   if (!match) return [line];

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { build, BUSYBOX, describeRun, inspectImage, removeProduced, trackImage } from "./support/build.js";
 import { assertNoKilnLeftovers } from "../harness/leaks.js";
 import { dockerJson, dockerRequest, removeContainer } from "../harness/docker-api.js";
+import { tagAs } from "./support/base-images.js";
 
 const REPO = "kiln-it/commit-config";
 const BASE_REPO = "kiln-it/commit-config-base";
@@ -56,13 +57,17 @@ async function makeBase(tag: string, base: Base): Promise<string> {
       ...(base.entrypoint ? [`ENTRYPOINT ${JSON.stringify(base.entrypoint)}`] : []),
       ...(base.cmd ? [`CMD ${JSON.stringify(base.cmd)}`] : []),
     ];
+    // Imported untagged, then tagged: Podman's import ignores `tag` and would name it :latest.
     const imported = await dockerRequest("POST", "/images/create", {
-      query: { fromSrc: "-", repo: BASE_REPO, tag, changes },
+      query: { fromSrc: "-", changes },
       body: exported.body,
       headers: { "Content-Type": "application/x-tar" },
       timeoutMs: 60_000,
     });
     assert.equal(imported.status, 200, imported.body.toString());
+    const id = /sha256:[0-9a-f]{64}/.exec(imported.body.toString())?.[0];
+    assert.ok(id, `the import reported its image ID: ${imported.body.toString()}`);
+    await tagAs(id, ref);
   } finally {
     await removeContainer(created.Id);
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { podmanChanges } from "../../src/engine/podman-changes.js";
+import { podmanChanges, podmanEntrypointResetsCmd } from "../../src/engine/podman-changes.js";
 
 // Each left side is read by Docker as the right side; Podman 4.3 reads only the right side so.
 describe("changes rewritten for Podman's one-item-per-line parser", () => {
@@ -18,5 +18,20 @@ describe("changes rewritten for Podman's one-item-per-line parser", () => {
   ];
   for (const [line, expected] of cases) {
     it(line, () => assert.deepEqual(podmanChanges([line]), expected));
+  }
+});
+
+describe("an ENTRYPOINT in changes clears Cmd on Podman too (as Docker's Dockerfile rule does)", () => {
+  const cases: [string[], string[]][] = [
+    [['ENTRYPOINT ["/app"]'], ["CMD []"]],
+    [["entrypoint /app"], ["CMD []"]],
+    [['ENTRYPOINT ["/app"]', 'CMD ["--help"]'], []],
+    [['CMD ["x"]', 'ENTRYPOINT ["/app"]'], []],
+    [['CMD ["x"]'], []],
+    [["ENV A=1"], []],
+    [[], []],
+  ];
+  for (const [changes, expected] of cases) {
+    it(JSON.stringify(changes), () => assert.deepEqual(podmanEntrypointResetsCmd(changes), expected));
   }
 });
