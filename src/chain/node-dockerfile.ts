@@ -166,7 +166,11 @@ export async function runDockerfileNode(node: PlannedNode, ctx: NodeContext): Pr
   return finish({ status: steps.allCached ? "cached" : "built", tags, imageId }, [artifact]);
 }
 
-/** Turns the builder's `Step i/n : …` lines into step events, noticing `Using cache`. */
+/**
+ * Turns the builder's step lines into step events, noticing the cache: Docker's legacy builder
+ * prints `Step i/n : …` and ` ---> Using cache`, Podman's (buildah) `STEP i/n: …` and
+ * `--> Using cache <id>`.
+ */
 class StepTracker {
   private current: { step: StepRef; started: number; cached: boolean; from: boolean } | undefined;
   private count = 0;
@@ -184,21 +188,28 @@ class StepTracker {
   }
 
   line(line: string, ui: { say(s: string): void; message(s: string): void }): void {
-    const m = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
+    const m = /^(?:Step (\d+)\/(\d+) :|STEP (\d+)\/(\d+):) (.*)$/.exec(line);
     if (m) {
       this.end("ok");
+      const [at, of, instruction] = [m[1] ?? m[3]!, m[2] ?? m[4]!, m[5]!];
       const step: StepRef = {
         phase: "builder",
-        index: Number(m[1]) - 1,
-        name: `Step ${m[1]}/${m[2]}: ${m[3]!.slice(0, 80)}`,
+        index: Number(at) - 1,
+        name: `Step ${at}/${of}: ${instruction.slice(0, 80)}`,
       };
       // A FROM step is never "Using cache": it neither makes nor breaks a fully cached build.
-      this.current = { step, started: this.ctx.bus.elapsed(), cached: false, from: /^from\s/i.test(m[3]!) };
+      this.current = {
+        step,
+        started: this.ctx.bus.elapsed(),
+        cached: false,
+        from: /^from\s/i.test(instruction),
+      };
       this.ctx.bus.emit({ kind: "step-started", build: this.build, step });
       ui.say(line);
       return;
     }
-    if (this.current && /^ ---> Using cache$/.test(line)) this.current.cached = true;
+    if (this.current && /^(?: ---> Using cache|--> Using cache [0-9a-f]+)$/.test(line))
+      this.current.cached = true;
     const running = /^ ---> Running in ([0-9a-f]{12,64})$/.exec(line);
     if (running) this.containers.push(running[1]!);
     if (line.trim() !== "") ui.message(line);

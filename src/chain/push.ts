@@ -12,10 +12,10 @@ export async function pushTargets(
   ctx: NodeContext,
   imageId: string,
   targets: readonly string[],
-): Promise<{ pushed: { ref: string; digest: string; bytes: number }[]; error?: string }> {
+): Promise<{ pushed: { ref: string; digest: string; bytes?: number }[]; error?: string }> {
   const build = "push";
   const ui = eventBuildUi(ctx.bus, ctx.env.ui, build);
-  const pushed: { ref: string; digest: string; bytes: number }[] = [];
+  const pushed: { ref: string; digest: string; bytes?: number }[] = [];
   for (const [index, target] of targets.entries()) {
     const ref = ImageReference.parse(target);
     const step: StepRef = { phase: "post-process", index, name: `push ${target}`, type: "push" };
@@ -38,7 +38,8 @@ export async function pushTargets(
         },
       });
       ui.say(`Pushed ${target}@${digest}`);
-      pushed.push({ ref: target, digest, bytes: uploaded.bytes });
+      const bytes = uploaded.bytes;
+      pushed.push({ ref: target, digest, ...(bytes !== undefined ? { bytes } : {}) });
       ctx.bus.emit({
         kind: "step-finished",
         build,

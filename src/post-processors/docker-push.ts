@@ -129,7 +129,7 @@ export class DockerPush implements PostProcessor {
     }
 
     const auths = new Map<string, Promise<ResolvedAuth>>();
-    const pushed: { ref: string; digest: string; bytes: number }[] = [];
+    const pushed: { ref: string; digest: string; bytes?: number }[] = [];
     for (const { text, ref } of parsed) {
       let authP = auths.get(ref.registry);
       if (!authP) {
@@ -138,7 +138,7 @@ export class DockerPush implements PostProcessor {
       }
       const resolved = await authP;
       const { digest, bytes } = await this.pushOne(ctx, text, ref, resolved, login);
-      pushed.push({ ref: text, digest, bytes });
+      pushed.push({ ref: text, digest, ...(bytes !== undefined ? { bytes } : {}) });
     }
 
     const artifact: Artifact = {
@@ -213,7 +213,7 @@ export class DockerPush implements PostProcessor {
     ref: ImageReference,
     resolved: ResolvedAuth,
     login: TemplateLoginSetting | undefined,
-  ): Promise<{ digest: string; bytes: number }> {
+  ): Promise<{ digest: string; bytes: number | undefined }> {
     const now = this.o.now ?? Date.now;
     const started = now();
     ctx.ui.message(`Pushing: ${text}`);

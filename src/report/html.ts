@@ -54,6 +54,12 @@ function engines(report: Report): string {
   return `<p class="meta">engine ${items.join(" · ")}</p>`;
 }
 
+/** Pushes whose engine sent no per-layer progress (Podman 4.3): their size is not known. */
+function unknownSize(report: Report): string {
+  const n = report.lanes.flatMap((l) => l.pushed).filter((p) => p.bytes === undefined).length;
+  return n > 0 ? ` (${n} of unknown size: the engine did not report it)` : "";
+}
+
 function totals(report: Report): string {
   const t = report.totals;
   const saved =
@@ -64,7 +70,7 @@ function totals(report: Report): string {
     [report.kind === "chain" ? "nodes" : "builds", String(t.lanes)],
     ["steps", `${t.steps}: ${t.stepsRun} run, ${t.stepsCached} cached, ${t.stepsFailed} failed`],
     ["time saved by the cache", saved],
-    ["pushed", `${bytes(t.bytesPushed)} in ${t.pushes} push(es)`],
+    ["pushed", `${bytes(t.bytesPushed)} in ${t.pushes} push(es)${unknownSize(report)}`],
   ];
   return `<section class="totals">${cards
     .map(

@@ -271,6 +271,29 @@ describe("chain run (fake engine)", () => {
     assert.equal(nodeEvents(cold.events, "node-finished").get("a")?.status, "built");
   });
 
+  it("Podman's builder (buildah) words its steps `STEP i/n:` and `--> Using cache <id>`: the same steps", async () => {
+    const root = repo({
+      "chain.json": { nodes: { a: { dockerfile: "D", tags: ["local/a:1"], squash: false } } },
+      D: `FROM ${BUSYBOX}\nRUN true\nRUN echo hi\n`,
+    });
+    const engine = slowEngine();
+    engine.buildHandler = (call) => {
+      call.opts.onProgress?.({
+        stream: `STEP 1/3: FROM ${BUSYBOX}\nSTEP 2/3: RUN true\n--> Using cache 0f4429c161c5d1e2\n--> 0f4429c161c\nSTEP 3/3: RUN echo hi\nhi\n--> 1a2b3c4d5e6\nCOMMIT local/a:1\n`,
+      });
+    };
+    const { events } = await run(root, engine);
+    const steps = events
+      .filter((e) => e.kind === "step-finished")
+      .map((e) => e.kind === "step-finished" && `${e.step.name}:${e.status}`);
+    assert.deepEqual(steps, [
+      `Step 1/3: FROM ${BUSYBOX}:ok`,
+      "Step 2/3: RUN true:cached",
+      "Step 3/3: RUN echo hi:ok",
+    ]);
+    assert.equal(nodeEvents(events, "node-finished").get("a")?.status, "built");
+  });
+
   it("an engine that cannot squash is said once; every build then goes unsquashed", async () => {
     const root = repo({
       "chain.json": {

@@ -25,7 +25,8 @@ export async function commitOn(source: string, target: string): Promise<string> 
       query: { container: created.Id, repo: target.slice(0, colon), tag: target.slice(colon + 1) },
       body: {},
     });
-    return committed.Id;
+    // Podman answers the ID without its `sha256:` prefix; kiln prints it with one, as Docker does.
+    return committed.Id.startsWith("sha256:") ? committed.Id : `sha256:${committed.Id}`;
   } finally {
     await removeContainer(created.Id);
   }

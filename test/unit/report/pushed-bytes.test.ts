@@ -19,3 +19,13 @@ it("counts uploaded layers only", () => {
     counter.event(e);
   assert.equal(counter.bytes, 5700);
 });
+
+it("a stream with no layer events (Podman 4.3) leaves the bytes unknown, not zero", () => {
+  const counter = new PushedBytes();
+  counter.event({ status: "The push refers to repository [127.0.0.1:5000/app:1]" });
+  counter.event({ status: "latest: digest: sha256:00 size: 348" });
+  assert.equal(counter.bytes, undefined);
+  const existing = new PushedBytes();
+  existing.event({ id: "b", status: "Layer already exists" });
+  assert.equal(existing.bytes, 0);
+});

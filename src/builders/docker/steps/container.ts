@@ -48,6 +48,7 @@ export async function createContainer(
   const spec = resumed
     ? { ...plan.spec, Image: from, name: containerName(ctx.identity, state.build.name) }
     : plan.spec;
+  if (state.config.runtime) await refuseIgnoredRuntime(ctx, state.config.runtime);
   const id = await ctx.engine.createContainer(spec);
   const cleanupKey = `remove container ${id}`;
   ctx.cleanup.push(cleanupKey, async () => {
@@ -142,4 +143,17 @@ export function startStep(ctx: BuilderContext): DockerStep {
       if (!ctx.lazyContainer) await startContainer(state, ctx);
     },
   };
+}
+
+/**
+ * Podman 4.3's Docker-compatible API takes `HostConfig.Runtime` and ignores it: the container
+ * would run with Podman's default runtime, silently (a sandboxing runtime such as runsc would not
+ * apply). Refused before anything is created.
+ */
+async function refuseIgnoredRuntime(ctx: BuilderContext, runtime: string): Promise<void> {
+  const version = await ctx.engine.version();
+  if (!(version.Components ?? []).some((c) => /podman/i.test(c.Name))) return;
+  throw new BuildError(
+    `runtime "${runtime}": Podman's Docker-compatible API ignores a container's runtime, so the build would run under Podman's default runtime instead. Set it in containers.conf ([engine] runtime = "${runtime}") and remove runtime from the template`,
+  );
 }
