@@ -48,7 +48,8 @@ export async function createContainer(
   const spec = resumed
     ? { ...plan.spec, Image: from, name: containerName(ctx.identity, state.build.name) }
     : plan.spec;
-  if (state.config.runtime) await refuseIgnoredRuntime(ctx, state.config.runtime);
+  const runtime = spec.HostConfig?.Runtime; // the option, or run_command's --runtime
+  if (runtime) await refuseIgnoredRuntime(ctx, runtime);
   const id = await ctx.engine.createContainer(spec);
   const cleanupKey = `remove container ${id}`;
   ctx.cleanup.push(cleanupKey, async () => {
@@ -154,6 +155,6 @@ async function refuseIgnoredRuntime(ctx: BuilderContext, runtime: string): Promi
   const version = await ctx.engine.version();
   if (!(version.Components ?? []).some((c) => /podman/i.test(c.Name))) return;
   throw new BuildError(
-    `runtime "${runtime}": Podman's Docker-compatible API ignores a container's runtime, so the build would run under Podman's default runtime instead. Set it in containers.conf ([engine] runtime = "${runtime}") and remove runtime from the template`,
+    `runtime "${runtime}": Podman's Docker-compatible API ignores a container's runtime, so the build would run under Podman's default runtime instead. Set it in containers.conf ([engine] runtime = "${runtime}") and remove it from the template (runtime, or --runtime in run_command)`,
   );
 }
