@@ -1,8 +1,9 @@
 // The per-step cache of one engine: lookups (local tag, then each `-cache-from` repository),
 // entries saved under a key lock, and `-cache-to` pushes. An entry is used only when its layers are
 // exactly its parent's plus one (a tag moved by hand, or a corrupt pull, is refused) and it is not
-// older than the maximum age. On the containerd image store a commit that changed no file adds no
-// layer (only an empty history entry), so an entry with exactly its parent's layers is used too
+// older than the maximum age. On the containerd image store the commit of a step that changed no
+// file adds no layer (the classic store's overlay2 diff still holds the directories it touched,
+// a 0-byte layer), so an entry with exactly its parent's layers is used too
 // when its commit comment names its own key: a tag moved onto another image never carries that.
 import type { Engine, RegistryAuth } from "../engine/types.js";
 import { ImageReference } from "../engine/reference.js";
