@@ -13,7 +13,7 @@ import { runKiln, tempDir, type KilnRunResult } from "../harness/kiln.js";
 import { removeLeftovers, type Leftover } from "../harness/run-leaks.js";
 import { assertNoKilnLeftovers, sweep } from "../harness/leaks.js";
 import { startRegistry, type Registry } from "../harness/registry.js";
-import { ON_PODMAN } from "./support/engine.js";
+import { ON_PODMAN, TEST_ENGINE } from "./support/engine.js";
 import type { Report } from "../../src/report/model.js";
 import { schemaErrors } from "../unit/report/report-schema.js";
 import { BUSYBOX, describeRun, removeProduced, trackImage } from "./support/build.js";
@@ -139,13 +139,17 @@ describe("run report (real engine)", () => {
     assert.ok(lane.tags.includes(`${repo}:1`));
     assert.equal(lane.pushed.length, 1);
     assert.equal(lane.pushed[0]!.digest, await registry.manifestDigest(`kiln-it/report-${NONCE}`, "1"));
+    const pushedBytes = lane.pushed[0]!.bytes;
     if (ON_PODMAN) {
       // Podman's push stream has no per-layer progress: the size is unknown, not zero.
-      assert.equal(lane.pushed[0]!.bytes, undefined);
+      assert.equal(pushedBytes, undefined);
+    } else if (TEST_ENGINE === "docker26-containerd" && pushedBytes === undefined) {
+      // The containerd store reports a fast upload as `Pushed` with no `Pushing` total first.
+      assert.match(html, /1 of unknown size: the engine did not report it/);
     } else {
-      assert.ok(lane.pushed[0]!.bytes! > 300_000, `bytes pushed ${lane.pushed[0]!.bytes}`);
+      assert.ok(pushedBytes! > 300_000, `bytes pushed ${pushedBytes}`);
     }
-    assert.equal(report.totals.bytesPushed, lane.pushed[0]!.bytes ?? 0);
+    assert.equal(report.totals.bytesPushed, pushedBytes ?? 0);
     if (ON_PODMAN) assert.match(html, /1 of unknown size: the engine did not report it/);
     assert.equal(bars(html).length, lane.steps.length);
     assert.deepEqual(

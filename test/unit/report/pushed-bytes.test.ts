@@ -29,3 +29,14 @@ it("a stream with no layer events (Podman 4.3) leaves the bytes unknown, not zer
   existing.event({ id: "b", status: "Layer already exists" });
   assert.equal(existing.bytes, 0);
 });
+
+it("a layer Pushed with no Pushing total before it (the containerd store, a fast upload): unknown", () => {
+  const counter = new PushedBytes();
+  for (const e of [
+    { id: "a", status: "Pushed" },
+    { id: "b", status: "Mounted from kiln-it/other" },
+    { status: "1: digest: sha256:00 size: 747" },
+  ])
+    counter.event(e);
+  assert.equal(counter.bytes, undefined);
+});
