@@ -11,6 +11,7 @@ import type { EngineHost } from "./host.js";
 import { EngineTransport, pathName } from "./http.js";
 import type { EngineRequest } from "./http.js";
 import { podmanChanges, podmanEntrypointResetsCmd } from "./podman-changes.js";
+import { podmanComponent } from "./podman-component.js";
 import { consumeProgress, consumePushProgress, readProgress } from "./progress.js";
 import { ImageReference, isImageId } from "./reference.js";
 import type {
@@ -93,7 +94,7 @@ export class DockerEngine implements Engine {
   identity(): Promise<EngineIdentity> {
     this.identityRequest ??= this.version().then(
       (v) => {
-        const podman = v.Components?.find((c) => /podman/i.test(c.Name));
+        const podman = podmanComponent(v);
         return {
           product: podman ? "Podman" : "Docker",
           version: podman?.Version ?? v.Version,

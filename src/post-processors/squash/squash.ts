@@ -16,6 +16,7 @@ import type { Artifact } from "../../core/artifact.js";
 import type { PostProcessor, PostProcessorContext, PostProcessorResult } from "../../core/component.js";
 import { BuildError, errorMessage } from "../../core/errors.js";
 import type { Engine } from "../../engine/types.js";
+import { podmanComponent } from "../../engine/podman-component.js";
 import { CACHE_REPO, entryComment, entryRef } from "../../cache/entry.js";
 import { canonicalJson, sha256Hex } from "../../cache/digest.js";
 import { formatDuration } from "../../ui/duration.js";
@@ -178,8 +179,7 @@ function layerFile(files: ReadonlyMap<string, string>, id: string): string {
  * store reuses the layers it has.
  */
 async function loadNeedsAllLayers(engine: Engine): Promise<boolean> {
-  const version = await engine.version();
-  if ((version.Components ?? []).some((c) => /podman/i.test(c.Name))) return true;
+  if (podmanComponent(await engine.version())) return true;
   const info = await engine.info();
   return (info.DriverStatus ?? []).some(
     ([name, value]) => name === "driver-type" && value.startsWith("io.containerd.snapshotter"),

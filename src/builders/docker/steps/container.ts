@@ -2,6 +2,7 @@
 // resumes from the per-step cache, from a step's image), with its removal registered at once.
 import type { BuilderContext } from "../../../core/builder.js";
 import { BuildError } from "../../../core/errors.js";
+import { podmanComponent } from "../../../engine/podman-component.js";
 import { containerName } from "../../../core/ownership.js";
 import { planContainer } from "../container-spec.js";
 import { DockerCommunicator } from "../communicator.js";
@@ -152,8 +153,7 @@ export function startStep(ctx: BuilderContext): DockerStep {
  * apply). Refused before anything is created.
  */
 async function refuseIgnoredRuntime(ctx: BuilderContext, runtime: string): Promise<void> {
-  const version = await ctx.engine.version();
-  if (!(version.Components ?? []).some((c) => /podman/i.test(c.Name))) return;
+  if (!podmanComponent(await ctx.engine.version())) return;
   throw new BuildError(
     `runtime "${runtime}": Podman's Docker-compatible API ignores a container's runtime, so the build would run under Podman's default runtime instead. Set it in containers.conf ([engine] runtime = "${runtime}") and remove it from the template (runtime, or --runtime in run_command)`,
   );
