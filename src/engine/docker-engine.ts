@@ -10,6 +10,7 @@ import { resolveEngineHost } from "./endpoint.js";
 import type { EngineHost } from "./host.js";
 import { EngineTransport, pathName } from "./http.js";
 import type { EngineRequest } from "./http.js";
+import { localProcessCount } from "./local-processes.js";
 import { podmanChanges, podmanEntrypointResetsCmd } from "./podman-changes.js";
 import { podmanComponent } from "./podman-component.js";
 import { consumeProgress, consumePushProgress, readProgress } from "./progress.js";
@@ -478,8 +479,16 @@ export class DockerEngine implements Engine {
     );
   }
 
-  /** `docker top`: the processes running in the container (one row each). */
+  /**
+   * How many processes run in the container: read from its cgroup when the engine runs on this
+   * machine (local-processes.ts), else `docker top` (one row each).
+   */
   async containerProcesses(id: string): Promise<number> {
+    const inspected = await this.inspectContainer(id);
+    if (inspected?.State.Running) {
+      const local = localProcessCount(inspected.Id, inspected.State.Pid);
+      if (local !== undefined) return local;
+    }
     const top = await this.transport.json<{ Processes?: string[][] | null }>({
       method: "GET",
       path: `/containers/${pathName(id)}/top`,

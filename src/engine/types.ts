@@ -292,7 +292,7 @@ export interface Engine {
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string, opts?: { size?: boolean }): Promise<ContainerInspect | undefined>;
-  /** How many processes run in the container (`docker top`). */
+  /** How many processes run in the container: its cgroup when the engine is local, else `docker top`. */
   containerProcesses(id: string): Promise<number>;
   killContainer(id: string): Promise<void>;
   /** Force-removes; resolves quietly when the container is already gone. */

@@ -16,8 +16,13 @@ export class DockerTag implements PostProcessor {
       );
     }
     if (this.c.tag && this.c.tag.length > 0) {
+      // `kiln fix` rewrites JSON templates only: an HCL2 one is edited by hand.
+      const how =
+        ctx.templateFormat === "hcl"
+          ? "rename `tag` to `tags` in the post-processor block"
+          : "`kiln fix` does it";
       ctx.ui.say(
-        'Deprecation warning: "tag" option has been replaced with "tags". Please update your configuration (for a JSON template, `kiln fix` does it).',
+        `Deprecation warning: "tag" option has been replaced with "tags". Please update your configuration (${how}).`,
       );
     }
     const tags = [...this.c.tags, ...(this.c.tag ?? [])];

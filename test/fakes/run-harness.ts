@@ -35,11 +35,19 @@ export interface FakeRunOptions {
   dir?: string;
   /** The per-step cache (its state directory); none: -no-cache. */
   cache?: { stateDir: string; maxAgeMs?: number; noCacheSteps?: string[]; secrets?: string[] };
+  /** The template as HCL2 source (written as template.pkr.hcl); `template` is then ignored. */
+  hcl?: string;
 }
 
 export async function loadInline(template: object, dir: string): Promise<Template> {
   const file = path.join(dir, "template.json");
   writeFileSync(file, JSON.stringify(template));
+  return loadTemplate(file, { vars: [], varFiles: [], env: {}, cwd: dir, startTime: new Date() });
+}
+
+async function loadHcl(source: string, dir: string): Promise<Template> {
+  const file = path.join(dir, "template.pkr.hcl");
+  writeFileSync(file, source);
   return loadTemplate(file, { vars: [], varFiles: [], env: {}, cwd: dir, startTime: new Date() });
 }
 
@@ -53,7 +61,7 @@ export async function runFake(
   for (const [name, content] of Object.entries(opts.files ?? {}))
     writeFileSync(path.join(dir, name), content);
   opts.prepare?.(dir);
-  const loaded = await loadInline(template, dir);
+  const loaded = opts.hcl === undefined ? await loadInline(template, dir) : await loadHcl(opts.hcl, dir);
   const out = new PassThrough();
   let output = "";
   out.on("data", (c: Buffer) => (output += c.toString("utf8")));

@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { extract, pack as tarPack } from "tar-stream";
 import type { Header } from "tar-stream";
 import { createEngine, EngineError, isDirectoryMode, toUnixMode } from "../../src/engine/index.js";
+import { localProcessCount } from "../../src/engine/local-processes.js";
 import { ON_PODMAN } from "./support/engine.js";
 import type { ContainerSpec, Engine, EngineErrorKind } from "../../src/engine/index.js";
 
@@ -229,7 +230,7 @@ describe("DockerEngine against the real engine", { timeout: 120_000 }, () => {
     );
     // Podman's conmon reports the input it could not deliver on the exec's stderr (docs/engines.md).
     if (ON_PODMAN)
-      assert.match(result.stderr, /^(|Error: write .*: (connection reset by peer|broken pipe)\n)$/);
+      assert.match(result.stderr, /^(|Error: (read|write) .*: (connection reset by peer|broken pipe)\n)$/);
     else assert.equal(result.stderr, "");
   });
 
@@ -371,6 +372,33 @@ describe("DockerEngine against the real engine", { timeout: 120_000 }, () => {
     assert.equal(await engine.inspectImage(`${REPO}/tagged:v1`), undefined);
     assert.equal((await engine.inspectImage(baseImage))?.Id, baseImage);
     await assert.rejects(engine.removeImage(`${REPO}/tagged:v1`), isEngineError(["not-found"]));
+  });
+
+  it("counts a container's processes from its cgroup, as the container sees them", async () => {
+    // The engine runs on this machine here (every engine of the matrix), so the cgroup is read.
+    const id = await startContainer(baseImage);
+    const local = async (): Promise<number | undefined> => {
+      const inspected = await engine.inspectContainer(id);
+      return localProcessCount(inspected!.Id, inspected!.State.Pid);
+    };
+    // What the container's own /proc lists, less the shell that counts.
+    const seen = async (): Promise<number> => {
+      const r = await run(id, ["/bin/sh", "-c", "n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n"]);
+      return Number(r.stdout.trim()) - 1;
+    };
+    assert.equal(await local(), 1);
+    assert.equal(await seen(), 1);
+    assert.equal(await engine.containerProcesses(id), 1);
+    // Two sleepers left behind by an exec, as a step that starts a daemon leaves them.
+    await run(id, [
+      "/bin/sh",
+      "-c",
+      "sleep 300 </dev/null >/dev/null 2>&1 & sleep 300 </dev/null >/dev/null 2>&1 &",
+    ]);
+    assert.equal(await local(), 3);
+    assert.equal(await seen(), 3);
+    assert.equal(await engine.containerProcesses(id), 3);
+    await engine.removeContainer(id);
   });
 
   it("kills and removes containers, quietly when already stopped or gone", async () => {

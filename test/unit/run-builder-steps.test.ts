@@ -76,6 +76,41 @@ describe("docker builder steps and the runner (fake engine)", () => {
     assert.match(run.output, /--> docker: Imported Docker image: local\/out:1 with tags local\/out:1/);
   });
 
+  it("docker-tag's deprecated `tag`: the warning offers `kiln fix` for JSON, the rename by hand for HCL2", async () => {
+    const json = await runFake(
+      engineWithBase(),
+      template({}, [], [{ type: "docker-tag", repository: "local/out", tag: "old" }]),
+    );
+    assert.equal(json.outcomes[0]?.error, undefined, json.output);
+    assert.match(
+      json.output,
+      /"tag" option has been replaced with "tags"\. Please update your configuration \(`kiln fix` does it\)\./,
+    );
+    const hcl = await runFake(
+      engineWithBase(),
+      {},
+      {
+        hcl: [
+          'source "docker" "x" {',
+          `  image  = "${BASE}"`,
+          "  pull   = false",
+          "  commit = true",
+          "}",
+          "build {",
+          '  sources = ["source.docker.x"]',
+          '  post-processor "docker-tag" {',
+          '    repository = "local/out"',
+          '    tag        = ["old"]',
+          "  }",
+          "}",
+        ].join("\n"),
+      },
+    );
+    assert.equal(hcl.outcomes[0]?.error, undefined, hcl.output);
+    assert.match(hcl.output, /\(rename `tag` to `tags` in the post-processor block\)\./);
+    assert.doesNotMatch(hcl.output, /kiln fix/);
+  });
+
   it("a failing provisioner: structured failure (phase, step), container removed, nothing committed", async () => {
     const engine = engineWithBase();
     engine.execHandler = () => ({ exitCode: 3, stderr: "boom\n" });
